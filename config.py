@@ -1,0 +1,100 @@
+"""Settings for the marketplace; every value can be set from the environment."""
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def load_secret_key(instance_dir: Path) -> str:
+    """Return SECRET_KEY from the environment, or one generated once into the instance folder."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    path = instance_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # Create with 0600 so that only the service account can read the key.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+class Config:
+    """Production defaults; read when the app is created, never at import time of the package."""
+
+    def __init__(self, instance_dir: Path | None = None) -> None:
+        instance = Path(instance_dir) if instance_dir else INSTANCE_DIR
+        self.INSTANCE_DIR = str(instance)
+        self.SECRET_KEY = load_secret_key(instance)
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get(
+            "DATABASE_URL", f"sqlite:///{instance / 'marketplace.db'}"
+        )
+        self.SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(instance / "search-index"))
+        self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(instance / "uploads"))
+        self.MAIL_DIR = os.environ.get("MAIL_DIR", str(instance / "mail"))
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+        self.MAIL_PORT = _int("MAIL_PORT", 587)
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+        self.MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
+        self.MAIL_SENDER = os.environ.get("MAIL_SENDER", "noreply@sjz-kjcg.example.cn")
+        self.REDIS_URL = os.environ.get("REDIS_URL", "")
+        self.SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
+        self.HTTPS = _bool("HTTPS", False)
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = self.HTTPS
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = self.HTTPS
+        self.PREFERRED_URL_SCHEME = "https" if self.HTTPS else "http"
+        self.MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 20) * 1024 * 1024
+        self.EVIDENCE_MAX_BYTES = _int("EVIDENCE_MAX_MB", 10) * 1024 * 1024
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.WTF_CSRF_ENABLED = True
+        self.WTF_CSRF_TIME_LIMIT = None  # a long form must not fail because it took an hour
+        self.BABEL_DEFAULT_LOCALE = "zh_CN"
+        self.BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+        self.LOGIN_SLOW_AFTER = _int("LOGIN_SLOW_AFTER", 3)
+        self.LOGIN_LOCK_AFTER = _int("LOGIN_LOCK_AFTER", 8)
+        self.LOGIN_IP_LOCK_AFTER = _int("LOGIN_IP_LOCK_AFTER", 40)
+        self.LOGIN_WINDOW_SECONDS = _int("LOGIN_WINDOW_SECONDS", 15 * 60)
+        self.LOGIN_SLOW_SECONDS = _int("LOGIN_SLOW_SECONDS", 5)
+        self.PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 2 * 3600)
+        self.DEMO_BANNER = _bool("DEMO_BANNER", False)
+        self.TESTING = False
+
+
+class TestConfig(Config):
+    """Settings for the test suite: a throwaway instance folder and database per test."""
+
+    def __init__(self, instance_dir: Path) -> None:
+        super().__init__(instance_dir)
+        self.TESTING = True
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get(
+            "TEST_DATABASE_URL", f"sqlite:///{instance_dir / 'test.db'}"
+        )
+        self.SEARCH_INDEX_DIR = str(instance_dir / "search-index")
+        self.UPLOAD_DIR = str(instance_dir / "uploads")
+        self.MAIL_DIR = str(instance_dir / "mail")
+        self.MAIL_SERVER = ""
+        self.REDIS_URL = ""
+        self.WTF_CSRF_ENABLED = False

@@ -1,0 +1,118 @@
+"""石家庄科技成果转化服务广场: the application factory."""
+
+from pathlib import Path
+
+from flask import Flask, request
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config=None) -> Flask:
+    """Create the app: settings, extensions, blueprints, CLI and error pages."""
+    from config import Config
+
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+    )
+    config = test_config if test_config is not None else Config()
+    app.config.from_object(config)
+    Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
+    app.instance_path = app.config["INSTANCE_DIR"]
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_hooks(app)
+    _register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from marketplace.extensions import babel, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _tune_sqlite(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=lambda: "zh_CN")
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "请先登录后再访问该页面"
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "basic"
+
+    from marketplace.accounts.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        # The id carries the session version, so a password change ends other sessions.
+        raw_id, _, version = user_id.partition(":")
+        if not raw_id.isdigit():
+            return None
+        user = db.session.get(User, int(raw_id))
+        if user is None or str(user.session_version) != version or user.is_disabled:
+            return None
+        return user
+
+
+def _tune_sqlite(app: Flask) -> None:
+    from sqlalchemy import event
+
+    from marketplace.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+
+        @event.listens_for(engine, "connect")
+        def set_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            # WAL lets readers go on while one writer commits; the timeout waits for that writer.
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=15000")
+            cursor.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from marketplace.accounts.views import bp as accounts_bp
+    from marketplace.admin.views import bp as admin_bp
+    from marketplace.api import openapi  # noqa: F401  (registers the openapi route)
+    from marketplace.api.core import bp as api_bp
+    from marketplace.main.views import bp as main_bp
+    from marketplace.organisations.views import bp as organisations_bp
+
+    for blueprint in (main_bp, accounts_bp, organisations_bp, admin_bp, api_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_hooks(app: Flask) -> None:
+    from marketplace.common import filters
+    from marketplace.common.audit import current_ip
+    from marketplace.common.errors import register_error_handlers
+    from marketplace.common.security import register_security_headers
+
+    register_error_handlers(app)
+    register_security_headers(app)
+    filters.register(app)
+
+    @app.before_request
+    def remember_ip():
+        current_ip.set(request.remote_addr)
+
+    @app.teardown_request
+    def rollback_leftovers(exc):
+        # A request that failed half-way must not leave a transaction open on the connection.
+        if exc is not None:
+            from marketplace.extensions import db
+
+            db.session.rollback()
+
+
+def _register_cli(app: Flask) -> None:
+    from marketplace.accounts.cli import users_cli
+    from marketplace.demo.cli import seed_demo_command
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_demo_command)

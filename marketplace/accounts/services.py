@@ -1,0 +1,235 @@
+"""Account operations: registration, membership, passwords, API tokens."""
+
+import re
+from dataclasses import dataclass
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from marketplace.accounts.models import ApiToken, User
+from marketplace.common.audit import record_audit
+from marketplace.common.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from marketplace.common.timeutil import utcnow
+from marketplace.common.validators import normalise_credit_code
+from marketplace.extensions import db
+from marketplace.organisations.models import Organisation
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def password_problem(password: str, email: str = "") -> str | None:
+    """Say what is wrong with a new password under the minimum policy, or None."""
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        return f"密码至少 {MIN_PASSWORD_LENGTH} 位"
+    if not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
+        return "密码须同时包含字母和数字"
+    if email and password.lower() == email.lower():
+        return "密码不能与邮箱相同"
+    if len(set(password)) < 4:
+        return "密码过于简单，请使用更多不同字符"
+    return None
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def _check_new_user(email: str, password: str) -> None:
+    if find_user_by_email(email):
+        raise ValidationError("该邮箱已注册，请直接登录或找回密码", fields={"email": "该邮箱已注册"})
+    problem = password_problem(password, email)
+    if problem:
+        raise ValidationError(problem, fields={"password": problem})
+
+
+@dataclass
+class NewOrganisation:
+    name: str
+    org_type: str
+    credit_code: str
+    district: str
+    zone: str | None
+    nature_code: str
+    contact_name: str
+    contact_phone: str
+    address: str = ""
+    description: str = ""
+
+
+def create_organisation(data: NewOrganisation, *, verified: bool = False) -> Organisation:
+    """Create an organisation; unverified unless created by a trusted path (CLI, seed)."""
+    name = data.name.strip()
+    if db.session.scalar(select(Organisation).where(Organisation.name == name)):
+        raise ValidationError("该单位已在平台注册，请选择“加入已有单位”", fields={"org_name": "已存在"})
+    code = normalise_credit_code(data.credit_code) or None
+    if code and db.session.scalar(select(Organisation).where(Organisation.credit_code == code)):
+        raise ValidationError("该统一社会信用代码已被其他单位使用", fields={"credit_code": "已存在"})
+    org = Organisation(
+        name=name,
+        org_type=data.org_type,
+        credit_code=code,
+        district=data.district,
+        zone=data.zone or None,
+        nature_code=data.nature_code,
+        contact_name=data.contact_name.strip(),
+        contact_phone=data.contact_phone.strip(),
+        address=data.address.strip(),
+        description=data.description.strip(),
+        verification_status="verified" if verified else "unverified",
+        verified_at=utcnow() if verified else None,
+    )
+    db.session.add(org)
+    return org
+
+
+def register_with_new_org(
+    email: str, name: str, password: str, phone: str, org_data: NewOrganisation
+) -> User:
+    """Register a user together with a new, unverified organisation it manages."""
+    _check_new_user(email, password)
+    org = create_organisation(org_data)
+    user = User(
+        email=email.strip().lower(),
+        name=name.strip(),
+        phone=phone.strip(),
+        organisation=org,
+        membership="active",
+        is_org_manager=True,
+    )
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    record_audit(user, "organisation.registered", org, after={"name": org.name})
+    record_audit(user, "user.registered", user, after={"email": user.email})
+    return user
+
+
+def register_joining_org(email: str, name: str, password: str, phone: str, org_id: int) -> User:
+    """Register a user who applies to join an existing organisation; its manager approves."""
+    _check_new_user(email, password)
+    org = db.session.get(Organisation, org_id)
+    if org is None:
+        raise ValidationError("所选单位不存在", fields={"join_org": "不存在"})
+    user = User(
+        email=email.strip().lower(),
+        name=name.strip(),
+        phone=phone.strip(),
+        organisation=org,
+        membership="pending",
+    )
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    record_audit(user, "user.join_requested", user, after={"organisation": org.name})
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not user.check_password(current):
+        raise ValidationError("当前密码不正确", fields={"current_password": "当前密码不正确"})
+    problem = password_problem(new, user.email)
+    if problem:
+        raise ValidationError(problem, fields={"new_password": problem})
+    user.set_password(new)
+    user.session_version += 1
+    record_audit(user, "user.password_changed", user)
+
+
+def _reset_serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt="password-reset")
+
+
+def make_reset_token(user: User, secret_key: str) -> str:
+    """Sign a reset token bound to the current password hash, so it works only once."""
+    return _reset_serializer(secret_key).dumps({"id": user.id, "h": user.password_hash[-16:]})
+
+
+def user_from_reset_token(token: str, secret_key: str, max_age: int) -> User:
+    try:
+        data = _reset_serializer(secret_key).loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise ValidationError("重置链接已过期，请重新申请") from exc
+    except BadSignature as exc:
+        raise ValidationError("重置链接无效，请重新申请") from exc
+    user = db.session.get(User, data.get("id"))
+    if user is None or user.password_hash[-16:] != data.get("h") or user.is_disabled:
+        raise ValidationError("重置链接已使用或无效，请重新申请")
+    return user
+
+
+def reset_password(user: User, new: str) -> None:
+    problem = password_problem(new, user.email)
+    if problem:
+        raise ValidationError(problem, fields={"password": problem})
+    user.set_password(new)
+    user.session_version += 1
+    record_audit(user, "user.password_reset", user)
+
+
+def create_api_token(user: User, name: str) -> str:
+    """Create a personal API token and return the raw value, shown to the user once."""
+    name = (name or "").strip() or "API 令牌"
+    token, raw = ApiToken.generate(user, name[:100])
+    db.session.add(token)
+    db.session.flush()
+    record_audit(user, "api_token.created", token, after={"name": token.name, "prefix": token.prefix})
+    return raw
+
+
+def revoke_api_token(user: User, token_id: int) -> ApiToken:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound("令牌不存在")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        record_audit(user, "api_token.revoked", token, after={"prefix": token.prefix})
+    return token
+
+
+def user_for_api_token(raw: str) -> User | None:
+    """Find the active user behind a raw bearer token, or None."""
+    if not raw or not raw.startswith(ApiToken.PREFIX):
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.hash_token(raw)))
+    if token is None or token.revoked_at is not None or token.user.is_disabled:
+        return None
+    token.last_used_at = utcnow()
+    return token.user
+
+
+# Membership management by an organisation's manager, or by an admin.
+
+
+def _check_can_manage(actor: User, member: User) -> None:
+    same_org = actor.org is not None and actor.org.id == member.organisation_id
+    if not (actor.is_admin or (same_org and actor.is_org_manager)):
+        raise PermissionDenied("只有本单位管理员或平台管理员可以管理成员")
+
+
+def approve_member(actor: User, member: User) -> None:
+    _check_can_manage(actor, member)
+    if member.membership == "active":
+        raise Conflict("该用户已是正式成员")
+    member.membership = "active"
+    record_audit(actor, "member.approved", member, after={"organisation_id": member.organisation_id})
+
+
+def remove_member(actor: User, member: User) -> None:
+    _check_can_manage(actor, member)
+    if member.id == actor.id and not actor.is_admin:
+        raise Conflict("不能移出自己")
+    before = {"organisation_id": member.organisation_id, "membership": member.membership}
+    member.membership = "removed"
+    member.is_org_manager = False
+    member.session_version += 1
+    record_audit(actor, "member.removed", member, before=before, after={"membership": "removed"})
+
+
+def set_user_disabled(actor: User, user: User, disabled: bool) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied("只有平台管理员可以停用或启用账户")
+    if user.id == actor.id:
+        raise Conflict("不能停用自己的账户")
+    user.is_disabled = disabled
+    user.session_version += 1
+    record_audit(actor, "user.disabled" if disabled else "user.enabled", user)

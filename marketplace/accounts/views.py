@@ -1,0 +1,249 @@
+"""Sign-up, sign-in, password recovery, profile and API tokens."""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from marketplace.accounts import services, throttle
+from marketplace.accounts.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+    TokenForm,
+)
+from marketplace.accounts.models import ApiToken
+from marketplace.common.audit import record_audit
+from marketplace.common.errors import DomainError
+from marketplace.common.mail import send_mail
+from marketplace.common.security import is_safe_next
+from marketplace.common.timeutil import utcnow
+from marketplace.extensions import db
+from marketplace.organisations import services as org_services
+from marketplace.organisations.models import Organisation
+
+bp = Blueprint("accounts", __name__, url_prefix="/account")
+
+
+def _apply_field_errors(form, error: DomainError) -> None:
+    for name, message in error.fields.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, message]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        verdict = throttle.check_login_allowed(email, request.remote_addr)
+        if not verdict.allowed:
+            form.password.errors = [verdict.message]
+            return render_template("accounts/login.html", form=form), 429
+        user = services.find_user_by_email(email)
+        if user is None or not user.check_password(form.password.data):
+            throttle.record_login_failure(email, request.remote_addr)
+            db.session.commit()
+            form.password.errors = ["邮箱或密码不正确"]
+            return render_template("accounts/login.html", form=form), 200
+        if user.is_disabled:
+            form.email.errors = ["该账户已被停用，请联系平台管理员"]
+            return render_template("accounts/login.html", form=form), 200
+        throttle.clear_login_failures(email)
+        user.last_login_at = utcnow()
+        record_audit(user, "user.login", user)
+        db.session.commit()
+        # login_user rotates nothing by itself: clear the old session to prevent fixation.
+        session.clear()
+        login_user(user, remember=form.remember.data)
+        flash(f"欢迎回来，{user.name}", "success")
+        target = request.args.get("next")
+        return redirect(target if is_safe_next(target) else url_for("main.dashboard"))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    flash("您已安全退出", "info")
+    return redirect(url_for("main.index"))
+
+
+def _join_choices() -> list[tuple[int, str]]:
+    orgs = db.session.scalars(
+        select(Organisation).where(Organisation.org_type != "bureau").order_by(Organisation.name)
+    )
+    return [(0, "请选择单位")] + [(o.id, f"{o.name}（{o.type_label}）") for o in orgs]
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = RegisterForm()
+    form.join_org.choices = _join_choices()
+    if form.validate_on_submit():
+        try:
+            if form.mode.data == "new":
+                org_data = services.NewOrganisation(
+                    name=form.org_name.data,
+                    org_type=form.org_type.data,
+                    credit_code=form.credit_code.data,
+                    district=form.district.data,
+                    zone=form.zone.data or None,
+                    nature_code=form.nature_code.data,
+                    contact_name=form.contact_name.data or form.name.data,
+                    contact_phone=form.phone.data,
+                )
+                user = services.register_with_new_org(
+                    form.email.data, form.name.data, form.password.data, form.phone.data, org_data
+                )
+                if form.evidence.data and form.evidence.data.filename:
+                    org_services.attach_evidence(user, user.organisation, form.evidence.data)
+            else:
+                user = services.register_joining_org(
+                    form.email.data,
+                    form.name.data,
+                    form.password.data,
+                    form.phone.data,
+                    form.join_org.data,
+                )
+        except DomainError as error:
+            db.session.rollback()
+            _apply_field_errors(form, error)
+            flash(error.message, "danger")
+            return render_template("accounts/register.html", form=form), 422
+        db.session.commit()
+        login_user(user)
+        if form.mode.data == "new":
+            flash("注册成功。单位认证通过前可以准备草稿，认证后方可发布。", "success")
+        else:
+            flash("注册成功，已向该单位管理员提交加入申请，审批后即可代表单位操作。", "success")
+        return redirect(url_for("main.dashboard"))
+    if form.is_submitted():
+        return render_template("accounts/register.html", form=form), 422
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = services.find_user_by_email(form.email.data)
+        if user is not None and not user.is_disabled:
+            send_reset_mail(user)
+        # The same answer whether or not the address exists, so it cannot be probed.
+        flash("如果该邮箱已注册，重置密码的邮件已发出，请在 2 小时内使用。", "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot.html", form=form)
+
+
+def send_reset_mail(user) -> None:
+    """Mail a one-time password reset link to the user."""
+    token = services.make_reset_token(user, current_app.config["SECRET_KEY"])
+    link = current_app.config["SITE_URL"].rstrip("/") + url_for("accounts.reset_password", token=token)
+    body = render_template("accounts/reset_mail.txt", user=user, link=link)
+    send_mail(user.email, "【石家庄科技成果转化服务广场】重置密码", body)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    config = current_app.config
+    try:
+        user = services.user_from_reset_token(token, config["SECRET_KEY"], config["PASSWORD_RESET_MAX_AGE"])
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(url_for("accounts.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(user, form.password.data)
+        except DomainError as error:
+            form.password.errors = [error.message]
+            return render_template("accounts/reset.html", form=form), 422
+        db.session.commit()
+        flash("密码已重置，请用新密码登录。", "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset.html", form=form)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        before = {"name": current_user.name, "phone": current_user.phone}
+        current_user.name = form.name.data.strip()
+        current_user.phone = (form.phone.data or "").strip()
+        record_audit(
+            current_user,
+            "user.profile_updated",
+            current_user,
+            before=before,
+            after={"name": current_user.name, "phone": current_user.phone},
+        )
+        db.session.commit()
+        flash("个人信息已保存", "success")
+        return redirect(url_for("accounts.profile"))
+    tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
+    ).all()
+    return render_template(
+        "accounts/profile.html",
+        form=form,
+        password_form=ChangePasswordForm(),
+        token_form=TokenForm(),
+        confirm_form=ConfirmForm(),
+        tokens=tokens,
+    )
+
+
+@bp.route("/password", methods=["POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.new_password.data)
+        except DomainError as error:
+            flash(error.message, "danger")
+            return redirect(url_for("accounts.profile"))
+        db.session.commit()
+        # The session id carries the old session version; log in again under the new one.
+        login_user(current_user)
+        flash("密码已修改，其他设备上的登录已失效。", "success")
+    else:
+        for errors in form.errors.values():
+            flash("；".join(errors), "danger")
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.route("/tokens", methods=["POST"])
+@login_required
+def create_token():
+    form = TokenForm()
+    if not form.validate_on_submit():
+        flash("请填写令牌用途", "danger")
+        return redirect(url_for("accounts.profile"))
+    raw = services.create_api_token(current_user, form.name.data)
+    db.session.commit()
+    flash("令牌已创建。请立即复制保存，它只显示这一次。", "warning")
+    return render_template("accounts/token_created.html", raw_token=raw)
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id: int):
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.revoke_api_token(current_user, token_id)
+        db.session.commit()
+        flash("令牌已吊销，使用它的请求将被拒绝。", "success")
+    return redirect(url_for("accounts.profile"))

@@ -1,0 +1,70 @@
+"""Platform administration: the list of users, disabling, password resets, membership."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from marketplace.accounts import services as account_services
+from marketplace.accounts.forms import ConfirmForm
+from marketplace.accounts.models import User
+from marketplace.accounts.views import send_reset_mail
+from marketplace.common.audit import AuditLog, record_audit
+from marketplace.common.errors import DomainError
+from marketplace.common.pagination import paginate, parse_page_args
+from marketplace.common.permissions import admin_required
+from marketplace.extensions import db
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.route("/users")
+@admin_required
+def users():
+    q = request.args.get("q", "").strip()
+    stmt = select(User).order_by(User.id.desc())
+    if q:
+        like = f"%{q[:100]}%"
+        stmt = stmt.where(or_(User.email.ilike(like), User.name.ilike(like)))
+    page, per_page = parse_page_args(request.args)
+    return render_template(
+        "admin/users.html", page=paginate(stmt, page, per_page), q=q, confirm_form=ConfirmForm()
+    )
+
+
+@bp.route("/users/<int:user_id>/<action>", methods=["POST"])
+@admin_required
+def user_action(user_id: int, action: str):
+    user = db.session.get(User, user_id)
+    if user is None or action not in ("disable", "enable", "reset", "remove"):
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        if action in ("disable", "enable"):
+            account_services.set_user_disabled(current_user, user, action == "disable")
+            message = "账户已停用" if action == "disable" else "账户已启用"
+        elif action == "reset":
+            send_reset_mail(user)
+            record_audit(current_user, "user.reset_sent", user)
+            message = f"已向 {user.email} 发送重置密码邮件"
+        else:
+            account_services.remove_member(current_user, user)
+            message = "已将该用户移出其单位"
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("admin.users", q=request.args.get("q", "")))
+
+
+@bp.route("/audit")
+@admin_required
+def audit():
+    action = request.args.get("action", "").strip()
+    stmt = select(AuditLog).order_by(AuditLog.id.desc())
+    if action:
+        stmt = stmt.where(AuditLog.action.like(f"{action[:60]}%"))
+    page, per_page = parse_page_args(request.args, default_per_page=50)
+    return render_template("admin/audit.html", page=paginate(stmt, page, per_page), action=action)

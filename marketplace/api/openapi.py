@@ -1,0 +1,103 @@
+"""The OpenAPI 3 document at /api/v1/openapi.json, assembled from each feature's part."""
+
+from flask import jsonify
+
+from marketplace.api.core import bp
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "enum": [
+                        "bad_request",
+                        "unauthorized",
+                        "forbidden",
+                        "not_found",
+                        "method_not_allowed",
+                        "conflict",
+                        "validation_error",
+                        "rate_limited",
+                        "payload_too_large",
+                        "unsupported_media_type",
+                        "internal_error",
+                    ],
+                },
+                "message": {"type": "string"},
+                "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+        }
+    },
+}
+
+
+def error_responses(*statuses: int) -> dict:
+    """Standard error responses for an operation."""
+    names = {
+        400: "请求无效",
+        401: "未认证",
+        403: "无权限",
+        404: "不存在",
+        409: "状态冲突",
+        422: "数据校验失败",
+        429: "过于频繁",
+    }
+    return {
+        str(s): {
+            "description": names.get(s, "错误"),
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+        for s in statuses
+    }
+
+
+CORE_PATHS = {
+    "/api/v1/": {"get": {"summary": "API 入口", "security": [], "responses": {"200": {"description": "OK"}}}},
+    "/api/v1/openapi.json": {
+        "get": {"summary": "本文档", "security": [], "responses": {"200": {"description": "OpenAPI 3 文档"}}}
+    },
+    "/api/v1/me": {
+        "get": {
+            "summary": "令牌所属用户及其单位",
+            "responses": {"200": {"description": "当前用户"}, **error_responses(401)},
+        }
+    },
+}
+
+# Feature modules register their paths and schemas here when their blueprint is set up.
+FEATURE_PARTS: list[dict] = []
+
+
+def build_spec() -> dict:
+    """Merge the core and the features' paths into one OpenAPI document."""
+    paths = dict(CORE_PATHS)
+    schemas = {"Error": ERROR_SCHEMA}
+    for part in FEATURE_PARTS:
+        paths.update(part.get("paths", {}))
+        schemas.update(part.get("schemas", {}))
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "石家庄科技成果转化服务广场 API",
+            "version": "1.0.0",
+            "description": "个人 API 令牌在“个人中心”创建，以 Authorization: Bearer <令牌> 发送。"
+            '金额一律为整数，单位为分。错误统一为 {"error": {"code", "message"}}。',
+        },
+        "servers": [{"url": "/"}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": schemas,
+        },
+        "security": [{"bearer": []}],
+        "paths": paths,
+    }
+
+
+@bp.route("/openapi.json")
+def openapi():
+    return jsonify(build_spec())

@@ -1,0 +1,79 @@
+"""The audit trail: who changed what, when and from where."""
+
+import contextvars
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marketplace.common.timeutil import utcnow
+from marketplace.extensions import db
+
+# Set by a request hook so that services can record the client address without reading `request`.
+current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_ip", default=None)
+
+
+class AuditLog(db.Model):
+    __tablename__ = "audit_logs"
+    __table_args__ = (Index("ix_audit_logs_object", "object_type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int | None]
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    @property
+    def before_data(self) -> dict:
+        return json.loads(self.before) if self.before else {}
+
+    @property
+    def after_data(self) -> dict:
+        return json.loads(self.after) if self.after else {}
+
+
+def _dump(data: dict[str, Any] | None) -> str | None:
+    if data is None:
+        return None
+    return json.dumps(data, ensure_ascii=False, default=str, sort_keys=True)
+
+
+def record_audit(
+    actor,
+    action: str,
+    obj=None,
+    *,
+    object_type: str | None = None,
+    object_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    summary: str = "",
+) -> AuditLog:
+    """Add an audit entry to the session; the caller's commit stores it with the change."""
+    if obj is not None:
+        object_type = object_type or getattr(obj, "__tablename__", type(obj).__name__)
+        if object_id is None and getattr(obj, "id", None) is None:
+            db.session.flush()  # a new object needs its id before it can be referred to
+        if object_id is None:
+            object_id = getattr(obj, "id", None)
+    entry = AuditLog(
+        actor_id=getattr(actor, "id", None),
+        actor_org_id=getattr(actor, "organisation_id", None),
+        action=action,
+        object_type=object_type or "",
+        object_id=object_id,
+        summary=summary[:500],
+        before=_dump(before),
+        after=_dump(after),
+        ip=current_ip.get(),
+    )
+    db.session.add(entry)
+    return entry

@@ -1,0 +1,86 @@
+"""Money at the edges: parse what people type into integer 分 and show 分 as 元/万元/亿元.
+
+Amounts are integers in 分 everywhere inside the application; floats never touch them.
+"""
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+_AMOUNT = re.compile(r"^[0-9]+(\.[0-9]{1,2})?$")
+UNIT_FEN = {"yuan": 100, "wan": 1_000_000}
+UNIT_LABEL = {"yuan": "元", "wan": "万元"}
+MAX_FEN = 10**17  # far above any real contract, below a 64-bit integer
+
+
+class AmountError(ValueError):
+    """An amount that cannot be accepted; the message is for the person who typed it."""
+
+
+def parse_amount(text: str, unit: str = "yuan") -> int:
+    """Parse a non-negative amount in 元 or 万元 with at most two decimals into 分."""
+    # NFKC turns full-width digits typed with a Chinese input method into ASCII ones.
+    raw = unicodedata.normalize("NFKC", text or "").strip().replace(",", "")
+    label = UNIT_LABEL[unit]
+    if not raw:
+        raise AmountError(f"请填写金额（{label}）")
+    if raw.startswith("-"):
+        raise AmountError("金额不能为负数")
+    if not _AMOUNT.match(raw):
+        raise AmountError(f"金额格式不正确：请填写数字，单位为{label}，最多两位小数，如 12.50")
+    fen = int(Decimal(raw) * UNIT_FEN[unit])
+    if unit == "wan" and Decimal(raw) * UNIT_FEN[unit] != fen:
+        raise AmountError("金额不正确")
+    if fen > MAX_FEN:
+        raise AmountError("金额超出允许范围")
+    return fen
+
+
+def parse_optional_amount(text: str | None, unit: str = "yuan") -> int | None:
+    """Like parse_amount, but an empty value means 面议 (None)."""
+    if text is None or not str(text).strip():
+        return None
+    return parse_amount(str(text), unit)
+
+
+def fen_to_decimal(fen: int, unit: str = "yuan") -> Decimal:
+    """Return an exact Decimal in the unit (元 or 万元)."""
+    try:
+        return Decimal(fen) / UNIT_FEN[unit]
+    except InvalidOperation as exc:  # pragma: no cover - Decimal of an int cannot fail
+        raise AmountError(str(exc)) from exc
+
+
+def format_yuan(fen: int | None) -> str:
+    """Show 分 as 元 with two decimals and thousands separators: 1,234.50 元."""
+    if fen is None:
+        return "面议"
+    sign = "-" if fen < 0 else ""
+    yuan, cents = divmod(abs(fen), 100)
+    return f"{sign}{yuan:,}.{cents:02d} 元"
+
+
+def format_wan(fen: int | None, places: int = 2) -> str:
+    """Show 分 as 万元 (or 亿元 from one hundred million yuan), rounded half-up for reading."""
+    if fen is None:
+        return "面议"
+    if abs(fen) >= 10**10:
+        return f"{_quantize(Decimal(fen) / 10**10, places)} 亿元"
+    return f"{_quantize(Decimal(fen) / 10**6, places)} 万元"
+
+
+def format_wan_number(fen: int, places: int = 2) -> str:
+    """Return 万元 as a bare number string (for tables and exports)."""
+    return _quantize(Decimal(fen) / 10**6, places)
+
+
+def fen_to_yuan_text(fen: int) -> str:
+    """Return an exact 元 figure with two decimals, no separators (for exports and forms)."""
+    sign = "-" if fen < 0 else ""
+    yuan, cents = divmod(abs(fen), 100)
+    return f"{sign}{yuan}.{cents:02d}"
+
+
+def _quantize(value: Decimal, places: int) -> str:
+    quant = Decimal(1).scaleb(-places)
+    return f"{value.quantize(quant, rounding='ROUND_HALF_UP'):,}"

@@ -1,0 +1,57 @@
+"""Uploaded files: type checked by content, stored outside static/, served only after a check."""
+
+import uuid
+from pathlib import Path
+
+from flask import current_app
+
+from marketplace.common.errors import ValidationError
+
+# Magic numbers of the formats accepted as evidence and contract scans.
+SIGNATURES = {
+    "pdf": (b"%PDF-", "application/pdf"),
+    "png": (b"\x89PNG\r\n\x1a\n", "image/png"),
+    "jpeg": (b"\xff\xd8\xff", "image/jpeg"),
+}
+DOCUMENT_KINDS = ("pdf", "png", "jpeg")
+
+
+def sniff(head: bytes, kinds=DOCUMENT_KINDS) -> tuple[str, str] | None:
+    """Return (kind, mimetype) when the bytes start like one of the accepted kinds."""
+    for kind in kinds:
+        magic, mimetype = SIGNATURES[kind]
+        if head.startswith(magic):
+            return kind, mimetype
+    return None
+
+
+def store_upload(storage, folder: str, *, max_bytes: int, kinds=DOCUMENT_KINDS) -> dict:
+    """Check and save an uploaded file; return its relative path, name, mimetype and size."""
+    if storage is None or not getattr(storage, "filename", ""):
+        raise ValidationError("请选择要上传的文件")
+    data = storage.read(max_bytes + 1)
+    if not data:
+        raise ValidationError("上传的文件是空的")
+    if len(data) > max_bytes:
+        raise ValidationError(f"文件过大，最大 {max_bytes // (1024 * 1024)} MB")
+    found = sniff(data[:16], kinds)
+    if found is None:
+        names = "、".join(k.upper() for k in kinds)
+        raise ValidationError(f"文件内容不是允许的格式（{names}），请上传扫描件或 PDF")
+    kind, mimetype = found
+    extension = {"jpeg": "jpg"}.get(kind, kind)
+    relative = Path(folder) / f"{uuid.uuid4().hex}.{extension}"
+    target = Path(current_app.config["UPLOAD_DIR"]) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    original = Path(storage.filename).name[:200] or f"upload.{extension}"
+    return {"path": str(relative), "filename": original, "mimetype": mimetype, "size": len(data)}
+
+
+def upload_path(relative: str) -> Path:
+    """Resolve a stored relative path inside the upload folder, refusing anything outside it."""
+    root = Path(current_app.config["UPLOAD_DIR"]).resolve()
+    path = (root / relative).resolve()
+    if root not in path.parents:
+        raise ValidationError("文件路径无效")
+    return path

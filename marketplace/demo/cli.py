@@ -1,0 +1,19 @@
+"""`flask seed-demo`: load the demo organisations, logins and listings (idempotent)."""
+
+import click
+from flask.cli import with_appcontext
+
+from marketplace.demo.seed import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
+from marketplace.extensions import db
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command():
+    """Load the demo data once; running it again changes nothing."""
+    summary = seed_demo(progress=click.echo)
+    db.session.commit()
+    click.echo(summary)
+    click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
+    for _role, email, label in DEMO_LOGINS:
+        click.echo(f"  {label:<12} {email}")

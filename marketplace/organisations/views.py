@@ -1,0 +1,232 @@
+"""Organisation pages: public profile, the members' own page, and the bureau's verification."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, or_, select
+
+from marketplace.accounts import services as account_services
+from marketplace.accounts.forms import ConfirmForm
+from marketplace.accounts.models import User
+from marketplace.common.domain import ORG_TYPES
+from marketplace.common.errors import DomainError
+from marketplace.common.pagination import paginate, parse_page_args
+from marketplace.common.permissions import role_required
+from marketplace.common.uploads import upload_path
+from marketplace.extensions import db
+from marketplace.organisations import services
+from marketplace.organisations.forms import EvidenceForm, OrgProfileForm, RecognitionForm, RejectForm
+from marketplace.organisations.models import VERIFICATION_STATES, Organisation
+
+bp = Blueprint("organisations", __name__)
+
+
+def _get_org(org_id: int) -> Organisation:
+    org = db.session.get(Organisation, org_id)
+    if org is None:
+        abort(404)
+    return org
+
+
+@bp.route("/orgs/<int:org_id>")
+def show(org_id: int):
+    org = _get_org(org_id)
+    return render_template("organisations/show.html", org=org)
+
+
+@bp.route("/my/org", methods=["GET", "POST"])
+@login_required
+def mine():
+    org = current_user.organisation
+    if org is None:
+        abort(404)
+    if current_user.org is None:
+        # Pending or removed members see only the state of their application.
+        return render_template("organisations/pending.html", org=org)
+    form = OrgProfileForm(obj=org)
+    if current_user.is_org_manager and form.validate_on_submit():
+        services.update_profile(
+            current_user,
+            org,
+            contact_name=form.contact_name.data.strip(),
+            contact_phone=form.contact_phone.data.strip(),
+            contact_email=(form.contact_email.data or "").strip(),
+            address=(form.address.data or "").strip(),
+            zone=form.zone.data or None,
+            description=(form.description.data or "").strip(),
+        )
+        db.session.commit()
+        flash("单位信息已保存", "success")
+        return redirect(url_for("organisations.mine"))
+    members = db.session.scalars(
+        select(User).where(User.organisation_id == org.id).order_by(User.membership, User.id)
+    ).all()
+    return render_template(
+        "organisations/mine.html",
+        org=org,
+        form=form,
+        evidence_form=EvidenceForm(),
+        confirm_form=ConfirmForm(),
+        members=members,
+    )
+
+
+@bp.route("/my/org/evidence", methods=["POST"])
+@login_required
+def upload_evidence():
+    org = current_user.org
+    if org is None:
+        abort(403)
+    form = EvidenceForm()
+    if form.validate_on_submit():
+        try:
+            services.attach_evidence(current_user, org, form.evidence.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+            return redirect(url_for("organisations.mine"))
+        db.session.commit()
+        flash("证明材料已上传，等待科技局审核", "success")
+    return redirect(url_for("organisations.mine"))
+
+
+@bp.route("/my/org/members/<int:user_id>/<action>", methods=["POST"])
+@login_required
+def member_action(user_id: int, action: str):
+    member = db.session.get(User, user_id)
+    if member is None or action not in ("approve", "remove"):
+        abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            if action == "approve":
+                account_services.approve_member(current_user, member)
+            else:
+                account_services.remove_member(current_user, member)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash("已批准该成员加入" if action == "approve" else "已将该成员移出本单位", "success")
+    return redirect(
+        request.referrer
+        if request.referrer and "/admin/" in request.referrer
+        else url_for("organisations.mine")
+    )
+
+
+@bp.route("/orgs/<int:org_id>/evidence")
+@login_required
+def evidence(org_id: int):
+    org = _get_org(org_id)
+    if not services.can_view_evidence(current_user, org):
+        abort(403)
+    if not org.evidence_path:
+        abort(404)
+    path = upload_path(org.evidence_path)
+    if not path.exists():
+        abort(404)
+    return send_file(
+        path, mimetype=org.evidence_mimetype, download_name=org.evidence_filename, as_attachment=False
+    )
+
+
+@bp.route("/bureau/orgs")
+@role_required("bureau")
+def bureau_list():
+    status = request.args.get("status", "unverified")
+    org_type = request.args.get("type", "")
+    q = request.args.get("q", "").strip()
+    stmt = select(Organisation)
+    if status in VERIFICATION_STATES:
+        stmt = stmt.where(Organisation.verification_status == status)
+    if org_type in ORG_TYPES:
+        stmt = stmt.where(Organisation.org_type == org_type)
+    if q:
+        like = f"%{q[:100]}%"
+        stmt = stmt.where(or_(Organisation.name.ilike(like), Organisation.credit_code.ilike(like)))
+    page, per_page = parse_page_args(request.args)
+    result = paginate(stmt.order_by(Organisation.created_at.desc()), page, per_page)
+    counts = dict(
+        db.session.execute(
+            select(Organisation.verification_status, func.count()).group_by(Organisation.verification_status)
+        ).all()
+    )
+    return render_template(
+        "organisations/bureau_list.html",
+        page=result,
+        status=status,
+        org_type=org_type,
+        q=q,
+        counts=counts,
+        states=VERIFICATION_STATES,
+    )
+
+
+@bp.route("/bureau/orgs/<int:org_id>", methods=["GET"])
+@role_required("bureau")
+def bureau_review(org_id: int):
+    org = _get_org(org_id)
+    members = db.session.scalars(select(User).where(User.organisation_id == org.id)).all()
+    return render_template(
+        "organisations/bureau_review.html",
+        org=org,
+        members=members,
+        confirm_form=ConfirmForm(),
+        reject_form=RejectForm(),
+        recognition_form=RecognitionForm(obj=org),
+    )
+
+
+@bp.route("/bureau/orgs/<int:org_id>/verify", methods=["POST"])
+@role_required("bureau")
+def bureau_verify(org_id: int):
+    org = _get_org(org_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.verify_organisation(current_user, org)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "warning")
+        else:
+            db.session.commit()
+            flash(f"已认证：{org.name}", "success")
+    return redirect(url_for("organisations.bureau_review", org_id=org.id))
+
+
+@bp.route("/bureau/orgs/<int:org_id>/reject", methods=["POST"])
+@role_required("bureau")
+def bureau_reject(org_id: int):
+    org = _get_org(org_id)
+    form = RejectForm()
+    if form.validate_on_submit():
+        services.reject_organisation(current_user, org, form.reason.data)
+        db.session.commit()
+        flash(f"已退回认证：{org.name}", "success")
+        return redirect(url_for("organisations.bureau_review", org_id=org.id))
+    members = db.session.scalars(select(User).where(User.organisation_id == org.id)).all()
+    return render_template(
+        "organisations/bureau_review.html",
+        org=org,
+        members=members,
+        confirm_form=ConfirmForm(),
+        reject_form=form,
+        recognition_form=RecognitionForm(obj=org),
+    ), 422
+
+
+@bp.route("/bureau/orgs/<int:org_id>/recognition", methods=["POST"])
+@role_required("bureau")
+def bureau_recognition(org_id: int):
+    org = _get_org(org_id)
+    form = RecognitionForm()
+    if form.validate_on_submit():
+        services.set_recognition(
+            current_user,
+            org,
+            transfer_institution=form.is_transfer_institution.data,
+            registration_point=form.is_registration_point.data,
+        )
+        db.session.commit()
+        flash("认定信息已保存", "success")
+    return redirect(url_for("organisations.bureau_review", org_id=org.id))

@@ -1,0 +1,118 @@
+"""Every route must appear in this table of who may use it; a new route without an entry fails.
+
+Roles: anon, university, institute, enterprise, broker, bureau, admin (a bureau user with the
+admin flag) and pending (a user whose membership is not approved yet). A role that may use a route
+must not get 401/403 or a redirect to the login page; any other role must.
+"""
+
+import pytest
+
+from marketplace.accounts.services import create_api_token
+from marketplace.extensions import db
+from tests.factories import login, make_user
+
+ROLES = ["anon", "university", "institute", "enterprise", "broker", "bureau", "admin", "pending"]
+ORG_ROLES = {"university", "institute", "enterprise", "broker", "bureau"}
+ANY = frozenset(ROLES)
+AUTH = ANY - {"anon"}
+BUREAU = frozenset({"bureau", "admin"})
+ADMIN = frozenset({"admin"})
+
+# endpoint: (method, url template, roles allowed). Placeholders: {org} the university's
+# organisation, {user} a plain enterprise member, {token} an API token id of that member.
+RULES: dict[str, tuple[str, str, frozenset]] = {
+    "main.index": ("GET", "/", ANY),
+    "main.about": ("GET", "/about", ANY),
+    "main.healthz": ("GET", "/healthz", ANY),
+    "main.dashboard": ("GET", "/dashboard", AUTH),
+    "accounts.login": ("GET", "/account/login", ANY),
+    "accounts.register": ("GET", "/account/register", ANY),
+    "accounts.forgot_password": ("GET", "/account/forgot", ANY),
+    "accounts.reset_password": ("GET", "/account/reset/not-a-token", ANY),
+    "accounts.logout": ("POST", "/account/logout", AUTH),
+    "accounts.profile": ("GET", "/account/profile", AUTH),
+    "accounts.change_password": ("POST", "/account/password", AUTH),
+    "accounts.create_token": ("POST", "/account/tokens", AUTH),
+    "accounts.revoke_token": ("POST", "/account/tokens/{token}/revoke", AUTH),
+    "organisations.show": ("GET", "/orgs/{org}", ANY),
+    "organisations.mine": ("GET", "/my/org", AUTH),
+    "organisations.upload_evidence": ("POST", "/my/org/evidence", AUTH - {"pending"}),
+    "organisations.member_action": ("POST", "/my/org/members/{user}/approve", AUTH),
+    "organisations.evidence": ("GET", "/orgs/{org}/evidence", frozenset({"university", "bureau", "admin"})),
+    "organisations.bureau_list": ("GET", "/bureau/orgs", BUREAU),
+    "organisations.bureau_review": ("GET", "/bureau/orgs/{org}", BUREAU),
+    "organisations.bureau_verify": ("POST", "/bureau/orgs/{org}/verify", BUREAU),
+    "organisations.bureau_reject": ("POST", "/bureau/orgs/{org}/reject", BUREAU),
+    "organisations.bureau_recognition": ("POST", "/bureau/orgs/{org}/recognition", BUREAU),
+    "admin.users": ("GET", "/admin/users", ADMIN),
+    "admin.user_action": ("POST", "/admin/users/{user}/reset", ADMIN),
+    "admin.audit": ("GET", "/admin/audit", ADMIN),
+    "api.index": ("GET", "/api/v1/", ANY),
+    "api.openapi": ("GET", "/api/v1/openapi.json", ANY),
+    "api.me": ("GET", "/api/v1/me", AUTH),
+}
+SKIP = {"static"}
+
+
+def test_every_route_has_a_rule(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - SKIP
+    missing = sorted(endpoints - RULES.keys())
+    stale = sorted(RULES.keys() - endpoints)
+    assert not missing, f"routes without a permission rule: {missing}"
+    assert not stale, f"rules for routes that no longer exist: {stale}"
+
+
+@pytest.fixture
+def world(app):
+    """One user per role, plus the objects the URLs refer to."""
+    with app.app_context():
+        users = {role: make_user(role) for role in ORG_ROLES}
+        users["admin"] = make_user("bureau", admin=True)
+        users["pending"] = make_user(
+            org=users["enterprise"].organisation, membership="pending", manager=False
+        )
+        member = make_user(org=users["enterprise"].organisation, manager=False)
+        raw_tokens = {role: create_api_token(user, "perm") for role, user in users.items()}
+        db.session.commit()
+        from marketplace.accounts.models import ApiToken
+
+        token_id = db.session.scalar(db.select(ApiToken.id).where(ApiToken.user_id == member.id))
+        if token_id is None:
+            create_api_token(member, "perm")
+            db.session.commit()
+            token_id = db.session.scalar(db.select(ApiToken.id).where(ApiToken.user_id == member.id))
+        ids = {"org": users["university"].organisation_id, "user": member.id, "token": token_id}
+    return users, raw_tokens, ids
+
+
+def _request(app, users, tokens, role, method, url):
+    client = app.test_client()
+    headers = {}
+    if role != "anon":
+        if url.startswith("/api/"):
+            headers["Authorization"] = f"Bearer {tokens[role]}"
+        else:
+            with app.app_context():
+                login(client, users[role])
+    return client.open(url, method=method, headers=headers)
+
+
+def _denied(response, url) -> bool:
+    if response.status_code in (401, 403):
+        return True
+    return response.status_code == 302 and "/account/login" in response.headers.get("Location", "")
+
+
+@pytest.mark.parametrize("endpoint", sorted(RULES))
+def test_route_permissions(app, world, endpoint):
+    users, tokens, ids = world
+    method, template, allowed = RULES[endpoint]
+    url = template.format(**ids)
+    for role in ROLES:
+        response = _request(app, users, tokens, role, method, url)
+        denied = _denied(response, url)
+        assert response.status_code != 500, f"{endpoint} as {role}: 500"
+        if role in allowed:
+            assert not denied, f"{endpoint} as {role} should be allowed, got {response.status_code}"
+        else:
+            assert denied, f"{endpoint} as {role} should be refused, got {response.status_code}"
