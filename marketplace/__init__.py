@@ -21,11 +21,20 @@ def create_app(test_config=None) -> Flask:
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
     app.instance_path = app.config["INSTANCE_DIR"]
 
+    _import_models()
     _init_extensions(app)
     _register_blueprints(app)
     _register_hooks(app)
     _register_cli(app)
     return app
+
+
+def _import_models() -> None:
+    """Import every feature's models so that metadata, migrations and mappers see them all."""
+    import marketplace.accounts.models
+    import marketplace.common.audit
+    import marketplace.listings.models
+    import marketplace.organisations.models  # noqa: F401
 
 
 def _init_extensions(app: Flask) -> None:

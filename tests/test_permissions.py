@@ -1,26 +1,29 @@
-"""Every route must appear in this table of who may use it; a new route without an entry fails.
+"""Every route must appear in a table of who may use it; a new route without an entry fails.
 
 Roles: anon, university, institute, enterprise, broker, bureau, admin (a bureau user with the
 admin flag) and pending (a user whose membership is not approved yet). A role that may use a route
 must not get 401/403 or a redirect to the login page; any other role must.
+
+The foundation's rules are below; each feature adds its own in `tests/<feature>/permission_rules.py`
+with a `RULES` dict of the same shape and, when its URLs need objects, a `setup(users)` function
+that creates them and returns the placeholder values (e.g. {"patent": 3}).
 """
+
+import importlib
+import pkgutil
 
 import pytest
 
+import tests
+from marketplace.accounts.models import ApiToken
 from marketplace.accounts.services import create_api_token
 from marketplace.extensions import db
 from tests.factories import login, make_user
-
-ROLES = ["anon", "university", "institute", "enterprise", "broker", "bureau", "admin", "pending"]
-ORG_ROLES = {"university", "institute", "enterprise", "broker", "bureau"}
-ANY = frozenset(ROLES)
-AUTH = ANY - {"anon"}
-BUREAU = frozenset({"bureau", "admin"})
-ADMIN = frozenset({"admin"})
+from tests.permission_roles import ADMIN, ANY, AUTH, BUREAU, ORG_ROLES, ROLES
 
 # endpoint: (method, url template, roles allowed). Placeholders: {org} the university's
 # organisation, {user} a plain enterprise member, {token} an API token id of that member.
-RULES: dict[str, tuple[str, str, frozenset]] = {
+FOUNDATION_RULES: dict[str, tuple[str, str, frozenset]] = {
     "main.index": ("GET", "/", ANY),
     "main.about": ("GET", "/about", ANY),
     "main.healthz": ("GET", "/healthz", ANY),
@@ -54,6 +57,24 @@ RULES: dict[str, tuple[str, str, frozenset]] = {
 SKIP = {"static"}
 
 
+def _feature_modules():
+    modules = []
+    for info in pkgutil.iter_modules(tests.__path__):
+        if info.ispkg:
+            try:
+                modules.append(importlib.import_module(f"tests.{info.name}.permission_rules"))
+            except ModuleNotFoundError as exc:
+                if exc.name != f"tests.{info.name}.permission_rules":
+                    raise
+    return modules
+
+
+FEATURES = _feature_modules()
+RULES = dict(FOUNDATION_RULES)
+for _module in FEATURES:
+    RULES.update(_module.RULES)
+
+
 def test_every_route_has_a_rule(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - SKIP
     missing = sorted(endpoints - RULES.keys())
@@ -73,15 +94,14 @@ def world(app):
         )
         member = make_user(org=users["enterprise"].organisation, manager=False)
         raw_tokens = {role: create_api_token(user, "perm") for role, user in users.items()}
+        create_api_token(member, "perm")
         db.session.commit()
-        from marketplace.accounts.models import ApiToken
-
         token_id = db.session.scalar(db.select(ApiToken.id).where(ApiToken.user_id == member.id))
-        if token_id is None:
-            create_api_token(member, "perm")
-            db.session.commit()
-            token_id = db.session.scalar(db.select(ApiToken.id).where(ApiToken.user_id == member.id))
         ids = {"org": users["university"].organisation_id, "user": member.id, "token": token_id}
+        for module in FEATURES:
+            if hasattr(module, "setup"):
+                ids.update(module.setup(users))
+                db.session.commit()
     return users, raw_tokens, ids
 
 
@@ -97,7 +117,7 @@ def _request(app, users, tokens, role, method, url):
     return client.open(url, method=method, headers=headers)
 
 
-def _denied(response, url) -> bool:
+def _denied(response) -> bool:
     if response.status_code in (401, 403):
         return True
     return response.status_code == 302 and "/account/login" in response.headers.get("Location", "")
@@ -110,7 +130,7 @@ def test_route_permissions(app, world, endpoint):
     url = template.format(**ids)
     for role in ROLES:
         response = _request(app, users, tokens, role, method, url)
-        denied = _denied(response, url)
+        denied = _denied(response)
         assert response.status_code != 500, f"{endpoint} as {role}: 500"
         if role in allowed:
             assert not denied, f"{endpoint} as {role} should be allowed, got {response.status_code}"

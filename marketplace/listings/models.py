@@ -1,0 +1,231 @@
+"""Listings: patents (专利), research results (科技成果) and technology demands (技术需求)."""
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+
+from marketplace.common.timeutil import beijing_today, utcnow
+from marketplace.extensions import db
+
+STATUSES = {
+    "draft": "草稿",
+    "published": "已发布",
+    "withdrawn": "已撤回",
+    "taken_down": "已下架",
+    "expired": "已过期",
+}
+PATENT_TYPES = {"invention": "发明", "utility_model": "实用新型", "design": "外观设计"}
+LEGAL_STATUSES = {"valid": "有效", "pending": "审中", "lapsed": "失效"}
+TRANSFER_MODES = {
+    "transfer": "转让",
+    "license": "许可",
+    "investment": "作价投资",
+    "cooperation": "合作实施",
+    "other": "其他",
+}
+RESULT_FORMS = {
+    "new_technology": "新技术",
+    "new_process": "新工艺",
+    "new_product": "新产品",
+    "new_material": "新材料",
+    "new_variety": "新品种",
+    "software": "软件",
+    "other": "其他",
+}
+SOLUTION_MODES = {
+    "independent": "独立研发",
+    "commissioned": "委托研发",
+    "cooperative": "合作研发",
+    "other": "其他",
+}
+# GB/T 22900 technology readiness levels, with the coarse stage people use in conversation.
+MATURITY_LEVELS = {
+    1: "TRL1 基本原理清晰",
+    2: "TRL2 技术概念和应用设想明确",
+    3: "TRL3 关键功能分析和实验验证",
+    4: "TRL4 实验室环境验证（研发阶段）",
+    5: "TRL5 相关环境验证（小试）",
+    6: "TRL6 模拟使用环境验证（中试）",
+    7: "TRL7 实际使用环境验证",
+    8: "TRL8 定型并试生产（产业化）",
+    9: "TRL9 批量生产（产业化）",
+}
+STALE_AFTER = timedelta(days=365)
+HIDDEN_NAME = "某企业"
+
+
+class ListingMixin:
+    """Columns and behaviour shared by the three kinds of listing."""
+
+    kind: str = ""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    takedown_reason: Mapped[str] = mapped_column(String(500), default="")
+    transfer_modes: Mapped[list] = mapped_column(JSON, default=list)
+    # The private part of a listing, revealed to the other side only after contact is accepted.
+    private_details: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # Set when the owner confirms an unchanged listing is still current.
+    confirmed_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+
+    @declared_attr
+    def organisation_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("organisations.id"), index=True)
+
+    @declared_attr
+    def created_by_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    @declared_attr
+    def organisation(cls):
+        return relationship("Organisation")
+
+    @declared_attr
+    def created_by(cls):
+        return relationship("User")
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES.get(self.effective_status, self.effective_status)
+
+    @property
+    def effective_status(self) -> str:
+        return self.status
+
+    @property
+    def is_public(self) -> bool:
+        return self.effective_status == "published"
+
+    @property
+    def fresh_at(self) -> datetime:
+        """When the owner last touched the listing: an edit or a confirmation."""
+        return max(self.updated_at, self.confirmed_at or self.updated_at)
+
+    @property
+    def is_stale(self) -> bool:
+        return self.status == "published" and utcnow() - self.fresh_at > STALE_AFTER
+
+    def is_owned_by(self, user) -> bool:
+        org = getattr(user, "org", None)
+        return org is not None and org.id == self.organisation_id
+
+    def can_edit(self, user) -> bool:
+        """Any active member of the owning organisation may edit its listings."""
+        return self.is_owned_by(user)
+
+    @property
+    def transfer_mode_labels(self) -> list[str]:
+        return [TRANSFER_MODES.get(m, m) for m in self.transfer_modes or []]
+
+
+result_patents = Table(
+    "result_patents",
+    db.metadata,
+    Column("result_id", ForeignKey("results.id", ondelete="CASCADE"), primary_key=True),
+    Column("patent_id", ForeignKey("patents.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Patent(ListingMixin, db.Model):
+    __tablename__ = "patents"
+    __table_args__ = (Index("ix_patents_org_status", "organisation_id", "status"),)
+    kind = "patent"
+
+    application_number: Mapped[str | None] = mapped_column(String(20), index=True)
+    publication_number: Mapped[str | None] = mapped_column(String(20), index=True)
+    patent_type: Mapped[str | None] = mapped_column(String(20))
+    abstract: Mapped[str] = mapped_column(Text, default="")
+    ipc_codes: Mapped[list] = mapped_column(JSON, default=list)
+    applicants: Mapped[list] = mapped_column(JSON, default=list)
+    inventors: Mapped[list] = mapped_column(JSON, default=list)
+    filing_date: Mapped[date | None]
+    grant_date: Mapped[date | None]
+    legal_status: Mapped[str | None] = mapped_column(String(20))
+    price_fen: Mapped[int | None] = mapped_column(BigInteger)
+
+    results = relationship("ResearchResult", secondary=result_patents, back_populates="patents")
+
+    @property
+    def patent_type_label(self) -> str:
+        return PATENT_TYPES.get(self.patent_type or "", "")
+
+    @property
+    def legal_status_label(self) -> str:
+        return LEGAL_STATUSES.get(self.legal_status or "", "")
+
+
+class ResearchResult(ListingMixin, db.Model):
+    __tablename__ = "results"
+    __table_args__ = (Index("ix_results_org_status", "organisation_id", "status"),)
+    kind = "result"
+
+    abstract: Mapped[str] = mapped_column(Text, default="")
+    keywords: Mapped[list] = mapped_column(JSON, default=list)
+    technology_field: Mapped[str | None] = mapped_column(String(40), index=True)
+    industry: Mapped[str | None] = mapped_column(String(40))
+    form: Mapped[str | None] = mapped_column(String(30))
+    maturity: Mapped[int | None]
+    technical_level: Mapped[str] = mapped_column(String(100), default="")
+    completers: Mapped[list] = mapped_column(JSON, default=list)
+    contact_name: Mapped[str] = mapped_column(String(50), default="")
+    contact_phone: Mapped[str] = mapped_column(String(30), default="")
+    price_fen: Mapped[int | None] = mapped_column(BigInteger)
+
+    patents = relationship("Patent", secondary=result_patents, back_populates="results")
+
+    @property
+    def maturity_label(self) -> str:
+        return MATURITY_LEVELS.get(self.maturity or 0, "")
+
+    @property
+    def form_label(self) -> str:
+        return RESULT_FORMS.get(self.form or "", "")
+
+
+class Demand(ListingMixin, db.Model):
+    __tablename__ = "demands"
+    __table_args__ = (Index("ix_demands_org_status", "organisation_id", "status"),)
+    kind = "demand"
+
+    description: Mapped[str] = mapped_column(Text, default="")
+    technical_indicators: Mapped[str] = mapped_column(Text, default="")
+    expected_outcome: Mapped[str] = mapped_column(Text, default="")
+    keywords: Mapped[list] = mapped_column(JSON, default=list)
+    technology_field: Mapped[str | None] = mapped_column(String(40), index=True)
+    industry: Mapped[str | None] = mapped_column(String(40))
+    budget_fen: Mapped[int | None] = mapped_column(BigInteger)
+    start_date: Mapped[date | None]
+    deadline: Mapped[date] = mapped_column(index=True)
+    solution_mode: Mapped[str | None] = mapped_column(String(20))
+    partner_preference: Mapped[str] = mapped_column(String(200), default="")
+    hide_name: Mapped[bool] = mapped_column(default=False)
+
+    @property
+    def effective_status(self) -> str:
+        # A published demand past its deadline is expired even before a job marks it so.
+        if self.status == "published" and self.deadline and self.deadline < beijing_today():
+            return "expired"
+        return self.status
+
+    def shows_name_to(self, user) -> bool:
+        """The owner, brokers and the bureau see a hidden company's name; nobody else does."""
+        if not self.hide_name:
+            return True
+        if user is None or not getattr(user, "is_authenticated", False):
+            return False
+        return self.is_owned_by(user) or user.role in ("broker", "bureau")
+
+    def public_org_name(self, user) -> str:
+        return self.organisation.name if self.shows_name_to(user) else HIDDEN_NAME
+
+    @property
+    def solution_mode_label(self) -> str:
+        return SOLUTION_MODES.get(self.solution_mode or "", "")
+
+
+LISTING_MODELS = {"patent": Patent, "result": ResearchResult, "demand": Demand}
