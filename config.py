@@ -80,6 +80,7 @@ class Config:
         self.LOGIN_SLOW_SECONDS = _int("LOGIN_SLOW_SECONDS", 5)
         self.PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 2 * 3600)
         self.DEMO_BANNER = _bool("DEMO_BANNER", False)
+        self.TASKS_EAGER = _bool("TASKS_EAGER", False)
         self.TESTING = False
 
 
@@ -98,3 +99,4 @@ class TestConfig(Config):
         self.MAIL_SERVER = ""
         self.REDIS_URL = ""
         self.WTF_CSRF_ENABLED = False
+        self.TASKS_EAGER = True
