@@ -34,6 +34,7 @@ def _import_models() -> None:
     import marketplace.accounts.models
     import marketplace.common.audit
     import marketplace.listings.models
+    import marketplace.notices.models
     import marketplace.organisations.models  # noqa: F401
 
 
@@ -90,9 +91,10 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.api import openapi  # noqa: F401  (registers the openapi route)
     from marketplace.api.core import bp as api_bp
     from marketplace.main.views import bp as main_bp
+    from marketplace.notices.views import bp as notices_bp
     from marketplace.organisations.views import bp as organisations_bp
 
-    for blueprint in (main_bp, accounts_bp, organisations_bp, admin_bp, api_bp):
+    for blueprint in (main_bp, accounts_bp, organisations_bp, admin_bp, notices_bp, api_bp):
         app.register_blueprint(blueprint)
 
 

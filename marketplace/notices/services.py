@@ -1,0 +1,91 @@
+"""Notify organisations in the site (and by e-mail when SMTP is configured)."""
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from marketplace.accounts.models import User
+from marketplace.common.errors import NotFound
+from marketplace.common.mail import send_mail
+from marketplace.common.timeutil import utcnow
+from marketplace.extensions import db
+from marketplace.notices.models import Notice
+
+
+def notify(
+    organisation_id: int,
+    kind: str,
+    title: str,
+    *,
+    body: str = "",
+    url: str = "",
+    subject_key: str | None = None,
+    email: bool = False,
+) -> Notice | None:
+    """Add a notice for an organisation; with a subject_key, a repeat of the same event is skipped."""
+    if subject_key is not None:
+        exists = db.session.scalar(
+            select(Notice.id).where(
+                Notice.organisation_id == organisation_id, Notice.subject_key == subject_key
+            )
+        )
+        if exists:
+            return None
+    notice = Notice(
+        organisation_id=organisation_id,
+        kind=kind,
+        title=title[:200],
+        body=body,
+        url=url[:300],
+        subject_key=subject_key,
+    )
+    db.session.add(notice)
+    if email and current_app.config.get("MAIL_SERVER"):
+        _mail_members(organisation_id, title, body, url)
+    return notice
+
+
+def _mail_members(organisation_id: int, title: str, body: str, url: str) -> None:
+    site = current_app.config["SITE_URL"].rstrip("/")
+    members = db.session.scalars(
+        select(User).where(
+            User.organisation_id == organisation_id,
+            User.membership == "active",
+            User.is_disabled.is_(False),
+        )
+    )
+    for member in members:
+        try:
+            send_mail(member.email, f"【科技成果转化服务广场】{title}", f"{body}\n\n{site}{url}")
+        except OSError:
+            # The in-site notice is what counts; a mail server outage must not fail the action.
+            current_app.logger.warning("Could not mail %s about %s", member.email, title)
+
+
+def unread_count(organisation_id: int) -> int:
+    return (
+        db.session.scalar(
+            select(func.count(Notice.id)).where(
+                Notice.organisation_id == organisation_id, Notice.read_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
+def mark_read(user, notice_id: int) -> Notice:
+    notice = db.session.get(Notice, notice_id)
+    if notice is None or user.org is None or notice.organisation_id != user.org.id:
+        raise NotFound("通知不存在")
+    if notice.read_at is None:
+        notice.read_at = utcnow()
+        notice.read_by_id = user.id
+    return notice
+
+
+def mark_all_read(user) -> int:
+    result = db.session.execute(
+        update(Notice)
+        .where(Notice.organisation_id == user.org.id, Notice.read_at.is_(None))
+        .values(read_at=utcnow(), read_by_id=user.id)
+    )
+    return result.rowcount or 0

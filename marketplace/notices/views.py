@@ -1,0 +1,65 @@
+"""The notice list and the unread count in the header."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from marketplace.accounts.forms import ConfirmForm
+from marketplace.common.pagination import paginate, parse_page_args
+from marketplace.common.security import is_safe_next
+from marketplace.extensions import db
+from marketplace.notices import services
+from marketplace.notices.models import NOTICE_KINDS, Notice
+
+bp = Blueprint("notices", __name__, url_prefix="/notices")
+
+
+@bp.app_context_processor
+def inject_unread():
+    def unread_notices() -> int:
+        if not current_user.is_authenticated or current_user.org is None:
+            return 0
+        return services.unread_count(current_user.org.id)
+
+    return {"unread_notices": unread_notices}
+
+
+@bp.route("/")
+@login_required
+def index():
+    if current_user.org is None:
+        abort(403)
+    only_unread = request.args.get("unread") == "1"
+    stmt = select(Notice).where(Notice.organisation_id == current_user.org.id)
+    if only_unread:
+        stmt = stmt.where(Notice.read_at.is_(None))
+    page, per_page = parse_page_args(request.args)
+    return render_template(
+        "notices/index.html",
+        page=paginate(stmt.order_by(Notice.id.desc()), page, per_page),
+        only_unread=only_unread,
+        kinds=NOTICE_KINDS,
+        confirm_form=ConfirmForm(),
+    )
+
+
+@bp.route("/<int:notice_id>/open", methods=["POST"])
+@login_required
+def open_notice(notice_id: int):
+    if current_user.org is None or not ConfirmForm().validate_on_submit():
+        abort(403 if current_user.org is None else 400)
+    notice = services.mark_read(current_user, notice_id)
+    db.session.commit()
+    return redirect(notice.url if is_safe_next(notice.url) else url_for("notices.index"))
+
+
+@bp.route("/read-all", methods=["POST"])
+@login_required
+def read_all():
+    if current_user.org is None:
+        abort(403)
+    if ConfirmForm().validate_on_submit():
+        count = services.mark_all_read(current_user)
+        db.session.commit()
+        flash(f"已将 {count} 条通知标为已读", "success")
+    return redirect(url_for("notices.index"))
