@@ -303,7 +303,7 @@ def take_down(segment: str, listing_id: int):
 def mine():
     org = current_user.org
     kind = request.args.get("kind", "")
-    if kind not in LISTING_MODELS:
+    if kind not in LISTING_MODELS or not services.can_post(current_user, kind):
         kind = next(k for k in ("result", "patent", "demand") if services.can_post(current_user, k))
     model = LISTING_MODELS[kind]
     status = request.args.get("status", "")
