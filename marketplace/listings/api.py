@@ -63,7 +63,7 @@ def _get_own(kind: str, listing_id: int):
 def _list(kind: str):
     model = LISTING_MODELS[kind]
     page, per_page = parse_page_args(request.args)
-    visible = model.status == "published"
+    visible = model.status.in_(services.PUBLIC_STATUSES)
     if current_user.is_authenticated and current_user.org is not None:
         visible = or_(visible, model.organisation_id == current_user.org.id)
     stmt = select(model).where(visible).order_by(model.updated_at.desc(), model.id.desc())

@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from marketplace.common.domain import INDUSTRIES, TECHNOLOGY_FIELDS
-from marketplace.common.money import AmountError, fen_to_yuan_text, format_wan_number, parse_optional_amount
+from marketplace.common.money import AmountError, fen_to_decimal, fen_to_yuan_text, parse_optional_amount
 from marketplace.listings.fields import FIELD_BY_NAME, clean_record
 from marketplace.listings.models import (
     LEGAL_STATUSES,
@@ -30,6 +30,14 @@ class MultiCheckboxField(SelectMultipleField):
 
 def _blank(choices: dict) -> list[tuple[str, str]]:
     return [("", "请选择")] + [(str(k), v) for k, v in choices.items()]
+
+
+def _wan_text(fen: int | None) -> str:
+    """An exact 万元 figure for a form field, without trailing zeros ("" = 面议)."""
+    if fen is None:
+        return ""
+    text = f"{fen_to_decimal(fen, 'wan'):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _join(items) -> str:
@@ -110,15 +118,12 @@ class ListingForm(FlaskForm):
                 self._fields[extra].data = getattr(listing, extra)
         if self.kind == "demand":
             self.industry.data = listing.industry or ""
-            self.budget_wan.data = (
-                format_wan_number(listing.budget_fen).replace(",", "")
-                if listing.budget_fen is not None
-                else ""
-            )
+            self.budget_wan.data = _wan_text(listing.budget_fen)
         elif listing.price_fen is not None:
-            if listing.price_fen % 1_000_000 == 0 or listing.price_fen >= 1_000_000:
+            # Show 万元 only when that is exact; an edit must never round a price.
+            if listing.price_fen % 10_000 == 0:
                 self.price_unit.data = "wan"
-                self.price.data = format_wan_number(listing.price_fen).replace(",", "")
+                self.price.data = _wan_text(listing.price_fen)
             else:
                 self.price_unit.data = "yuan"
                 self.price.data = fen_to_yuan_text(listing.price_fen)

@@ -246,3 +246,24 @@ def test_export_contains_the_organisations_listings(client, people):
     titles = [row[header.index("title")] for row in rows[1:]]
     assert titles == ["导出的专利"]
     assert rows[1][header.index("price_fen")] == 1_000_000
+
+
+@pytest.mark.parametrize(
+    ("fen", "unit", "shown"),
+    [(12_345_678, "yuan", "123456.78"), (125_000_000, "wan", "125"), (1_230_000, "wan", "1.23")],
+)
+def test_edit_form_shows_the_exact_price_and_saving_keeps_it(client, people, fen, unit, shown):
+    patent = make_patent(people["university"].organisation, price_fen=fen)
+    login(client, people["university"])
+    text = _page(client, f"/patents/{patent.id}/edit")
+    assert f'value="{shown}"' in text
+    client.post(
+        f"/patents/{patent.id}/edit",
+        data={
+            "title": patent.title,
+            "price": shown,
+            "price_unit": unit,
+            "application_number": patent.application_number,
+        },
+    )
+    assert db.session.get(Patent, patent.id).price_fen == fen
