@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from marketplace.common.domain import INDUSTRIES, TECHNOLOGY_FIELDS
-from marketplace.common.money import AmountError, parse_amount
+from marketplace.common.money import MAX_FEN, AmountError, parse_amount
 from marketplace.common.validators import normalise_application_number
 from marketplace.listings.ipc import normalise_ipc
 from marketplace.listings.models import (
@@ -112,6 +112,10 @@ _FALSE = {"0", "false", "no", "n", "否", "", "f", "不隐藏"}
 _SPLIT = re.compile(r"[|｜;；,，、\n]+")
 
 
+LIST_TYPES = ("list", "choices", "ipc", "ids")
+MAX_ID = 2**31 - 1  # database integer keys
+
+
 class FieldError(ValueError):
     """A value that cannot be accepted; the message says what to fix."""
 
@@ -167,6 +171,8 @@ def _parse_fen(value, unit: str | None) -> int:
             fen = int(number)
         if fen < 0:
             raise FieldError("金额不能为负数")
+        if fen > MAX_FEN:
+            raise FieldError("金额超出允许范围")
         return fen
     try:
         return parse_amount(_text(value), unit)
@@ -177,6 +183,8 @@ def _parse_fen(value, unit: str | None) -> int:
 def _clean_value(spec: Field, value, unit: str | None = None):
     """Clean one non-empty value for a field, or raise FieldError."""
     kind = spec.type
+    if isinstance(value, dict) or (isinstance(value, (list, tuple)) and kind not in LIST_TYPES):
+        raise FieldError("格式不正确：应为单个值")
     if kind in ("str", "text"):
         text = _text(value)
         limit = spec.max_length if kind == "str" or spec.max_length != 200 else TEXT_MAX
@@ -246,7 +254,7 @@ def _clean_value(spec: Field, value, unit: str | None = None):
         ids = []
         for item in items:
             text = _text(item)
-            if isinstance(item, bool) or not text.isdigit():
+            if isinstance(item, bool) or not text.isdigit() or int(text) > MAX_ID:
                 raise FieldError(f"“{text}”不是有效的专利编号（应为整数）")
             ids.append(int(text))
         return list(dict.fromkeys(ids))

@@ -70,7 +70,7 @@ def public_org(listing, user) -> dict:
 
 
 def get_listing(kind: str, listing_id: int):
-    listing = db.session.get(LISTING_MODELS[kind], listing_id)
+    listing = db.session.get(LISTING_MODELS[kind], listing_id) if listing_id < 2**31 else None
     if listing is None:
         raise NotFound(f"该{KIND_LABELS[kind]}不存在或已删除")
     return listing

@@ -12,6 +12,7 @@ from marketplace.common.tasks import run_in_background
 from marketplace.common.timeutil import beijing_today
 from marketplace.extensions import db
 from marketplace.listings import importer, services
+from marketplace.listings.fields import MAX_ID
 from marketplace.listings.forms import FORMS, ActionForm, ImportForm, TakedownForm
 from marketplace.listings.models import (
     LEGAL_STATUSES,
@@ -45,6 +46,8 @@ def _user():
 
 def _load(segment: str, listing_id: int):
     kind = _kind(segment)
+    if listing_id > MAX_ID:
+        abort(404)
     listing = db.session.get(LISTING_MODELS[kind], listing_id)
     if listing is None:
         abort(404)
@@ -104,7 +107,12 @@ def index(segment: str):
     kind = _kind(segment)
     model = LISTING_MODELS[kind]
     clauses, shown = _filters(kind, model, request.args)
-    if kind == "demand":
+    bureau_status = request.args.get("status", "")
+    if services.is_bureau(_user()) and bureau_status in ("taken_down", "withdrawn"):
+        # The bureau reviews what it took down and what owners withdrew.
+        clauses.append(model.status == bureau_status)
+        shown["status"] = bureau_status
+    elif kind == "demand":
         state = request.args.get("state", "active")
         state = state if state in ("active", "expired") else "active"
         shown["state"] = state
@@ -114,7 +122,7 @@ def index(segment: str):
     else:
         clauses.append(model.status == "published")
     org_id = request.args.get("org", "")
-    if org_id.isdigit():
+    if org_id.isdigit() and int(org_id) <= MAX_ID:
         clauses.append(model.organisation_id == int(org_id))
         if kind == "demand" and not (
             services.is_bureau(_user()) or getattr(_user(), "role", None) == "broker"
@@ -395,7 +403,7 @@ def import_upload():
 
 
 def _own_job(job_id: int) -> ImportJob:
-    job = db.session.get(ImportJob, job_id)
+    job = db.session.get(ImportJob, job_id) if job_id <= MAX_ID else None
     if job is None:
         abort(404)
     if current_user.org is None or job.organisation_id != current_user.org.id:
@@ -465,6 +473,13 @@ def _home_sections() -> dict:
 
 def _dashboard() -> dict | None:
     user = _user()
+    if services.is_bureau(user):
+        return {
+            "bureau": {
+                kind: db.session.scalar(select(func.count(model.id)).where(model.status == "taken_down")) or 0
+                for kind, model in LISTING_MODELS.items()
+            }
+        }
     if user is None or user.org is None or user.role not in POSTING_ROLES:
         return None
     org_id = user.org.id

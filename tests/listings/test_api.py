@@ -182,3 +182,31 @@ def test_unknown_ids_are_404_json(client, model):
     segment = {Patent: "patents", ResearchResult: "results"}[model]
     response = client.get(f"/api/v1/{segment}/999")
     assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"title": ["列表"]},
+        {"title": {"a": 1}},
+        {"title": "x", "price_fen": 10**30},
+        {"title": "x", "patent_ids": [10**20]},
+        {"title": "x", "maturity": "7级"},
+        {"title": "x", "completers": {"y": 1}},
+        {"title": "x" * 201},
+    ],
+)
+def test_odd_input_gets_a_422_never_a_500(client, people, token, payload):
+    response = client.post("/api/v1/results", json=payload, headers=token(people["university"]))
+    assert response.status_code == 422, response.json
+
+
+def test_huge_ids_are_404(client, people, token):
+    big = 10**20
+    assert client.get(f"/api/v1/results/{big}").status_code == 404
+    assert (
+        client.patch(f"/api/v1/results/{big}", json={}, headers=token(people["university"])).status_code
+        == 404
+    )
+    assert client.get(f"/results/{big}").status_code == 404
+    assert client.get(f"/demands?org={big}").status_code == 200

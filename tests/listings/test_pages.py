@@ -267,3 +267,15 @@ def test_edit_form_shows_the_exact_price_and_saving_keeps_it(client, people, fen
         },
     )
     assert db.session.get(Patent, patent.id).price_fen == fen
+
+
+def test_bureau_lists_taken_down_listings_others_cannot(client, people):
+    patent = make_patent(
+        people["university"].organisation, title="违规专利", status="taken_down", takedown_reason="不实"
+    )
+    login(client, people["bureau"])
+    assert "违规专利" in _page(client, "/patents?status=taken_down")
+    assert "已下架专利 1" in _page(client, "/dashboard")
+    login(client, people["rival"])
+    assert "违规专利" not in _page(client, "/patents?status=taken_down")
+    assert client.get(f"/patents/{patent.id}").status_code == 404
