@@ -90,11 +90,21 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.admin.views import bp as admin_bp
     from marketplace.api import openapi  # noqa: F401  (registers the openapi route)
     from marketplace.api.core import bp as api_bp
+    from marketplace.listings import api as listings_api  # noqa: F401  (adds routes to the API blueprint)
+    from marketplace.listings.views import bp as listings_bp
     from marketplace.main.views import bp as main_bp
     from marketplace.notices.views import bp as notices_bp
     from marketplace.organisations.views import bp as organisations_bp
 
-    for blueprint in (main_bp, accounts_bp, organisations_bp, admin_bp, notices_bp, api_bp):
+    for blueprint in (
+        main_bp,
+        accounts_bp,
+        organisations_bp,
+        admin_bp,
+        notices_bp,
+        listings_bp,
+        api_bp,
+    ):
         app.register_blueprint(blueprint)
 
 
@@ -127,3 +137,8 @@ def _register_cli(app: Flask) -> None:
 
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo_command)
+
+    from marketplace.listings.cli import expire_demands_command, import_command
+
+    app.cli.add_command(import_command)
+    app.cli.add_command(expire_demands_command)

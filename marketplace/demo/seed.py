@@ -83,4 +83,7 @@ def seed_demo(progress=print) -> str:
         )
         created += int(made)
     progress(f"演示单位 {len(orgs)} 个，新建演示账号 {created} 个")
+    from marketplace.demo.listings import seed_listings
+
+    seed_listings(DATA_DIR, records, orgs, progress)
     return "演示数据已就绪"

@@ -229,3 +229,42 @@ class Demand(ListingMixin, db.Model):
 
 
 LISTING_MODELS = {"patent": Patent, "result": ResearchResult, "demand": Demand}
+
+
+IMPORT_STATES = {"queued": "排队中", "running": "导入中", "done": "已完成", "failed": "未导入"}
+
+
+class ImportJob(db.Model):
+    """A bulk import from an uploaded file; the progress page polls its state."""
+
+    __tablename__ = "listing_import_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    stored_path: Mapped[str] = mapped_column(String(300), default="")
+    file_format: Mapped[str] = mapped_column(String(10), default="")
+    as_draft: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[str] = mapped_column(String(20), default="queued")
+    total_rows: Mapped[int] = mapped_column(default=0)
+    processed_rows: Mapped[int] = mapped_column(default=0)
+    imported_count: Mapped[int] = mapped_column(default=0)
+    # [{"line": N, "message": "..."}]; a file with any bad row imports nothing.
+    errors: Mapped[list] = mapped_column(JSON, default=list)
+    warnings: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    organisation = relationship("Organisation")
+
+    @property
+    def state_label(self) -> str:
+        return IMPORT_STATES.get(self.state, self.state)
+
+    @property
+    def percent(self) -> int:
+        if self.state in ("done", "failed"):
+            return 100
+        return int(self.processed_rows * 100 / self.total_rows) if self.total_rows else 0

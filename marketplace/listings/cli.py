@@ -1,0 +1,79 @@
+"""`flask import patents|results|demands FILE --org NAME [--draft]` and `flask expire-demands`."""
+
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from marketplace.common.errors import DomainError
+from marketplace.extensions import db
+from marketplace.listings import importer, services
+from marketplace.organisations.models import Organisation
+
+
+@click.command("import")
+@click.argument("kind", type=click.Choice(["patents", "results", "demands"]))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--org", "org_name", required=True, help="发布单位的完整名称")
+@click.option("--draft", is_flag=True, help="导入为草稿，不立即发布")
+@with_appcontext
+def import_command(kind: str, path: Path, org_name: str, draft: bool):
+    """Import listings from an XLSX, CSV or JSON Lines file; a file with any bad row imports nothing."""
+    kind_key = services.KIND_OF_SEGMENT[kind]
+    org = db.session.scalar(select(Organisation).where(Organisation.name == org_name.strip()))
+    if org is None:
+        raise click.ClickException(f"找不到单位“{org_name}”，请填写完整名称")
+    if org.org_type not in services.POSTERS[kind_key]:
+        raise click.ClickException(f"{org.type_label}不能发布{services.KIND_LABELS[kind_key]}")
+    data = path.read_bytes()
+    bar = {"bar": None, "done": 0}
+
+    def on_total(total: int) -> None:
+        bar["bar"] = click.progressbar(length=max(total, 1) * 2, label="检查并导入", file=None)
+        bar["bar"].__enter__()
+
+    def on_progress(done: int) -> None:
+        bar["bar"].update(done - bar["done"])
+        bar["done"] = done
+
+    def on_insert(count: int) -> None:
+        bar["bar"].update(count)
+
+    try:
+        report = importer.import_file(
+            kind_key,
+            org,
+            None,
+            data,
+            path.name,
+            as_draft=draft,
+            on_total=on_total,
+            on_progress=on_progress,
+            on_insert=on_insert,
+        )
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    finally:
+        if bar["bar"] is not None:
+            bar["bar"].__exit__(None, None, None)
+    for warning in report.warnings:
+        click.echo(f"提示：{warning}")
+    if not report.ok:
+        db.session.rollback()
+        for error in report.errors:
+            click.echo(f"第 {error['line']} 行：{error['message']}", err=True)
+        raise click.ClickException(f"{len(report.errors)} 行有错误，未导入任何数据")
+    db.session.commit()
+    importer.finish_import(kind_key, report.ids)
+    state = "草稿" if draft or not org.is_verified else "已发布"
+    click.echo(f"已导入 {report.imported} 条{services.KIND_LABELS[kind_key]}（{state}）")
+
+
+@click.command("expire-demands")
+@with_appcontext
+def expire_demands_command():
+    """Mark published demands past their deadline as expired (run daily)."""
+    count = services.expire_demands()
+    db.session.commit()
+    click.echo(f"已将 {count} 条过期需求标为“已过期”")

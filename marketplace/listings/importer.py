@@ -1,0 +1,556 @@
+"""Bulk import of listings from XLSX, CSV or JSON Lines, all or nothing.
+
+Every row is checked first; one bad row means nothing is imported and every bad row is reported
+with its line number. Good files are inserted in bulk (one statement per kind, not one per row),
+then `services.after_bulk_import` lets observers (search) catch up.
+"""
+
+import csv
+import io
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import insert, select
+
+from marketplace.common.audit import record_audit
+from marketplace.common.errors import ValidationError
+from marketplace.common.timeutil import utcnow
+from marketplace.extensions import db
+from marketplace.listings import services
+from marketplace.listings.fields import COLUMNS, FIELDS, clean_record, patent_type_from_publication_number
+from marketplace.listings.models import LISTING_MODELS, ImportJob, Patent, result_patents
+
+FORMATS = ("xlsx", "csv", "jsonl")
+MAX_ERRORS_KEPT = 500
+CHUNK = 1000
+
+
+@dataclass
+class ImportReport:
+    total: int = 0
+    imported: int = 0
+    ids: list[int] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def detect_format(filename: str, head: bytes) -> str:
+    """Decide the format from the content, using the name only to tell CSV from JSON Lines."""
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    suffix = Path(filename or "").suffix.lower()
+    if suffix in (".jsonl", ".json", ".ndjson"):
+        return "jsonl"
+    if suffix == ".csv":
+        return "csv"
+    if head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"{"):
+        return "jsonl"
+    if suffix in (".xlsx", ".xls"):
+        raise ValidationError("文件扩展名是 Excel，但内容不是 XLSX 文件；请用 Excel 另存为 .xlsx 后再上传")
+    return "csv"
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValidationError("文件编码无法识别，请保存为 UTF-8 编码")
+
+
+def read_rows(data: bytes, fmt: str) -> tuple[list[str], Iterator[tuple[int, dict | None, str]], int]:
+    """Return (columns, rows as (line number, record or None, problem), row count)."""
+    if fmt == "xlsx":
+        return _read_xlsx(data)
+    text = _decode(data)
+    if fmt == "csv":
+        return _read_csv(text)
+    return _read_jsonl(text)
+
+
+def _read_csv(text: str):
+    lines = text.splitlines()
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise ValidationError("文件是空的") from None
+    except csv.Error as exc:
+        raise ValidationError(f"CSV 格式错误：{exc}") from None
+
+    rows = []
+    try:
+        for values in reader:
+            line = reader.line_num
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) > len(header):
+                rows.append(
+                    (
+                        line,
+                        None,
+                        f"该行有 {len(values)} 列，多于表头的 {len(header)} 列（是否有未加引号的逗号？）",
+                    )
+                )
+                continue
+            rows.append((line, dict(zip(header, values, strict=False)), ""))
+    except csv.Error as exc:
+        rows.append((reader.line_num, None, f"CSV 格式错误：{exc}"))
+    del lines
+    return header, iter(rows), len(rows)
+
+
+def _read_jsonl(text: str):
+    rows = []
+    columns: dict[str, None] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            rows.append((number, None, f"不是有效的 JSON：{exc.msg}（第 {exc.colno} 个字符）"))
+            continue
+        if not isinstance(record, dict):
+            rows.append((number, None, '每行须为一个 JSON 对象，如 {"title": "…"}'))
+            continue
+        columns.update(dict.fromkeys(record))
+        rows.append((number, record, ""))
+    return list(columns), iter(rows), len(rows)
+
+
+def _read_xlsx(data: bytes):
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a damaged file
+        raise ValidationError("无法读取该 Excel 文件，请确认是 .xlsx 格式且未加密") from None
+    sheet = workbook.worksheets[0]
+    iterator = sheet.iter_rows(values_only=True)
+    try:
+        header = [str(h).strip() if h is not None else "" for h in next(iterator)]
+    except StopIteration:
+        workbook.close()
+        raise ValidationError("文件是空的") from None
+    rows = []
+    for number, values in enumerate(iterator, start=2):
+        if not any(v not in (None, "") for v in values):
+            continue
+        record = {name: value for name, value in zip(header, values, strict=False) if name}
+        rows.append((number, record, ""))
+    workbook.close()
+    return header, iter(rows), len(rows)
+
+
+def check_rows(
+    kind: str,
+    org_id: int,
+    columns: list[str],
+    rows,
+    total: int,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[list[dict], ImportReport]:
+    """Clean every row; return the clean records and a report of the bad ones."""
+    report = ImportReport(total=total)
+    known = COLUMNS[kind]
+    unknown = [c for c in columns if c and c not in known]
+    if unknown:
+        report.warnings.append(f"以下列不认识，已忽略：{'、'.join(unknown)}")
+    if "title" not in columns:
+        report.errors.append({"line": 1, "message": "缺少必需的列 title（名称）；请使用下载的模板"})
+    if kind == "demand" and "deadline" not in columns:
+        report.errors.append({"line": 1, "message": "缺少必需的列 deadline（截止日期）"})
+    records: list[dict] = []
+    seen_numbers: dict[str, int] = {}
+    for index, (line, record, problem) in enumerate(rows, start=1):
+        if problem:
+            _add_error(report, line, problem)
+        else:
+            values, errors, _unknown = clean_record(kind, record)
+            if errors:
+                _add_error(report, line, "；".join(errors.values()))
+            else:
+                number = values.get("application_number")
+                if number and number in seen_numbers:
+                    _add_error(report, line, f"申请号 {number} 与第 {seen_numbers[number]} 行重复")
+                elif number:
+                    seen_numbers[number] = line
+                values["_line"] = line
+                records.append(values)
+        if progress and index % 200 == 0:
+            progress(index)
+    if kind == "patent" and seen_numbers:
+        _check_existing_patents(org_id, seen_numbers, report)
+    if kind == "result":
+        _check_linked_patents(org_id, records, report)
+    report.errors.sort(key=lambda e: e["line"])
+    if progress:
+        progress(total)
+    return records, report
+
+
+def _add_error(report: ImportReport, line: int, message: str) -> None:
+    report.errors.append({"line": line, "message": message})
+
+
+def _check_existing_patents(org_id: int, numbers: dict[str, int], report: ImportReport) -> None:
+    existing = set()
+    keys = list(numbers)
+    for start in range(0, len(keys), 500):
+        existing.update(
+            db.session.scalars(
+                select(Patent.application_number).where(
+                    Patent.organisation_id == org_id, Patent.application_number.in_(keys[start : start + 500])
+                )
+            )
+        )
+    for number in existing:
+        _add_error(report, numbers[number], f"申请号 {number} 的专利本单位已发布过，请勿重复导入")
+
+
+def _check_linked_patents(org_id: int, records: list[dict], report: ImportReport) -> None:
+    wanted = {pid for r in records for pid in r.get("patent_ids") or []}
+    if not wanted:
+        return
+    own = set(
+        db.session.scalars(select(Patent.id).where(Patent.id.in_(wanted), Patent.organisation_id == org_id))
+    )
+    for record in records:
+        missing = [pid for pid in record.get("patent_ids") or [] if pid not in own]
+        if missing:
+            _add_error(
+                report, record["_line"], f"关联专利编号 {', '.join(map(str, missing))} 不存在或不属于本单位"
+            )
+
+
+def insert_records(
+    kind: str,
+    org,
+    user,
+    records: list[dict],
+    *,
+    publish: bool,
+    progress: Callable[[int], None] | None = None,
+    source: str = "",
+) -> list[int]:
+    """Insert clean records in bulk for the organisation; return the new ids (caller commits)."""
+    model = LISTING_MODELS[kind]
+    now = utcnow()
+    status = "published" if publish else "draft"
+    rows, links = [], []
+    for record in records:
+        row = {k: v for k, v in record.items() if not k.startswith("_") and k != "patent_ids"}
+        if kind == "patent" and not row.get("patent_type"):
+            row["patent_type"] = patent_type_from_publication_number(row.get("publication_number")) or (
+                services._type_from_application(row.get("application_number"))
+            )
+        row.update(
+            organisation_id=org.id,
+            created_by_id=getattr(user, "id", None),
+            status=status,
+            created_at=now,
+            updated_at=now,
+            published_at=now if publish else None,
+            takedown_reason="",
+            private_details="",
+        )
+        if "transfer_modes" not in row:
+            row["transfer_modes"] = []
+        rows.append(row)
+        links.append(record.get("patent_ids") or [])
+    ids: list[int] = []
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        ids += list(
+            db.session.scalars(insert(model).returning(model.id, sort_by_parameter_order=True), chunk)
+        )
+        if progress:
+            progress(len(chunk))
+    pairs = [
+        {"result_id": rid, "patent_id": pid} for rid, pids in zip(ids, links, strict=True) for pid in pids
+    ]
+    if pairs:
+        db.session.execute(insert(result_patents), pairs)
+    record_audit(
+        user,
+        f"{kind}.import",
+        object_type=model.__tablename__,
+        object_id=ids[0] if ids else None,
+        after={
+            "count": len(ids),
+            "status": status,
+            "organisation_id": org.id,
+            "first_id": ids[0] if ids else None,
+            "last_id": ids[-1] if ids else None,
+        },
+        summary=f"批量导入{services.KIND_LABELS[kind]} {len(ids)} 条（{source or '文件'}）",
+    )
+    return ids
+
+
+def import_file(
+    kind: str,
+    org,
+    user,
+    data: bytes,
+    filename: str,
+    *,
+    as_draft: bool = False,
+    on_total: Callable[[int], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    on_insert: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Check and import a whole file; nothing is inserted when any row is bad (caller commits)."""
+    fmt = detect_format(filename, data[:64])
+    columns, rows, total = read_rows(data, fmt)
+    if on_total:
+        on_total(total)
+    records, report = check_rows(kind, org.id, columns, rows, total, on_progress)
+    if total == 0 and not report.errors:
+        report.errors.append({"line": 1, "message": "文件中没有数据行"})
+    if not report.ok:
+        return report
+    publish = not as_draft and org.is_verified
+    if not as_draft and not org.is_verified:
+        report.warnings.append("本单位尚未通过认证，已导入为草稿；认证后可在“我的发布”中发布")
+    report.ids = insert_records(
+        kind, org, user, records, publish=publish, progress=on_insert, source=filename
+    )
+    report.imported = len(report.ids)
+    return report
+
+
+def finish_import(kind: str, ids: list[int]) -> None:
+    """Tell observers about rows inserted in bulk, after the commit."""
+    if ids:
+        services.after_bulk_import(kind, ids)
+
+
+# --- background jobs for web uploads -----------------------------------------------------------
+
+
+def store_import_file(storage, max_bytes: int) -> tuple[str, bytes]:
+    """Save an uploaded import file under UPLOAD_DIR/imports; return its relative path and bytes."""
+    if storage is None or not getattr(storage, "filename", ""):
+        raise ValidationError("请选择要导入的文件", fields={"file": "请选择文件"})
+    data = storage.read(max_bytes + 1)
+    if not data:
+        raise ValidationError("上传的文件是空的", fields={"file": "文件是空的"})
+    if len(data) > max_bytes:
+        raise ValidationError(f"文件过大，最大 {max_bytes // (1024 * 1024)} MB", fields={"file": "文件过大"})
+    suffix = Path(storage.filename).suffix.lower()
+    if suffix not in (".xlsx", ".csv", ".jsonl", ".json", ".ndjson", ".txt"):
+        raise ValidationError("只支持 .xlsx、.csv 和 .jsonl 文件", fields={"file": "文件类型不支持"})
+    relative = Path("imports") / f"{uuid.uuid4().hex}{suffix}"
+    target = Path(current_app.config["UPLOAD_DIR"]) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return str(relative), data
+
+
+def create_job(user, kind: str, storage, *, as_draft: bool) -> ImportJob:
+    """Store the upload and queue a job for it (caller commits, then starts `run_job`)."""
+    if not services.can_post(user, kind):
+        raise ValidationError(
+            f"贵单位类型不能发布{services.KIND_LABELS[kind]}", fields={"kind": "类型不可选"}
+        )
+    relative, data = store_import_file(storage, current_app.config.get("IMPORT_MAX_BYTES", 20 * 1024 * 1024))
+    job = ImportJob(
+        kind=kind,
+        organisation_id=user.org.id,
+        created_by_id=user.id,
+        filename=Path(storage.filename).name[:200],
+        stored_path=relative,
+        file_format=detect_format(storage.filename, data[:64]),
+        as_draft=as_draft,
+        state="queued",
+    )
+    db.session.add(job)
+    return job
+
+
+def run_job(job_id: int) -> None:
+    """Run a queued import job in the background, recording progress on the job row."""
+    from marketplace.accounts.models import User
+    from marketplace.common.uploads import upload_path
+
+    job = db.session.get(ImportJob, job_id)
+    if job is None or job.state != "queued":
+        return
+    job.state = "running"
+    db.session.commit()
+    user = db.session.get(User, job.created_by_id) if job.created_by_id else None
+    try:
+        data = upload_path(job.stored_path).read_bytes()
+
+        def on_total(total: int) -> None:
+            job.total_rows = total
+            _save_progress(job)
+
+        def on_progress(done: int) -> None:
+            job.processed_rows = done
+            _save_progress(job)
+
+        report = import_file(
+            job.kind,
+            job.organisation,
+            user,
+            data,
+            job.filename,
+            as_draft=job.as_draft,
+            on_total=on_total,
+            on_progress=on_progress,
+        )
+    except ValidationError as exc:
+        db.session.rollback()
+        report = ImportReport(errors=[{"line": 0, "message": exc.message}])
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("Import job %s failed", job_id)
+        report = ImportReport(
+            errors=[{"line": 0, "message": "导入时发生内部错误，未导入任何数据；请联系平台管理员"}]
+        )
+    job = db.session.get(ImportJob, job_id)
+    job.errors = report.errors[:MAX_ERRORS_KEPT]
+    job.warnings = report.warnings
+    job.imported_count = report.imported
+    job.processed_rows = job.total_rows
+    job.state = "done" if report.ok else "failed"
+    job.finished_at = utcnow()
+    db.session.commit()
+    finish_import(job.kind, report.ids)
+
+
+def _save_progress(job: ImportJob) -> None:
+    """Commit the job's progress; nothing else is pending while rows are only being checked."""
+    db.session.commit()
+
+
+def job_status(job: ImportJob) -> dict:
+    return {
+        "id": job.id,
+        "state": job.state,
+        "state_label": job.state_label,
+        "total": job.total_rows,
+        "processed": job.processed_rows,
+        "percent": job.percent,
+        "imported": job.imported_count,
+        "error_count": len(job.errors or []),
+        "finished": job.state in ("done", "failed"),
+    }
+
+
+# --- templates and export ------------------------------------------------------------------------
+
+
+def template_columns(kind: str) -> list[str]:
+    return [f.name for f in FIELDS[kind]]
+
+
+def template_file(kind: str, fmt: str) -> bytes:
+    """A template with the column names, a row of labels as help and one example row."""
+    specs = FIELDS[kind]
+    columns = [f.name for f in specs]
+    example = {f.name: f.example for f in specs}
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(columns)
+        writer.writerow([example[c] for c in columns])
+        return ("\ufeff" + out.getvalue()).encode("utf-8")
+    if fmt == "jsonl":
+        record = {}
+        for spec in specs:
+            value = spec.example
+            if spec.type in ("list", "choices", "ipc"):
+                value = [v for v in value.split("|") if v]
+            elif spec.type == "ids":
+                value = []
+            elif spec.type == "bool":
+                value = value == "true"
+            elif spec.type in ("int",) and value:
+                value = int(value)
+            elif spec.type == "fen" or value == "":
+                value = None
+            record[spec.name] = value
+        return (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = services.KIND_LABELS[kind]
+    sheet.append(columns)
+    for cell, spec in zip(sheet[1], specs, strict=True):
+        hint = spec.label + ("（必填）" if spec.required else "")
+        if spec.choices and spec.type in ("choice", "choices"):
+            hint += "；可选：" + "、".join(f"{k}={v}" for k, v in spec.choices.items())
+        if spec.type in ("list", "choices", "ipc", "ids"):
+            hint += "；多个用 | 分隔"
+        cell.comment = Comment(hint, "平台")
+    sheet.append([example[c] for c in columns])
+    help_sheet = workbook.create_sheet("填写说明")
+    help_sheet.append(["列名", "含义", "说明"])
+    for spec in specs:
+        aliases = "、".join(a for a, _u in spec.aliases)
+        note = "必填" if spec.required else ""
+        if aliases:
+            note += f"；也可用 {aliases}（万元）" if "wan" in aliases else f"；也可用列 {aliases}"
+        if spec.choices and spec.type in ("choice", "choices"):
+            note += "；可选：" + "、".join(f"{k}={v}" for k, v in spec.choices.items())
+        help_sheet.append([spec.name, spec.label, note.strip("；")])
+    help_sheet.append(["", "", "删除示例行后填写；第一行列名不要修改；未知列会被忽略。"])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def export_workbook(org_id: int) -> bytes:
+    """All of an organisation's listings, one sheet per kind, with the import column names."""
+    from openpyxl import Workbook
+
+    from marketplace.listings.models import STATUSES
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for kind, model in LISTING_MODELS.items():
+        sheet = workbook.create_sheet(services.KIND_LABELS[kind])
+        columns = [f.name for f in FIELDS[kind]]
+        sheet.append(["id", *columns, "status", "status_label", "updated_at"])
+        listings = db.session.scalars(
+            select(model).where(model.organisation_id == org_id).order_by(model.id)
+        ).all()
+        links = {}
+        if kind == "result":
+            for rid, pid in db.session.execute(
+                select(result_patents.c.result_id, result_patents.c.patent_id)
+                .join(model, model.id == result_patents.c.result_id)
+                .where(model.organisation_id == org_id)
+            ):
+                links.setdefault(rid, []).append(str(pid))
+        for listing in listings:
+            row = [listing.id]
+            for name in columns:
+                if name == "patent_ids":
+                    value = "|".join(links.get(listing.id, []))
+                else:
+                    value = getattr(listing, name)
+                if isinstance(value, list):
+                    value = "|".join(str(v) for v in value)
+                row.append(value)
+            status = listing.effective_status
+            row += [status, STATUSES.get(status, status), listing.fresh_at]
+            sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

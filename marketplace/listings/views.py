@@ -1,0 +1,540 @@
+"""Listing pages: lists, details, the owners' forms and "我的发布", imports, export, take-down."""
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, or_, select
+
+from marketplace.common.domain import INDUSTRIES, TECHNOLOGY_FIELDS
+from marketplace.common.errors import DomainError
+from marketplace.common.pagination import paginate, parse_page_args
+from marketplace.common.permissions import role_required
+from marketplace.common.tasks import run_in_background
+from marketplace.common.timeutil import beijing_today
+from marketplace.extensions import db
+from marketplace.listings import importer, services
+from marketplace.listings.fields import MAX_ID
+from marketplace.listings.forms import FORMS, ActionForm, ImportForm, TakedownForm
+from marketplace.listings.models import (
+    LEGAL_STATUSES,
+    LISTING_MODELS,
+    MATURITY_LEVELS,
+    PATENT_TYPES,
+    STATUSES,
+    Demand,
+    ImportJob,
+    Patent,
+    ResearchResult,
+)
+
+bp = Blueprint("listings", __name__)
+SEGMENT = "<any(patents, results, demands):segment>"
+POSTING_ROLES = ("university", "institute", "enterprise")
+TEMPLATE_FORMATS = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "jsonl": "application/x-ndjson; charset=utf-8",
+}
+
+
+def _kind(segment: str) -> str:
+    return services.KIND_OF_SEGMENT[segment]
+
+
+def _user():
+    return current_user if current_user.is_authenticated else None
+
+
+def _load(segment: str, listing_id: int):
+    kind = _kind(segment)
+    if listing_id > MAX_ID:
+        abort(404)
+    listing = db.session.get(LISTING_MODELS[kind], listing_id)
+    if listing is None:
+        abort(404)
+    return kind, listing
+
+
+def _load_visible(segment: str, listing_id: int):
+    kind, listing = _load(segment, listing_id)
+    if not services.can_view(listing, _user()):
+        abort(404)
+    return kind, listing
+
+
+def _load_own(segment: str, listing_id: int):
+    kind, listing = _load(segment, listing_id)
+    if not listing.can_edit(current_user):
+        abort(403)
+    return kind, listing
+
+
+def _filters(kind: str, model, args) -> tuple[list, dict]:
+    """Build where-clauses from the query string; return them and the values to echo back."""
+    shown = {}
+    clauses = []
+    q = (args.get("q") or "").strip()[:50]
+    if q:
+        like = f"%{q.replace('%', '').replace('_', '')}%"
+        clauses.append(model.title.ilike(like))
+        shown["q"] = q
+    field = args.get("field", "")
+    if kind != "patent" and field in TECHNOLOGY_FIELDS:
+        clauses.append(model.technology_field == field)
+        shown["field"] = field
+    industry = args.get("industry", "")
+    if kind != "patent" and industry in INDUSTRIES:
+        clauses.append(model.industry == industry)
+        shown["industry"] = industry
+    if kind == "patent":
+        ptype = args.get("type", "")
+        if ptype in PATENT_TYPES:
+            clauses.append(Patent.patent_type == ptype)
+            shown["type"] = ptype
+        legal = args.get("legal", "")
+        if legal in LEGAL_STATUSES:
+            clauses.append(Patent.legal_status == legal)
+            shown["legal"] = legal
+    if kind == "result":
+        maturity = args.get("maturity", "")
+        if maturity.isdigit() and int(maturity) in MATURITY_LEVELS:
+            clauses.append(ResearchResult.maturity == int(maturity))
+            shown["maturity"] = maturity
+    return clauses, shown
+
+
+@bp.route(f"/{SEGMENT}")
+def index(segment: str):
+    kind = _kind(segment)
+    model = LISTING_MODELS[kind]
+    clauses, shown = _filters(kind, model, request.args)
+    bureau_status = request.args.get("status", "")
+    if services.is_bureau(_user()) and bureau_status in ("taken_down", "withdrawn"):
+        # The bureau reviews what it took down and what owners withdrew.
+        clauses.append(model.status == bureau_status)
+        shown["status"] = bureau_status
+    elif kind == "demand":
+        state = request.args.get("state", "active")
+        state = state if state in ("active", "expired") else "active"
+        shown["state"] = state
+        clauses.append(
+            services.active_demand_filter() if state == "active" else services.expired_demand_filter()
+        )
+    else:
+        clauses.append(model.status == "published")
+    org_id = request.args.get("org", "")
+    if org_id.isdigit() and int(org_id) <= MAX_ID:
+        clauses.append(model.organisation_id == int(org_id))
+        if kind == "demand" and not (
+            services.is_bureau(_user()) or getattr(_user(), "role", None) == "broker"
+        ):
+            # Filtering by company must not reveal which hidden demands are whose.
+            own = current_user.org.id if _user() and current_user.org else -1
+            clauses.append(or_(Demand.hide_name.is_(False), Demand.organisation_id == own))
+        shown["org"] = org_id
+    page, per_page = parse_page_args(request.args)
+    stmt = select(model).where(*clauses).order_by(model.updated_at.desc(), model.id.desc())
+    result = paginate(stmt, page, per_page)
+    return render_template(
+        "listings/list.html",
+        kind=kind,
+        segment=segment,
+        page=result,
+        shown=shown,
+        TECHNOLOGY_FIELDS=TECHNOLOGY_FIELDS,
+        INDUSTRIES=INDUSTRIES,
+        PATENT_TYPES=PATENT_TYPES,
+        LEGAL_STATUSES=LEGAL_STATUSES,
+        MATURITY_LEVELS=MATURITY_LEVELS,
+        can_post=services.can_post(_user(), kind),
+    )
+
+
+@bp.route(f"/{SEGMENT}/<int:listing_id>")
+def show(segment: str, listing_id: int):
+    kind, listing = _load_visible(segment, listing_id)
+    user = _user()
+    linked = []
+    if isinstance(listing, ResearchResult):
+        linked = [p for p in listing.patents if services.can_view(p, user)]
+    elif isinstance(listing, Patent):
+        linked = [r for r in listing.results if services.can_view(r, user)]
+    return render_template(
+        "listings/detail.html",
+        kind=kind,
+        segment=segment,
+        item=listing,
+        linked=linked,
+        is_owner=listing.can_edit(user),
+        shows_name=services.shows_name_to(listing, user),
+        can_see_private=services.can_see_private(listing, user),
+        is_bureau=services.is_bureau(user),
+        action_form=ActionForm(),
+        takedown_form=TakedownForm(),
+    )
+
+
+@bp.route(f"/{SEGMENT}/<int:listing_id>/private")
+@login_required
+def private_details(segment: str, listing_id: int):
+    kind, listing = _load_visible(segment, listing_id)
+    if not services.can_see_private(listing, current_user):
+        abort(403)
+    return render_template("listings/private.html", kind=kind, segment=segment, item=listing)
+
+
+def _form_for(kind: str, listing=None):
+    form = FORMS[kind]()
+    if kind == "result":
+        org_id = listing.organisation_id if listing else current_user.org.id
+        patents = db.session.execute(
+            select(Patent.id, Patent.title, Patent.application_number)
+            .where(Patent.organisation_id == org_id, Patent.status != "withdrawn")
+            .order_by(Patent.id.desc())
+            .limit(500)
+        ).all()
+        form.patent_ids.choices = [
+            (str(pid), f"{title}{'（' + number + '）' if number else ''}") for pid, title, number in patents
+        ]
+    return form
+
+
+def _apply_field_errors(form, error: DomainError) -> None:
+    for name, message in error.fields.items():
+        target = form._fields.get(name) or form._fields.get("price") or form._fields.get("budget_wan")
+        if target is not None:
+            target.errors = list(target.errors) + [message.split("：", 1)[-1]]
+
+
+@bp.route(f"/{SEGMENT}/new", methods=["GET", "POST"])
+@login_required
+def create(segment: str):
+    kind = _kind(segment)
+    if not services.can_post(current_user, kind):
+        abort(403)
+    form = _form_for(kind)
+    if form.validate_on_submit():
+        try:
+            listing = services.create_listing(current_user, kind, form.cleaned)
+            publish = request.form.get("action") == "publish"
+            if publish:
+                services.publish_listing(current_user, listing)
+        except DomainError as error:
+            db.session.rollback()
+            _apply_field_errors(form, error)
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash("已发布" if publish else "草稿已保存，确认无误后请点击“发布”", "success")
+            return redirect(url_for("listings.show", segment=segment, listing_id=listing.id))
+    return render_template("listings/form.html", kind=kind, segment=segment, form=form, item=None)
+
+
+@bp.route(f"/{SEGMENT}/<int:listing_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(segment: str, listing_id: int):
+    kind, listing = _load_own(segment, listing_id)
+    form = _form_for(kind, listing)
+    if request.method == "GET":
+        form.fill_from(listing)
+    elif form.validate_on_submit():
+        try:
+            services.update_listing(current_user, listing, form.cleaned)
+        except DomainError as error:
+            db.session.rollback()
+            _apply_field_errors(form, error)
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash("修改已保存", "success")
+            return redirect(url_for("listings.show", segment=segment, listing_id=listing.id))
+    return render_template("listings/form.html", kind=kind, segment=segment, form=form, item=listing)
+
+
+def _action(segment: str, listing_id: int, action, done: str):
+    kind, listing = _load_own(segment, listing_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        action(current_user, listing)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(done, "success")
+    target = request.form.get("next", "")
+    if target == "mine":
+        return redirect(url_for("listings.mine", kind=kind))
+    return redirect(url_for("listings.show", segment=segment, listing_id=listing.id))
+
+
+@bp.route(f"/{SEGMENT}/<int:listing_id>/publish", methods=["POST"])
+@login_required
+def publish(segment: str, listing_id: int):
+    return _action(segment, listing_id, services.publish_listing, "已发布")
+
+
+@bp.route(f"/{SEGMENT}/<int:listing_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(segment: str, listing_id: int):
+    return _action(segment, listing_id, services.withdraw_listing, "已撤回，公众不再能看到该信息")
+
+
+@bp.route(f"/{SEGMENT}/<int:listing_id>/confirm", methods=["POST"])
+@login_required
+def confirm(segment: str, listing_id: int):
+    return _action(segment, listing_id, services.confirm_listing, "已确认该信息仍然有效")
+
+
+@bp.route(f"/{SEGMENT}/<int:listing_id>/takedown", methods=["POST"])
+@role_required("bureau")
+def take_down(segment: str, listing_id: int):
+    kind, listing = _load(segment, listing_id)
+    form = TakedownForm()
+    if form.validate_on_submit():
+        try:
+            services.take_down_listing(current_user, listing, form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash("已下架，发布单位将看到下架原因", "success")
+    else:
+        flash("请填写下架原因（不超过 500 字）", "danger")
+    return redirect(url_for("listings.show", segment=segment, listing_id=listing.id))
+
+
+@bp.route("/my/listings")
+@role_required(*POSTING_ROLES)
+def mine():
+    org = current_user.org
+    kind = request.args.get("kind", "")
+    if kind not in LISTING_MODELS or not services.can_post(current_user, kind):
+        kind = next(k for k in ("result", "patent", "demand") if services.can_post(current_user, k))
+    model = LISTING_MODELS[kind]
+    status = request.args.get("status", "")
+    clauses = [model.organisation_id == org.id]
+    if status in STATUSES:
+        if kind == "demand" and status == "expired":
+            clauses.append(services.expired_demand_filter())
+        elif kind == "demand" and status == "published":
+            clauses.append(services.active_demand_filter())
+        else:
+            clauses.append(model.status == status)
+    elif status == "stale":
+        from marketplace.common.timeutil import utcnow
+        from marketplace.listings.models import STALE_AFTER
+
+        cutoff = utcnow() - STALE_AFTER
+        clauses += [
+            model.status == "published",
+            model.updated_at < cutoff,
+            or_(model.confirmed_at.is_(None), model.confirmed_at < cutoff),
+        ]
+    q = (request.args.get("q") or "").strip()[:50]
+    if q:
+        clauses.append(model.title.ilike(f"%{q}%"))
+    page, per_page = parse_page_args(request.args)
+    result = paginate(
+        select(model).where(*clauses).order_by(model.updated_at.desc(), model.id.desc()), page, per_page
+    )
+    counts = {
+        k: dict(
+            db.session.execute(
+                select(m.status, func.count()).where(m.organisation_id == org.id).group_by(m.status)
+            ).all()
+        )
+        for k, m in LISTING_MODELS.items()
+        if services.can_post(current_user, k)
+    }
+    jobs = db.session.scalars(
+        select(ImportJob).where(ImportJob.organisation_id == org.id).order_by(ImportJob.id.desc()).limit(5)
+    ).all()
+    return render_template(
+        "listings/mine.html",
+        kind=kind,
+        segment=services.SEGMENTS[kind],
+        status=status,
+        q=q,
+        page=result,
+        counts=counts,
+        jobs=jobs,
+        STATUSES=STATUSES,
+        action_form=ActionForm(),
+    )
+
+
+@bp.route("/my/listings/export.xlsx")
+@role_required(*POSTING_ROLES)
+def export():
+    import io
+
+    data = importer.export_workbook(current_user.org.id)
+    name = f"{current_user.org.name}-发布信息-{beijing_today():%Y%m%d}.xlsx"
+    return send_file(
+        io.BytesIO(data), mimetype=TEMPLATE_FORMATS["xlsx"], as_attachment=True, download_name=name
+    )
+
+
+@bp.route("/my/listings/import", methods=["GET", "POST"])
+@role_required(*POSTING_ROLES)
+def import_upload():
+    form = ImportForm()
+    form.kind.choices = [
+        (k, label) for k, label in services.KIND_LABELS.items() if services.can_post(current_user, k)
+    ]
+    if request.method == "GET" and request.args.get("kind") in dict(form.kind.choices):
+        form.kind.data = request.args["kind"]
+    if form.validate_on_submit():
+        try:
+            job = importer.create_job(
+                current_user, form.kind.data, form.file.data, as_draft=form.as_draft.data
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.file.errors = list(form.file.errors) + [error.message]
+        else:
+            db.session.commit()
+            run_in_background(importer.run_job, job.id)
+            return redirect(url_for("listings.import_job", job_id=job.id))
+    return render_template("listings/import.html", form=form, formats=list(TEMPLATE_FORMATS))
+
+
+def _own_job(job_id: int) -> ImportJob:
+    job = db.session.get(ImportJob, job_id) if job_id <= MAX_ID else None
+    if job is None:
+        abort(404)
+    if current_user.org is None or job.organisation_id != current_user.org.id:
+        abort(403)
+    return job
+
+
+@bp.route("/my/listings/import/<int:job_id>")
+@login_required
+def import_job(job_id: int):
+    job = _own_job(job_id)
+    return render_template(
+        "listings/import_job.html",
+        job=job,
+        status=importer.job_status(job),
+        segment=services.SEGMENTS[job.kind],
+    )
+
+
+@bp.route("/my/listings/import/<int:job_id>/status")
+@login_required
+def import_status(job_id: int):
+    return jsonify(importer.job_status(_own_job(job_id)))
+
+
+@bp.route("/listings/template/<any(patent, result, demand):kind>.<any(xlsx, csv, jsonl):fmt>")
+def import_template(kind: str, fmt: str):
+    import io
+
+    data = importer.template_file(kind, fmt)
+    name = f"{services.KIND_LABELS[kind]}导入模板.{fmt}"
+    return send_file(io.BytesIO(data), mimetype=TEMPLATE_FORMATS[fmt], as_attachment=True, download_name=name)
+
+
+# --- data for the partials other pages include (home page, workbench, organisation page) ------
+
+
+def _home_stats() -> dict:
+    today = beijing_today()
+    return {
+        "results": db.session.scalar(
+            select(func.count(ResearchResult.id)).where(ResearchResult.status == "published")
+        ),
+        "patents": db.session.scalar(select(func.count(Patent.id)).where(Patent.status == "published")),
+        "demands": db.session.scalar(
+            select(func.count(Demand.id)).where(Demand.status == "published", Demand.deadline >= today)
+        ),
+    }
+
+
+def _home_sections() -> dict:
+    return {
+        "results": db.session.scalars(
+            select(ResearchResult)
+            .where(ResearchResult.status == "published")
+            .order_by(ResearchResult.updated_at.desc(), ResearchResult.id.desc())
+            .limit(6)
+        ).all(),
+        "demands": db.session.scalars(
+            select(Demand)
+            .where(services.active_demand_filter())
+            .order_by(Demand.updated_at.desc(), Demand.id.desc())
+            .limit(6)
+        ).all(),
+    }
+
+
+def _dashboard() -> dict | None:
+    user = _user()
+    if services.is_bureau(user):
+        return {
+            "bureau": {
+                kind: db.session.scalar(select(func.count(model.id)).where(model.status == "taken_down")) or 0
+                for kind, model in LISTING_MODELS.items()
+            }
+        }
+    if user is None or user.org is None or user.role not in POSTING_ROLES:
+        return None
+    org_id = user.org.id
+    counts = {}
+    drafts = []
+    for kind, model in LISTING_MODELS.items():
+        if not services.can_post(user, kind):
+            continue
+        counts[kind] = dict(
+            db.session.execute(
+                select(model.status, func.count())
+                .where(model.organisation_id == org_id)
+                .group_by(model.status)
+            ).all()
+        )
+        drafts += db.session.scalars(
+            select(model)
+            .where(model.organisation_id == org_id, model.status.in_(("draft", "taken_down")))
+            .order_by(model.updated_at.desc())
+            .limit(5)
+        ).all()
+    return {"counts": counts, "stale": services.stale_listings(org_id, limit=10), "drafts": drafts[:8]}
+
+
+def _org_listings(org_id: int) -> dict:
+    user = _user()
+    own = user is not None and user.org is not None and user.org.id == org_id
+    sees_hidden = own or services.is_bureau(user) or getattr(user, "role", None) == "broker"
+    demand_clauses = [Demand.organisation_id == org_id, services.active_demand_filter()]
+    if not sees_hidden:
+        demand_clauses.append(Demand.hide_name.is_(False))
+    data = {}
+    for kind, model, clauses in (
+        (
+            "result",
+            ResearchResult,
+            [ResearchResult.organisation_id == org_id, ResearchResult.status == "published"],
+        ),
+        ("patent", Patent, [Patent.organisation_id == org_id, Patent.status == "published"]),
+        ("demand", Demand, demand_clauses),
+    ):
+        total = db.session.scalar(select(func.count(model.id)).where(*clauses)) or 0
+        items = db.session.scalars(
+            select(model).where(*clauses).order_by(model.updated_at.desc()).limit(5)
+        ).all()
+        if total:
+            data[kind] = {"total": total, "items": items}
+    return data
+
+
+@bp.app_context_processor
+def listing_partials():
+    return {
+        "listing_home_stats": _home_stats,
+        "listing_home_sections": _home_sections,
+        "listing_dashboard": _dashboard,
+        "listing_org_listings": _org_listings,
+    }
