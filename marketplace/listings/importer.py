@@ -79,7 +79,6 @@ def read_rows(data: bytes, fmt: str) -> tuple[list[str], Iterator[tuple[int, dic
 
 
 def _read_csv(text: str):
-    lines = text.splitlines()
     reader = csv.reader(io.StringIO(text))
     try:
         header = [h.strip() for h in next(reader)]
@@ -106,7 +105,6 @@ def _read_csv(text: str):
             rows.append((line, dict(zip(header, values, strict=False)), ""))
     except csv.Error as exc:
         rows.append((reader.line_num, None, f"CSV 格式错误：{exc}"))
-    del lines
     return header, iter(rows), len(rows)
 
 
