@@ -11,6 +11,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -78,7 +79,6 @@ def read_rows(data: bytes, fmt: str) -> tuple[list[str], Iterator[tuple[int, dic
 
 
 def _read_csv(text: str):
-    lines = text.splitlines()
     reader = csv.reader(io.StringIO(text))
     try:
         header = [h.strip() for h in next(reader)]
@@ -105,7 +105,6 @@ def _read_csv(text: str):
             rows.append((line, dict(zip(header, values, strict=False)), ""))
     except csv.Error as exc:
         rows.append((reader.line_num, None, f"CSV 格式错误：{exc}"))
-    del lines
     return header, iter(rows), len(rows)
 
 
@@ -434,6 +433,22 @@ def run_job(job_id: int) -> None:
 def _save_progress(job: ImportJob) -> None:
     """Commit the job's progress; nothing else is pending while rows are only being checked."""
     db.session.commit()
+
+
+ABANDONED_AFTER = timedelta(minutes=30)
+
+
+def fail_if_abandoned(job: ImportJob) -> bool:
+    """Mark a job that stopped without finishing (e.g. a server restart) as failed.
+
+    An import inserts everything in one transaction, so an interrupted job imported nothing.
+    """
+    if job.state in ("queued", "running") and utcnow() - job.created_at > ABANDONED_AFTER:
+        job.state = "failed"
+        job.errors = [{"line": 0, "message": "导入被中断（如服务器重启），未导入任何数据，请重新上传"}]
+        job.finished_at = utcnow()
+        return True
+    return False
 
 
 def job_status(job: ImportJob) -> dict:

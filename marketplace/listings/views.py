@@ -408,6 +408,8 @@ def _own_job(job_id: int) -> ImportJob:
         abort(404)
     if current_user.org is None or job.organisation_id != current_user.org.id:
         abort(403)
+    if importer.fail_if_abandoned(job):
+        db.session.commit()
     return job
 
 

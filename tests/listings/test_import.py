@@ -252,3 +252,23 @@ def test_cli_expire_demands(runner, people):
     result = runner.invoke(args=["expire-demands"])
     assert result.exit_code == 0 and "1 条" in result.output
     assert db.session.scalar(select(Demand.status)) == "expired"
+
+
+def test_an_abandoned_job_shows_as_failed(client, people):
+    from datetime import timedelta
+
+    from marketplace.common.timeutil import utcnow
+
+    job = ImportJob(
+        kind="patent",
+        organisation_id=people["university"].org.id,
+        filename="x.csv",
+        state="running",
+        created_at=utcnow() - timedelta(hours=2),
+    )
+    db.session.add(job)
+    db.session.commit()
+    signin(client, people["university"])
+    status = client.get(f"/my/listings/import/{job.id}/status").json
+    assert status["state"] == "failed" and status["finished"]
+    assert "中断" in client.get(f"/my/listings/import/{job.id}").get_data(as_text=True)
