@@ -33,6 +33,7 @@ def _import_models() -> None:
     """Import every feature's models so that metadata, migrations and mappers see them all."""
     import marketplace.accounts.models
     import marketplace.common.audit
+    import marketplace.contracts.models
     import marketplace.listings.models
     import marketplace.organisations.models  # noqa: F401
 
@@ -89,10 +90,12 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.admin.views import bp as admin_bp
     from marketplace.api import openapi  # noqa: F401  (registers the openapi route)
     from marketplace.api.core import bp as api_bp
+    from marketplace.contracts import api as contracts_api  # noqa: F401  (adds routes to the API blueprint)
+    from marketplace.contracts.views import bp as contracts_bp
     from marketplace.main.views import bp as main_bp
     from marketplace.organisations.views import bp as organisations_bp
 
-    for blueprint in (main_bp, accounts_bp, organisations_bp, admin_bp, api_bp):
+    for blueprint in (main_bp, accounts_bp, organisations_bp, admin_bp, contracts_bp, api_bp):
         app.register_blueprint(blueprint)
 
 
