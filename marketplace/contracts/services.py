@@ -649,6 +649,7 @@ def open_amendment(actor, contract: TechContract) -> ContractRevision:
 
 def _lock(contract: TechContract) -> TechContract:
     """Lock the contract row (FOR UPDATE on PostgreSQL) and re-read it and its open revision."""
+    db.session.flush()  # changes made earlier in this transaction must survive the re-read
     pending = contract.pending_revision
     if pending is not None:
         db.session.expire(pending)
