@@ -247,12 +247,17 @@ def attachment(contract_id: int, attachment_id: int):
     )
 
 
+def _explain(error) -> str:
+    details = "；".join(dict.fromkeys(error.fields.values())) if error.fields else ""
+    return f"{error.message}：{details}" if details else error.message
+
+
 def _act(contract: TechContract, action, success: str):
     try:
         action()
     except FIXABLE as error:
         db.session.rollback()
-        flash(error.message, "danger")
+        flash(_explain(error), "danger")
     else:
         db.session.commit()
         flash(success, "success")

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 import pytest
+from flask import g
 
 from marketplace.accounts.models import User
 from tests.contracts.factories import make_point, make_reviewer
@@ -17,6 +18,19 @@ class Cast:
     outsider: User  # an institute that is not party to anything
     reviewer: User  # a bureau reviewer assigned to a registration point
     unassigned: User  # a bureau user without a point
+
+
+@pytest.fixture(autouse=True)
+def fresh_login_per_request(app):
+    """Forget the previous request's user, as a new app context would in production.
+
+    These tests keep one app context open for the database, and requests share it (and `g`),
+    so without this a second test client would act as the first one's user.
+    """
+
+    @app.before_request
+    def forget_user():
+        g.pop("_login_user", None)
 
 
 @pytest.fixture
