@@ -152,14 +152,18 @@ class ContractForm(FlaskForm):
         """Parse the amounts in the chosen unit into 分; record Chinese errors on the fields."""
         unit = self.unit.data if self.unit.data in ("yuan", "wan") else "yuan"
         result: dict[str, int] = {}
+        if self.contract_amount.errors:
+            return result  # already told to fill it in
         try:
             result["contract_amount_fen"] = parse_amount(self.contract_amount.data or "", unit)
         except AmountError as exc:
             self.contract_amount.errors = [*self.contract_amount.errors, str(exc)]
         return result
 
-    def payload(self) -> dict | None:
-        """Return the API-shaped payload, or None when a field could not be parsed."""
+    parse_failed = False
+
+    def payload(self) -> dict:
+        """Return the API-shaped payload; `parse_failed` tells whether an amount could not be read."""
         ok = True
         data: dict = {
             "project_name": (self.project_name.data or "").strip(),
@@ -204,7 +208,8 @@ class ContractForm(FlaskForm):
             self.demand_id.errors = [*self.demand_id.errors, "请填写数字编号"]
             ok = False
         data["demand_id"] = int(demand) if demand else None
-        return data if ok else None
+        self.parse_failed = not ok
+        return data
 
     def apply_errors(self, fields: dict[str, str]) -> list[str]:
         """Put a service's field errors on the form's fields; return those that fit nowhere."""
@@ -240,7 +245,8 @@ class ContractForm(FlaskForm):
             if target is None:
                 leftovers.append(message)
                 continue
-            target.errors = [*target.errors, message]
+            if not target.errors:  # a field already flagged by the form keeps its own message
+                target.errors = [message]
         return leftovers
 
 

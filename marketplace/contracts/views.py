@@ -120,11 +120,14 @@ def _fill_form(form: ContractForm, revision) -> None:
 
 def _save(form: ContractForm, contract: TechContract | None):
     """Validate and save; return the contract, or None with errors left on the form."""
-    if not form.validate_on_submit():
-        form.payload()  # also report amount errors on the first round
-        return None, []
+    valid = form.validate_on_submit()
     payload = form.payload()
-    if payload is None:
+    if not valid or form.parse_failed:
+        # Run the service's checks as well, so that one round shows every problem.
+        try:
+            services.clean_payload(payload)
+        except ValidationError as error:
+            form.apply_errors(error.fields)
         return None, []
     try:
         if contract is None:
