@@ -200,8 +200,8 @@ class TechContract(db.Model):
     registered_on: Mapped[date | None]
     point_id: Mapped[int | None] = mapped_column(ForeignKey("registration_points.id", ondelete="SET NULL"))
     # No foreign keys: revisions point at their contract, and a cycle would complicate migrations.
-    registered_revision_id: Mapped[int | None]
-    pending_revision_id: Mapped[int | None]
+    registered_revision_id: Mapped[int | None] = mapped_column(index=True)
+    pending_revision_id: Mapped[int | None] = mapped_column(index=True)
     # Deals come later; a plain column now so the deals feature can point contracts at deals.
     deal_id: Mapped[int | None] = mapped_column(index=True)
     cancelled_at: Mapped[datetime | None]

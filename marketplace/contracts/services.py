@@ -11,6 +11,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import User
 from marketplace.common.audit import AuditLog, record_audit
@@ -140,9 +141,25 @@ def can_edit(user, contract: TechContract) -> bool:
     return org.id in (contract.filer_org_id, registrant)
 
 
+def _list_options():
+    """Load what a list row shows (revisions, parties, reviewer) in a few queries, not per row."""
+    loads = []
+    for relation in (TechContract.pending_revision, TechContract.registered_revision):
+        loads += [
+            selectinload(relation).selectinload(ContractRevision.seller_org),
+            selectinload(relation).selectinload(ContractRevision.buyer_org),
+            selectinload(relation).selectinload(ContractRevision.reviewer),
+        ]
+    return loads
+
+
 def visible_contracts_stmt(user) -> Select:
     """Contracts the user may see, newest first."""
-    stmt = select(TechContract).order_by(TechContract.updated_at.desc(), TechContract.id.desc())
+    stmt = (
+        select(TechContract)
+        .options(*_list_options())
+        .order_by(TechContract.updated_at.desc(), TechContract.id.desc())
+    )
     if is_bureau(user):
         return stmt
     org = getattr(user, "org", None)
@@ -938,7 +955,12 @@ def queue_stmt(
     shown = func.coalesce(TechContract.pending_revision_id, TechContract.registered_revision_id)
     stmt = (
         select(TechContract)
-        .join(ContractRevision, ContractRevision.id == shown)
+        .options(*_list_options())
+        # contract_id lets the planner use an index; the coalesce alone makes SQLite scan.
+        .join(
+            ContractRevision,
+            and_(ContractRevision.contract_id == TechContract.id, ContractRevision.id == shown),
+        )
         .where(or_(TechContract.status != "draft", ContractRevision.status != "draft"))
     )
     if status == "open":

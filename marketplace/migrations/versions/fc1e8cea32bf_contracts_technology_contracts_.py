@@ -1,8 +1,8 @@
 """contracts: technology contracts, revisions, registration points and calendar
 
-Revision ID: fc2d95eee0e2
+Revision ID: fc1e8cea32bf
 Revises: 6143ff441c66
-Create Date: 2026-11-26 02:16:55.176061
+Create Date: 2026-11-26 02:39:33.533385
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'fc2d95eee0e2'
+revision = 'fc1e8cea32bf'
 down_revision = '6143ff441c66'
 branch_labels = None
 depends_on = None
@@ -80,6 +80,8 @@ def upgrade():
     with op.batch_alter_table('tech_contracts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_tech_contracts_deal_id'), ['deal_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_tech_contracts_filer_org_id'), ['filer_org_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tech_contracts_pending_revision_id'), ['pending_revision_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tech_contracts_registered_revision_id'), ['registered_revision_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_tech_contracts_status'), ['status'], unique=False)
         batch_op.create_index('ix_tech_contracts_status_updated', ['status', 'updated_at'], unique=False)
 
@@ -214,6 +216,8 @@ def downgrade():
     with op.batch_alter_table('tech_contracts', schema=None) as batch_op:
         batch_op.drop_index('ix_tech_contracts_status_updated')
         batch_op.drop_index(batch_op.f('ix_tech_contracts_status'))
+        batch_op.drop_index(batch_op.f('ix_tech_contracts_registered_revision_id'))
+        batch_op.drop_index(batch_op.f('ix_tech_contracts_pending_revision_id'))
         batch_op.drop_index(batch_op.f('ix_tech_contracts_filer_org_id'))
         batch_op.drop_index(batch_op.f('ix_tech_contracts_deal_id'))
 
