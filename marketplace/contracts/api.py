@@ -124,8 +124,7 @@ def contracts_create():
 def contracts_list():
     stmt = services.visible_contracts_stmt(current_user)
     status = request.args.get("status", "")
-    if status in STATUSES:
-        stmt = stmt.where(TechContract.status == status)
+    stmt = services.with_workflow_status(stmt, status)
     page, per_page = parse_page_args(request.args)
     result = paginate(stmt, page, per_page)
     return jsonify(

@@ -153,6 +153,20 @@ def _list_options():
     return loads
 
 
+def with_workflow_status(stmt: Select, status: str) -> Select:
+    """Filter by the status people act on: an open revision's (amendments too), else the contract's."""
+    if status in EDITABLE_STATUSES + IN_REVIEW_STATUSES:
+        open_revision = (
+            select(ContractRevision.id)
+            .where(ContractRevision.id == TechContract.pending_revision_id, ContractRevision.status == status)
+            .exists()
+        )
+        return stmt.where(open_revision)
+    if status in ("registered", "refused", "cancelled"):
+        return stmt.where(TechContract.status == status)
+    return stmt
+
+
 def visible_contracts_stmt(user) -> Select:
     """Contracts the user may see, newest first."""
     stmt = (

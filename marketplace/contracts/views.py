@@ -147,8 +147,7 @@ def _save(form: ContractForm, contract: TechContract | None):
 def mine():
     status = request.args.get("status", "")
     stmt = services.visible_contracts_stmt(current_user)
-    if status in STATUSES:
-        stmt = stmt.where(TechContract.status == status)
+    stmt = services.with_workflow_status(stmt, status)
     page, per_page = parse_page_args(request.args)
     return render_template(
         "contracts/mine.html", page=paginate(stmt, page, per_page), status=status, statuses=STATUSES

@@ -259,3 +259,19 @@ def test_timeline_lists_each_transition(cast):
     contract = drive(cast, "needs_correction")
     labels = [label for _entry, _user, label in services.timeline(contract)]
     assert labels == ["创建草稿", "上传附件", "提交", "开始审核", "退回补正"]
+
+
+def test_status_filter_follows_open_amendments(cast):
+    draft = drive(cast, "draft")
+    amending = drive(cast, "registered")
+    services.open_amendment(cast.broker, amending)
+    db.session.commit()
+
+    def ids(status):
+        stmt = services.with_workflow_status(services.visible_contracts_stmt(cast.broker), status)
+        return sorted(db.session.scalars(stmt).all(), key=lambda c: c.id)
+
+    assert ids("draft") == [draft, amending]
+    assert ids("registered") == [amending]
+    assert ids("submitted") == []
+    assert services.filer_counts(cast.broker) == {"draft": 2, "needs_correction": 0}
