@@ -19,7 +19,7 @@ from marketplace.common.domain import CAN_FILE_CONTRACTS, DISTRICTS, NATURE_CODE
 from marketplace.common.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from marketplace.common.money import MAX_FEN, format_wan
 from marketplace.common.timeutil import beijing_today, utcnow
-from marketplace.common.uploads import store_upload
+from marketplace.common.uploads import store_upload, upload_path
 from marketplace.common.validators import credit_code_error, normalise_credit_code
 from marketplace.contracts.calendar import add_working_days, review_working_days
 from marketplace.contracts.models import (
@@ -335,6 +335,8 @@ def clean_payload(data: dict[str, Any]) -> dict[str, Any]:
 
     for field_name in ("signed_on", "valid_from", "valid_to"):
         clean[field_name] = _date(data.get(field_name), field_name, errors)
+    if clean["signed_on"] and clean["signed_on"] > beijing_today():
+        errors["signed_on"] = "签订日期不能晚于今天：只有已签订的书面合同才能登记"
     if clean["valid_from"] and clean["valid_to"] and clean["valid_to"] < clean["valid_from"]:
         errors["valid_to"] = "有效期截止日不能早于起始日"
 
@@ -602,6 +604,31 @@ def add_attachment(actor, contract: TechContract, storage) -> ContractAttachment
         summary=f"上传附件：{attachment.filename}",
     )
     return attachment
+
+
+def remove_attachment(actor, contract: TechContract, attachment: ContractAttachment) -> None:
+    """Remove a file uploaded for the open revision; files a reviewer has seen stay in the record."""
+    _require_editor(actor, contract)
+    revision = contract.pending_revision
+    if attachment.contract_id != contract.id:
+        raise NotFound("附件不存在")
+    if revision is None or revision.status not in EDITABLE_STATUSES or attachment.revision_id != revision.id:
+        raise Conflict("只能删除本次填报（草稿或待补正）中上传的附件")
+    if revision.submitted_at is not None and attachment.created_at <= revision.submitted_at:
+        raise Conflict("该附件已随合同提交审核，不能删除；如有错误请上传更正后的文件")
+    path = upload_path(attachment.path)
+    db.session.delete(attachment)
+    contract.updated_at = utcnow()
+    record_audit(
+        actor,
+        "contract.attachment_removed",
+        contract,
+        before={"filename": attachment.filename},
+        summary=f"删除附件：{attachment.filename}",
+    )
+    # The file goes after the row; a failed commit leaves only an orphan file, never a dangling row.
+    db.session.flush()
+    path.unlink(missing_ok=True)
 
 
 def submit_contract(actor, contract: TechContract) -> TechContract:
@@ -925,6 +952,7 @@ TIMELINE_LABELS = {
     "contract.created": "创建草稿",
     "contract.updated": "修改",
     "contract.attachment_added": "上传附件",
+    "contract.attachment_removed": "删除附件",
     "contract.submitted": "提交",
     "contract.review_started": "开始审核",
     "contract.approved": "准予登记",

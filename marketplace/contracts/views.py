@@ -249,6 +249,23 @@ def attachment(contract_id: int, attachment_id: int):
     )
 
 
+@bp.route("/contracts/<int:contract_id>/attachments/<int:attachment_id>/delete", methods=["POST"])
+@login_required
+def remove_attachment(contract_id: int, attachment_id: int):
+    contract = _get_visible(contract_id)
+    if not services.can_edit(current_user, contract):
+        abort(403)
+    item = db.session.get(ContractAttachment, attachment_id)
+    if item is None or item.contract_id != contract.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    name = item.filename
+    return _act(
+        contract, lambda: services.remove_attachment(current_user, contract, item), f"已删除附件：{name}"
+    )
+
+
 def _explain(error) -> str:
     details = "；".join(dict.fromkeys(error.fields.values())) if error.fields else ""
     return f"{error.message}：{details}" if details else error.message

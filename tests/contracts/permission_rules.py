@@ -18,6 +18,11 @@ RULES = {
     "contracts.edit": ("GET", "/contracts/{draft}/edit", EDITORS),
     "contracts.upload": ("POST", "/contracts/{draft}/attachments", EDITORS),
     "contracts.attachment": ("GET", "/contracts/{contract}/attachments/{attachment}", VIEWERS),
+    "contracts.remove_attachment": (
+        "POST",
+        "/contracts/{draft}/attachments/{draft_attachment}/delete",
+        EDITORS,
+    ),
     "contracts.submit": ("POST", "/contracts/{contract}/submit", EDITORS),
     "contracts.amend": ("POST", "/contracts/{draft}/amend", EDITORS),
     "contracts.review": ("POST", "/contracts/{contract}/review", BUREAU),
@@ -60,5 +65,6 @@ def setup(users) -> dict:
         "contract": registered.id,
         "draft": draft.id,
         "attachment": registered.attachments[0].id,
+        "draft_attachment": draft.attachments[0].id,
         "point": point.id,
     }

@@ -334,3 +334,27 @@ def test_unverified_member_sees_the_form_but_cannot_submit(app_ctx, client, cast
     member = make_user("enterprise", verified=False)
     login(client, member)
     assert client.get("/contracts/new").status_code == 200
+
+
+def test_attachments_of_the_open_filing_can_be_removed(cast, client, app):
+    from pathlib import Path
+
+    contract = make_contract(cast.broker, platform_payload(cast))
+    item = contract.attachments[0]
+    stored = Path(app.config["UPLOAD_DIR"]) / item.path
+    assert stored.exists()
+    login(client, cast.buyer)
+    assert client.post(f"/contracts/{contract.id}/attachments/{item.id}/delete").status_code == 403
+    login(client, cast.broker)
+    response = client.post(f"/contracts/{contract.id}/attachments/{item.id}/delete", follow_redirects=True)
+    assert "已删除附件" in response.get_data(as_text=True)
+    assert db.session.get(ContractAttachment, item.id) is None and not stored.exists()
+    # Once submitted, the file the reviewer sees stays, even after the contract is sent back.
+    upload(client, contract.id, PDF, "合同.pdf")
+    services.submit_contract(cast.broker, contract)
+    services.request_changes(cast.reviewer, contract, "请补充盖章页")
+    db.session.commit()
+    kept = db.session.scalars(select(ContractAttachment)).one()
+    response = client.post(f"/contracts/{contract.id}/attachments/{kept.id}/delete", follow_redirects=True)
+    assert "不能删除" in response.get_data(as_text=True)
+    assert db.session.get(ContractAttachment, kept.id) is not None

@@ -173,3 +173,21 @@ def test_same_org_cannot_be_both_sides(cast):
             cast.broker, platform_payload(cast, buyer={"org_id": cast.seller.organisation_id})
         )
     assert "buyer" in fields_of(excinfo)
+
+
+def test_dates_are_checked(cast):
+    from datetime import timedelta
+
+    from marketplace.common.timeutil import beijing_today
+
+    tomorrow = (beijing_today() + timedelta(days=1)).isoformat()
+    cases = [
+        ({"signed_on": tomorrow}, "signed_on"),
+        ({"signed_on": "2026-02-30"}, "signed_on"),
+        ({"valid_from": "2026-05-01", "valid_to": "2026-04-30"}, "valid_to"),
+        ({"valid_to": None}, "valid_to"),
+    ]
+    for overrides, field in cases:
+        with pytest.raises(ValidationError) as excinfo:
+            services.create_contract(cast.broker, platform_payload(cast, **overrides))
+        assert field in fields_of(excinfo), overrides
