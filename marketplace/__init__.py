@@ -33,6 +33,7 @@ def _import_models() -> None:
     """Import every feature's models so that metadata, migrations and mappers see them all."""
     import marketplace.accounts.models
     import marketplace.common.audit
+    import marketplace.contracts.models
     import marketplace.listings.models
     import marketplace.notices.models
     import marketplace.organisations.models  # noqa: F401
@@ -90,6 +91,8 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.admin.views import bp as admin_bp
     from marketplace.api import openapi  # noqa: F401  (registers the openapi route)
     from marketplace.api.core import bp as api_bp
+    from marketplace.contracts import api as contracts_api  # noqa: F401  (adds routes to the API blueprint)
+    from marketplace.contracts.views import bp as contracts_bp
     from marketplace.listings import api as listings_api  # noqa: F401  (adds routes to the API blueprint)
     from marketplace.listings.views import bp as listings_bp
     from marketplace.main.views import bp as main_bp
@@ -103,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
         admin_bp,
         notices_bp,
         listings_bp,
+        contracts_bp,
         api_bp,
     ):
         app.register_blueprint(blueprint)

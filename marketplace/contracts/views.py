@@ -1,0 +1,556 @@
+"""Contract pages: filing, the contract page with its timeline, the certificate, and the bureau's queue."""
+
+import io
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from marketplace.accounts.models import User
+from marketplace.common.domain import CAN_FILE_CONTRACTS
+from marketplace.common.errors import Conflict, NotFound, ValidationError
+from marketplace.common.money import AmountError, fen_to_yuan_text, format_wan_number, parse_amount
+from marketplace.common.pagination import paginate, parse_page_args
+from marketplace.common.permissions import role_required
+from marketplace.common.timeutil import beijing_today
+from marketplace.common.uploads import upload_path
+from marketplace.contracts import services
+from marketplace.contracts.forms import (
+    AttachmentForm,
+    CalendarForm,
+    CancelForm,
+    ConfirmForm,
+    ContractForm,
+    PointForm,
+    QueueFilterForm,
+    ReviewerForm,
+)
+from marketplace.contracts.models import (
+    CONTRACT_TYPES,
+    REFUSAL_REASONS,
+    STATUSES,
+    CalendarDay,
+    ContractAttachment,
+    RegistrationPoint,
+    RegistrationReviewer,
+    TechContract,
+)
+from marketplace.extensions import db
+from marketplace.organisations.models import Organisation
+
+bp = Blueprint("contracts", __name__)
+FILERS = tuple(sorted(CAN_FILE_CONTRACTS))
+# Errors a person can fix by reading the message; permission errors still answer 403.
+FIXABLE = (ValidationError, Conflict, NotFound)
+
+
+@bp.app_context_processor
+def inject_dashboard():
+    return {
+        "contract_bureau_counts": services.bureau_counts,
+        "contract_filer_counts": lambda: services.filer_counts(current_user),
+    }
+
+
+def _get_visible(contract_id: int) -> TechContract:
+    contract = db.session.get(TechContract, contract_id)
+    if contract is None:
+        abort(404)
+    if not services.can_view(current_user, contract):
+        abort(403)
+    return contract
+
+
+def _party_choices() -> list[tuple[str, str]]:
+    orgs = db.session.scalars(
+        select(Organisation)
+        .where(Organisation.org_type != "bureau")
+        .where(
+            (Organisation.verification_status == "verified")
+            | (Organisation.id == (current_user.org.id if current_user.org else -1))
+        )
+        .order_by(Organisation.name)
+    ).all()
+    return [("", "请选择")] + [(str(o.id), f"{o.name}（{o.district_label}）") for o in orgs]
+
+
+def _prepare(form: ContractForm) -> None:
+    choices = _party_choices()
+    form.seller.form.org_id.choices = choices
+    form.buyer.form.org_id.choices = choices
+
+
+def _fill_form(form: ContractForm, revision) -> None:
+    """Put a saved revision into the form, amounts in 元 with two decimals."""
+    form.project_name.data = revision.project_name
+    form.type_subtype.data = f"{revision.contract_type}:{revision.subtype}"
+    form.signed_on.data = revision.signed_on
+    form.valid_from.data = revision.valid_from
+    form.valid_to.data = revision.valid_to
+    for side in ("seller", "buyer"):
+        party = getattr(form, side).form
+        org_id = getattr(revision, f"{side}_org_id")
+        party.kind.data = "platform" if org_id else "outside"
+        party.org_id.data = str(org_id or "")
+        party.name.data = getattr(revision, f"{side}_name")
+        party.credit_code.data = getattr(revision, f"{side}_credit_code") or ""
+        party.region_code.data = getattr(revision, f"{side}_region_code") or ""
+        party.nature_code.data = getattr(revision, f"{side}_nature_code") if not org_id else ""
+        party.country.data = getattr(revision, f"{side}_country")
+    form.technology_field.data = revision.technology_field
+    form.ip_type.data = revision.ip_type
+    form.unit.data = "yuan"
+    form.contract_amount.data = fen_to_yuan_text(revision.contract_amount_fen)
+    while len(form.deductions.entries):
+        form.deductions.pop_entry()
+    for deduction in revision.deductions:
+        form.deductions.append_entry(
+            {
+                "category": deduction.category,
+                "description": deduction.description,
+                "amount": fen_to_yuan_text(deduction.amount_fen),
+            }
+        )
+    form.deductions.append_entry()
+    form.patent_ids.data = ", ".join(str(p.id) for p in revision.patents)
+    form.result_ids.data = ", ".join(str(r.id) for r in revision.results)
+    form.demand_id.data = str(revision.demand_id or "")
+
+
+def _save(form: ContractForm, contract: TechContract | None):
+    """Validate and save; return the contract, or None with errors left on the form."""
+    valid = form.validate_on_submit()
+    payload = form.payload()
+    if not valid or form.parse_failed:
+        # Run the service's checks as well, so that one round shows every problem.
+        try:
+            services.clean_payload(payload)
+        except ValidationError as error:
+            form.apply_errors(error.fields)
+        return None, []
+    try:
+        if contract is None:
+            contract = services.create_contract(current_user, payload)
+        else:
+            services.update_contract(current_user, contract, payload)
+    except ValidationError as error:
+        db.session.rollback()
+        leftovers = form.apply_errors(error.fields)
+        return None, [error.message, *leftovers]
+    db.session.commit()
+    return contract, []
+
+
+@bp.route("/contracts")
+@role_required(*FILERS)
+def mine():
+    status = request.args.get("status", "")
+    stmt = services.visible_contracts_stmt(current_user)
+    stmt = services.with_workflow_status(stmt, status)
+    page, per_page = parse_page_args(request.args)
+    return render_template(
+        "contracts/mine.html", page=paginate(stmt, page, per_page), status=status, statuses=STATUSES
+    )
+
+
+@bp.route("/contracts/new", methods=["GET", "POST"])
+@role_required(*FILERS)
+def new():
+    form = ContractForm()
+    _prepare(form)
+    contract, problems = _save(form, None) if request.method == "POST" else (None, [])
+    if contract is not None:
+        flash("合同草稿已保存。请上传签字盖章的合同文本，然后提交登记。", "success")
+        return redirect(url_for("contracts.show", contract_id=contract.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("contracts/form.html", form=form, contract=None, problems=problems), status
+
+
+@bp.route("/contracts/<int:contract_id>")
+@login_required
+def show(contract_id: int):
+    contract = _get_visible(contract_id)
+    return render_template(
+        "contracts/show.html",
+        contract=contract,
+        revision=contract.current,
+        timeline=services.timeline(contract),
+        can_edit=services.can_edit(current_user, contract),
+        is_bureau=services.is_bureau(current_user),
+        overdue=services.is_overdue(contract.pending_revision),
+        attachment_form=AttachmentForm(),
+        confirm_form=ConfirmForm(),
+        cancel_form=CancelForm(),
+        reasons=REFUSAL_REASONS,
+        point=services.reviewer_point(current_user) if services.is_bureau(current_user) else None,
+    )
+
+
+@bp.route("/contracts/<int:contract_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(contract_id: int):
+    contract = _get_visible(contract_id)
+    if not services.can_edit(current_user, contract):
+        abort(403)
+    revision = contract.pending_revision
+    if revision is None or revision.status not in ("draft", "needs_correction"):
+        flash("只有草稿或待补正的合同可以修改", "warning")
+        return redirect(url_for("contracts.show", contract_id=contract.id))
+    form = ContractForm()
+    _prepare(form)
+    problems: list[str] = []
+    if request.method == "POST":
+        saved, problems = _save(form, contract)
+        if saved is not None:
+            flash("合同信息已保存", "success")
+            return redirect(url_for("contracts.show", contract_id=contract.id))
+    else:
+        _fill_form(form, revision)
+    status = 422 if request.method == "POST" else 200
+    return render_template("contracts/form.html", form=form, contract=contract, problems=problems), status
+
+
+@bp.route("/contracts/<int:contract_id>/attachments", methods=["POST"])
+@login_required
+def upload(contract_id: int):
+    contract = _get_visible(contract_id)
+    if not services.can_edit(current_user, contract):
+        abort(403)
+    form = AttachmentForm()
+    if form.validate_on_submit():
+        try:
+            attachment = services.add_attachment(current_user, contract, form.file.data)
+        except FIXABLE as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(f"已上传：{attachment.filename}", "success")
+    return redirect(url_for("contracts.show", contract_id=contract.id))
+
+
+@bp.route("/contracts/<int:contract_id>/attachments/<int:attachment_id>")
+@login_required
+def attachment(contract_id: int, attachment_id: int):
+    contract = _get_visible(contract_id)
+    item = db.session.get(ContractAttachment, attachment_id)
+    if item is None or item.contract_id != contract.id:
+        abort(404)
+    path = upload_path(item.path)
+    if not path.exists():
+        abort(404)
+    # Read into memory (attachments are size-limited) so no file handle outlives the response.
+    return send_file(
+        io.BytesIO(path.read_bytes()),
+        mimetype=item.mimetype,
+        download_name=item.filename,
+        as_attachment=False,
+    )
+
+
+@bp.route("/contracts/<int:contract_id>/attachments/<int:attachment_id>/delete", methods=["POST"])
+@login_required
+def remove_attachment(contract_id: int, attachment_id: int):
+    contract = _get_visible(contract_id)
+    if not services.can_edit(current_user, contract):
+        abort(403)
+    item = db.session.get(ContractAttachment, attachment_id)
+    if item is None or item.contract_id != contract.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    name = item.filename
+    return _act(
+        contract, lambda: services.remove_attachment(current_user, contract, item), f"已删除附件：{name}"
+    )
+
+
+def _explain(error) -> str:
+    details = "；".join(dict.fromkeys(error.fields.values())) if error.fields else ""
+    return f"{error.message}：{details}" if details else error.message
+
+
+def _act(contract: TechContract, action, success: str):
+    try:
+        action()
+    except FIXABLE as error:
+        db.session.rollback()
+        flash(_explain(error), "danger")
+    else:
+        db.session.commit()
+        flash(success, "success")
+    return redirect(url_for("contracts.show", contract_id=contract.id))
+
+
+@bp.route("/contracts/<int:contract_id>/submit", methods=["POST"])
+@login_required
+def submit(contract_id: int):
+    contract = _get_visible(contract_id)
+    if not services.can_edit(current_user, contract):
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return _act(
+        contract, lambda: services.submit_contract(current_user, contract), "已提交登记，请等待科技局审核"
+    )
+
+
+@bp.route("/contracts/<int:contract_id>/amend", methods=["POST"])
+@login_required
+def amend(contract_id: int):
+    contract = _get_visible(contract_id)
+    if not services.can_edit(current_user, contract):
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return _act(
+        contract, lambda: services.open_amendment(current_user, contract), "已发起变更，请修改后重新提交审核"
+    )
+
+
+@bp.route("/contracts/<int:contract_id>/review", methods=["POST"])
+@role_required("bureau")
+def review(contract_id: int):
+    contract = _get_visible(contract_id)
+    action = request.form.get("action", "")
+    reasons = request.form.getlist("reasons")
+    comment = request.form.get("comment", "")
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    messages = {
+        "start": "已开始审核",
+        "approve": "已准予登记",
+        "request_changes": "已退回补正",
+        "refuse": "已作出不予登记决定",
+    }
+    return _act(
+        contract,
+        lambda: services.review_contract(current_user, contract, action, reasons, comment),
+        messages.get(action, "已处理"),
+    )
+
+
+@bp.route("/contracts/<int:contract_id>/cancel", methods=["POST"])
+@role_required("bureau")
+def cancel(contract_id: int):
+    contract = _get_visible(contract_id)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        flash("请写明注销的理由", "danger")
+        return redirect(url_for("contracts.show", contract_id=contract.id))
+    return _act(
+        contract,
+        lambda: services.cancel_contract(current_user, contract, form.reason.data),
+        "已注销该合同的登记",
+    )
+
+
+@bp.route("/contracts/<int:contract_id>/certificate")
+@login_required
+def certificate(contract_id: int):
+    contract = _get_visible(contract_id)
+    if contract.status != "registered":
+        abort(404)
+    return render_template(
+        "contracts/certificate.html",
+        contract=contract,
+        revision=contract.registered_revision,
+        wan_number=format_wan_number,
+    )
+
+
+# --- The bureau ------------------------------------------------------------------------------
+
+
+@bp.route("/bureau/contracts")
+@role_required("bureau")
+def queue():
+    form = QueueFilterForm(request.args)
+    status = form.status.data if form.status.data in dict(form.status.choices) else "open"
+    problems = []
+    bounds: dict[str, int | None] = {"min_wan": None, "max_wan": None}
+    for name in bounds:
+        text = (getattr(form, name).data or "").strip()
+        if text:
+            try:
+                bounds[name] = parse_amount(text, "wan")
+            except AmountError as exc:
+                problems.append(f"{getattr(form, name).label.text}：{exc}")
+    stmt = services.queue_stmt(
+        status="" if status == "all" else status,
+        contract_type=form.type.data or "",
+        overdue=bool(form.overdue.data),
+        min_fen=bounds["min_wan"],
+        max_fen=bounds["max_wan"],
+    )
+    page, per_page = parse_page_args(request.args)
+    return render_template(
+        "contracts/queue.html",
+        form=form,
+        page=paginate(stmt, page, per_page),
+        problems=problems,
+        counts=services.bureau_counts(),
+        today=beijing_today(),
+        point=services.reviewer_point(current_user),
+        types=CONTRACT_TYPES,
+    )
+
+
+def _point_form(point: RegistrationPoint | None = None) -> PointForm:
+    form = PointForm(obj=point) if point is not None and request.method == "GET" else PointForm()
+    orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    form.organisation_id.choices = [("", "无")] + [(str(o.id), o.name) for o in orgs]
+    if point is not None and request.method == "GET":
+        form.organisation_id.data = str(point.organisation_id or "")
+    return form
+
+
+def _point_data(form: PointForm) -> dict:
+    org = form.organisation_id.data or ""
+    return {
+        "name": form.name.data,
+        "region_code": form.region_code.data,
+        "point_code": (form.point_code.data or "").strip(),
+        "organisation_id": int(org) if org.isdigit() else None,
+        "active": form.active.data,
+    }
+
+
+def _points_page(form: PointForm, status: int = 200, editing: RegistrationPoint | None = None):
+    points = db.session.scalars(
+        select(RegistrationPoint).order_by(RegistrationPoint.region_code, RegistrationPoint.point_code)
+    ).all()
+    bureau_users = db.session.scalars(
+        select(User)
+        .join(Organisation, Organisation.id == User.organisation_id)
+        .where(Organisation.org_type == "bureau", User.membership == "active", User.is_disabled.is_(False))
+        .order_by(User.name)
+    ).all()
+    assignments = {a.user_id: a for a in db.session.scalars(select(RegistrationReviewer)).all()}
+    reviewer_form = ReviewerForm()
+    reviewer_form.user_id.choices = [(str(u.id), f"{u.name}（{u.email}）") for u in bureau_users]
+    reviewer_form.point_id.choices = [("", "取消分配")] + [(str(p.id), p.label) for p in points]
+    return render_template(
+        "contracts/points.html",
+        form=form,
+        points=points,
+        editing=editing,
+        bureau_users=bureau_users,
+        assignments=assignments,
+        reviewer_form=reviewer_form,
+    ), status
+
+
+@bp.route("/bureau/registration-points", methods=["GET", "POST"])
+@role_required("bureau")
+def points():
+    form = _point_form()
+    if form.validate_on_submit():
+        try:
+            point = services.save_point(current_user, _point_data(form))
+        except FIXABLE as error:
+            db.session.rollback()
+            for key, message in getattr(error, "fields", {}).items():
+                if key in form:
+                    form[key].errors = [*form[key].errors, message]
+            flash(error.message, "danger")
+            return _points_page(form, 422)
+        db.session.commit()
+        flash(f"已添加登记点：{point.label}", "success")
+        return redirect(url_for("contracts.points"))
+    return _points_page(form, 422 if request.method == "POST" else 200)
+
+
+@bp.route("/bureau/registration-points/<int:point_id>", methods=["GET", "POST"])
+@role_required("bureau")
+def edit_point(point_id: int):
+    point = db.session.get(RegistrationPoint, point_id)
+    if point is None:
+        abort(404)
+    form = _point_form(point)
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            services.save_point(current_user, _point_data(form), point)
+        except FIXABLE as error:
+            db.session.rollback()
+            for key, message in getattr(error, "fields", {}).items():
+                if key in form:
+                    form[key].errors = [*form[key].errors, message]
+            flash(error.message, "danger")
+            return _points_page(form, 422, editing=point)
+        db.session.commit()
+        flash(f"已保存登记点：{point.label}", "success")
+        return redirect(url_for("contracts.points"))
+    return _points_page(form, 422 if request.method == "POST" else 200, editing=point)
+
+
+@bp.route("/bureau/registration-reviewers", methods=["POST"])
+@role_required("bureau")
+def assign_reviewer():
+    form = ReviewerForm()
+    if form.validate_on_submit():
+        user_id = form.user_id.data or ""
+        point_id = form.point_id.data or ""
+        try:
+            if not user_id.isdigit():
+                raise ValidationError("请选择审核人员")
+            services.assign_reviewer(
+                current_user, int(user_id), int(point_id) if point_id.isdigit() else None
+            )
+        except FIXABLE as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash("审核人员的登记点已更新", "success")
+    return redirect(url_for("contracts.points"))
+
+
+@bp.route("/bureau/contract-calendar", methods=["GET", "POST"])
+@role_required("bureau")
+def calendar():
+    form = CalendarForm()
+    if form.validate_on_submit():
+        try:
+            services.add_calendar_day(current_user, form.day.data, form.kind.data, form.note.data)
+        except FIXABLE as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(f"已设置 {form.day.data.isoformat()}", "success")
+            return redirect(url_for("contracts.calendar", year=form.day.data.year))
+    try:
+        year = int(request.args.get("year", beijing_today().year))
+    except ValueError:
+        year = beijing_today().year
+    year = max(2000, min(year, 2100))
+    days = db.session.scalars(
+        select(CalendarDay)
+        .where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
+        .order_by(CalendarDay.day)
+    ).all()
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "contracts/calendar.html", form=form, days=days, year=year, confirm_form=ConfirmForm()
+    ), status
+
+
+@bp.route("/bureau/contract-calendar/<day>/delete", methods=["POST"])
+@role_required("bureau")
+def remove_calendar_day(day: str):
+    try:
+        parsed = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.remove_calendar_day(current_user, parsed)
+        except FIXABLE as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(f"已移除 {parsed.isoformat()}", "success")
+    return redirect(url_for("contracts.calendar", year=parsed.year))
