@@ -74,6 +74,26 @@ READ_ONLY_FIELDS = {
     "registered_on",
     "broker",
 }
+# What an amendment copies from the registered revision.
+CONTENT_COLUMNS = (
+    "project_name",
+    "contract_type",
+    "subtype",
+    "signed_on",
+    "valid_from",
+    "valid_to",
+    "technology_field",
+    "ip_type",
+    *(
+        f"{side}_{part}"
+        for side in ("seller", "buyer")
+        for part in ("org_id", "name", "credit_code", "region_code", "nature_code", "country")
+    ),
+    "registrant_org_id",
+    "contract_amount_fen",
+    "technical_amount_fen",
+    "demand_id",
+)
 _COUNTRY = re.compile(r"^[A-Z]{3}$")
 _REGION = re.compile(r"^[0-9]{6}$")
 
@@ -691,12 +711,22 @@ def open_amendment(actor, contract: TechContract) -> ContractRevision:
     if contract.pending_revision is not None:
         raise Conflict("该合同已有一项变更正在办理")
     base = contract.registered_revision
-    clean = clean_payload(revision_payload(base, contract.deal_id))
     revision = ContractRevision(
         contract=contract, number=max(r.number for r in contract.revisions) + 1, status="draft"
     )
     db.session.add(revision)
-    _apply(revision, clean)
+    # Copy the registered content as it is; it is checked again when the amendment is saved or submitted.
+    with db.session.no_autoflush:
+        for column in CONTENT_COLUMNS:
+            setattr(revision, column, getattr(base, column))
+        revision.deductions = [
+            ContractDeduction(
+                position=d.position, category=d.category, description=d.description, amount_fen=d.amount_fen
+            )
+            for d in base.deductions
+        ]
+        revision.patents = list(base.patents)
+        revision.results = list(base.results)
     db.session.flush()
     contract.pending_revision = revision
     contract.updated_at = utcnow()
