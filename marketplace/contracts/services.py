@@ -74,6 +74,26 @@ READ_ONLY_FIELDS = {
     "registered_on",
     "broker",
 }
+# What an amendment copies from the registered revision.
+CONTENT_COLUMNS = (
+    "project_name",
+    "contract_type",
+    "subtype",
+    "signed_on",
+    "valid_from",
+    "valid_to",
+    "technology_field",
+    "ip_type",
+    *(
+        f"{side}_{part}"
+        for side in ("seller", "buyer")
+        for part in ("org_id", "name", "credit_code", "region_code", "nature_code", "country")
+    ),
+    "registrant_org_id",
+    "contract_amount_fen",
+    "technical_amount_fen",
+    "demand_id",
+)
 _COUNTRY = re.compile(r"^[A-Z]{3}$")
 _REGION = re.compile(r"^[0-9]{6}$")
 
@@ -293,7 +313,14 @@ def _clean_party(value, side: str, errors: dict) -> dict:
     }
 
 
-def _clean_ids(value, name: str, model, errors: dict) -> list[int]:
+def _linkable(model, ids: list[int], party_orgs: set[int]):
+    """Listings a contract may cite: published ones, or any of the parties' own (drafts stay private)."""
+    return select(model.id).where(
+        model.id.in_(ids), or_(model.status == "published", model.organisation_id.in_(party_orgs or {-1}))
+    )
+
+
+def _clean_ids(value, name: str, model, errors: dict, party_orgs: set[int]) -> list[int]:
     if value in (None, ""):
         return []
     if not isinstance(value, list) or not all(_is_int(v) for v in value):
@@ -303,10 +330,10 @@ def _clean_ids(value, name: str, model, errors: dict) -> list[int]:
     if len(ids) > 50:
         errors[name] = "最多关联 50 项"
         return []
-    found = set(db.session.scalars(select(model.id).where(model.id.in_(ids)))) if ids else set()
+    found = set(db.session.scalars(_linkable(model, ids, party_orgs))) if ids else set()
     missing = [i for i in ids if i not in found]
     if missing:
-        errors[name] = f"编号不存在：{', '.join(str(i) for i in missing[:5])}"
+        errors[name] = f"编号不存在或未公开：{', '.join(str(i) for i in missing[:5])}"
     return ids
 
 
@@ -387,13 +414,14 @@ def clean_payload(data: dict[str, Any]) -> dict[str, Any]:
             )
         clean["technical_amount_fen"] = amount - total
 
-    clean["patent_ids"] = _clean_ids(data.get("patent_ids"), "patent_ids", Patent, errors)
-    clean["result_ids"] = _clean_ids(data.get("result_ids"), "result_ids", ResearchResult, errors)
+    party_orgs = {i for i in (seller_org, buyer_org) if i}
+    clean["patent_ids"] = _clean_ids(data.get("patent_ids"), "patent_ids", Patent, errors, party_orgs)
+    clean["result_ids"] = _clean_ids(data.get("result_ids"), "result_ids", ResearchResult, errors, party_orgs)
     demand_id = data.get("demand_id")
     if demand_id in (None, ""):
         clean["demand_id"] = None
-    elif not _is_int(demand_id) or db.session.get(Demand, demand_id) is None:
-        errors["demand_id"] = "关联的技术需求不存在"
+    elif not _is_int(demand_id) or db.session.scalar(_linkable(Demand, [demand_id], party_orgs)) is None:
+        errors["demand_id"] = "关联的技术需求不存在或未公开"
     else:
         clean["demand_id"] = demand_id
     deal_id = data.get("deal_id")
@@ -683,12 +711,22 @@ def open_amendment(actor, contract: TechContract) -> ContractRevision:
     if contract.pending_revision is not None:
         raise Conflict("该合同已有一项变更正在办理")
     base = contract.registered_revision
-    clean = clean_payload(revision_payload(base, contract.deal_id))
     revision = ContractRevision(
         contract=contract, number=max(r.number for r in contract.revisions) + 1, status="draft"
     )
     db.session.add(revision)
-    _apply(revision, clean)
+    # Copy the registered content as it is; it is checked again when the amendment is saved or submitted.
+    with db.session.no_autoflush:
+        for column in CONTENT_COLUMNS:
+            setattr(revision, column, getattr(base, column))
+        revision.deductions = [
+            ContractDeduction(
+                position=d.position, category=d.category, description=d.description, amount_fen=d.amount_fen
+            )
+            for d in base.deductions
+        ]
+        revision.patents = list(base.patents)
+        revision.results = list(base.results)
     db.session.flush()
     contract.pending_revision = revision
     contract.updated_at = utcnow()

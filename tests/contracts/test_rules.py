@@ -191,3 +191,30 @@ def test_dates_are_checked(cast):
         with pytest.raises(ValidationError) as excinfo:
             services.create_contract(cast.broker, platform_payload(cast, **overrides))
         assert field in fields_of(excinfo), overrides
+
+
+def test_linked_listings_must_be_public_or_the_parties_own(cast):
+    from datetime import date
+
+    from marketplace.listings.models import Demand, Patent, ResearchResult
+
+    stranger = make_user("university")
+    public = Patent(title="公开专利", organisation_id=stranger.organisation_id, status="published")
+    hidden = Patent(title="他人草稿专利", organisation_id=stranger.organisation_id, status="draft")
+    own = ResearchResult(title="卖方草稿成果", organisation_id=cast.seller.organisation_id, status="draft")
+    demand = Demand(
+        title="买方需求",
+        organisation_id=cast.buyer.organisation_id,
+        status="draft",
+        deadline=date(2027, 1, 1),
+    )
+    db.session.add_all([public, hidden, own, demand])
+    db.session.commit()
+    data = platform_payload(cast, patent_ids=[public.id], result_ids=[own.id], demand_id=demand.id)
+    contract = make_contract(cast.broker, data)
+    revision = contract.current
+    assert [p.title for p in revision.patents] == ["公开专利"]
+    assert [r.title for r in revision.results] == ["卖方草稿成果"] and revision.demand_id == demand.id
+    with pytest.raises(ValidationError) as excinfo:
+        services.create_contract(cast.broker, platform_payload(cast, patent_ids=[hidden.id]))
+    assert "未公开" in fields_of(excinfo)["patent_ids"]

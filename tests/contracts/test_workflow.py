@@ -275,3 +275,28 @@ def test_status_filter_follows_open_amendments(cast):
     assert ids("registered") == [amending]
     assert ids("submitted") == []
     assert services.filer_counts(cast.broker) == {"draft": 2, "needs_correction": 0}
+
+
+def test_amendment_copies_the_registered_content(cast):
+    from marketplace.listings.models import Patent
+
+    patent = Patent(title="一种正极材料", organisation_id=cast.seller.organisation_id, status="published")
+    db.session.add(patent)
+    db.session.commit()
+    data = platform_payload(
+        cast,
+        patent_ids=[patent.id],
+        deductions=[{"category": "materials", "description": "原材料", "amount_fen": 500}],
+    )
+    contract = make_contract(cast.broker, data, submit=True)
+    services.approve_contract(cast.reviewer, contract)
+    db.session.commit()
+    patent.status = "withdrawn"  # withdrawn later: the registered link still stands
+    db.session.commit()
+    amendment = services.open_amendment(cast.broker, contract)
+    db.session.commit()
+    registered = contract.registered_revision
+    assert amendment.id != registered.id and amendment.number == 2
+    assert services.revision_payload(amendment) == services.revision_payload(registered)
+    assert amendment.party("seller").org_id == cast.seller.organisation_id
+    assert amendment.registrant_org_id == registered.registrant_org_id
