@@ -33,6 +33,7 @@ def _import_models() -> None:
     """Import every feature's models so that metadata, migrations and mappers see them all."""
     import marketplace.accounts.models
     import marketplace.common.audit
+    import marketplace.deals.models
     import marketplace.listings.models
     import marketplace.notices.models
     import marketplace.organisations.models  # noqa: F401
@@ -90,11 +91,13 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.admin.views import bp as admin_bp
     from marketplace.api import openapi  # noqa: F401  (registers the openapi route)
     from marketplace.api.core import bp as api_bp
+    from marketplace.deals import api as deals_api  # noqa: F401  (adds routes to the API blueprint)
+    from marketplace.deals.views import bp as deals_bp
     from marketplace.main.views import bp as main_bp
     from marketplace.notices.views import bp as notices_bp
     from marketplace.organisations.views import bp as organisations_bp
 
-    for blueprint in (main_bp, accounts_bp, organisations_bp, admin_bp, notices_bp, api_bp):
+    for blueprint in (main_bp, accounts_bp, organisations_bp, admin_bp, notices_bp, deals_bp, api_bp):
         app.register_blueprint(blueprint)
 
 
@@ -123,7 +126,9 @@ def _register_hooks(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from marketplace.accounts.cli import users_cli
+    from marketplace.deals.cli import deals_cli
     from marketplace.demo.cli import seed_demo_command
 
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(deals_cli)
