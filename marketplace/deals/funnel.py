@@ -74,9 +74,9 @@ def record_matches_shown(demand_id: int, items: list[tuple[str, int]], viewer_or
         insert(MatchShown)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["demand_id", "listing_kind", "listing_id"])
+        .returning(MatchShown.id)
     )
-    result = db.session.execute(stmt)
-    return max(result.rowcount or 0, 0)
+    return len(db.session.execute(stmt).all())
 
 
 def _month(value: datetime) -> str:
