@@ -296,3 +296,12 @@ def test_listing_partials_show_the_right_action(app, world):
             '{% include "deals/_demand_offer.html" %}', listing=db.session.get(Demand, demand.id)
         )
         assert f"/deals/offer/{demand.id}" in html
+
+
+def test_messages_are_escaped_and_keep_their_lines(client, app, world, deal_id):
+    with app.app_context():
+        login(client, world.enterprise)
+    client.post(f"/deals/{deal_id}/messages", data={"body": "<script>alert(1)</script>\n第二行"})
+    page = client.get(f"/deals/{deal_id}").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;<br>第二行" in page
