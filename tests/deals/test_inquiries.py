@@ -295,3 +295,24 @@ def test_withdraw_and_accept_through_pages(client, app, world):
     with app.app_context():
         assert db.session.get(Inquiry, first.id).status == "withdrawn"
         assert db.session.scalar(select(Deal.inquiry_id)) == second.id
+
+
+def test_enterprise_tying_a_hidden_demand_stays_hidden_from_the_owner(client, app, world):
+    with app.app_context():
+        demand = make_demand(world.enterprise, hide_name=True, title="高盐废水零排放需求")
+        inquiry = send(
+            world.broker,
+            world.result,
+            demand_id=demand.id,
+            on_behalf_of_org_id=world.enterprise.organisation_id,
+        )
+        login(client, world.university)
+    page = client.get(f"/deals/inquiries/{inquiry.id}").get_data(as_text=True)
+    assert "甲钢铁集团" not in page and "某企业" in page and "高盐废水零排放需求" in page
+    data = client.get("/api/v1/inquiries", headers=world.headers("university")).json["items"][0]
+    assert data["sender"] == {"id": None, "name": "某企业"}
+    # The introducing broker acts for the enterprise and sees its name.
+    broker_view = client.get("/api/v1/inquiries?box=sent", headers=world.headers("broker")).json["items"][0]
+    assert broker_view["sender"]["name"] == "甲钢铁集团有限公司"
+    client.post(f"/deals/inquiries/{inquiry.id}/accept")
+    assert "甲钢铁集团有限公司" in client.get(f"/deals/inquiries/{inquiry.id}").get_data(as_text=True)
