@@ -1,15 +1,16 @@
 """The bureau's funnel: matches shown → inquiries → accepted → agreed → registered contracts."""
 
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from statistics import median
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from marketplace.common.timeutil import to_beijing, utcnow
+from marketplace.common.timeutil import utcnow
 from marketplace.deals.models import Deal, Inquiry, MatchShown
 from marketplace.extensions import db
 from marketplace.listings.models import Demand, ResearchResult
@@ -79,8 +80,12 @@ def record_matches_shown(demand_id: int, items: list[tuple[str, int]], viewer_or
     return len(db.session.execute(stmt).all())
 
 
-def _month(value: datetime) -> str:
-    return to_beijing(value).strftime("%Y-%m")
+BEIJING_OFFSET = timedelta(hours=8)
+
+
+def _chunks(values: list, size: int = 500):
+    for index in range(0, len(values), size):
+        yield values[index : index + size]
 
 
 def _days(start: datetime, end: datetime) -> float:
@@ -110,59 +115,78 @@ class Funnel:
 
 def compute_funnel(year: int, technology_field: str | None = None) -> Funnel:
     """Count each step by the Beijing month it happened in, per field, with median days between steps."""
-    months: dict[str, dict[str, int]] = {f"{year}-{m:02d}": dict.fromkeys(STEPS, 0) for m in range(1, 13)}
+    # Month boundaries in stored (naive UTC) time: midnight of the 1st in Beijing is 16:00 UTC the day before.
+    bounds = [datetime(year, m, 1) - BEIJING_OFFSET for m in range(1, 13)] + [
+        datetime(year + 1, 1, 1) - BEIJING_OFFSET
+    ]
+    labels = [f"{year}-{m:02d}" for m in range(1, 13)]
+    months: dict[str, dict[str, int]] = {label: dict.fromkeys(STEPS, 0) for label in labels}
     by_field: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STEPS, 0))
     gaps: dict[str, list[float]] = {name: [] for name in GAPS}
-    prefix = f"{year}-"
 
-    def count(step: str, when: datetime | None, tech_field: str | None) -> bool:
-        if when is None:
+    def within(column):
+        return (column >= bounds[0]) & (column < bounds[-1])
+
+    def count(step: str, when: datetime | None, tech_field: str | None, n: int = 1) -> bool:
+        if when is None or not bounds[0] <= when < bounds[-1]:
             return False
-        month = _month(when)
         name = tech_field or UNCLASSIFIED
-        if not month.startswith(prefix) or (technology_field and name != technology_field):
+        if technology_field and name != technology_field:
             return False
-        months[month][step] += 1
-        by_field[name][step] += 1
+        months[labels[bisect_right(bounds, when) - 1]][step] += n
+        by_field[name][step] += n
         return True
 
-    shown_at: dict[tuple[int, str, int], datetime] = {}
-    for row in db.session.execute(
-        select(
-            MatchShown.demand_id,
-            MatchShown.listing_kind,
-            MatchShown.listing_id,
-            MatchShown.shown_at,
-            MatchShown.technology_field,
-        )
-    ):
-        shown_at[(row.demand_id, row.listing_kind, row.listing_id)] = row.shown_at
-        count("shown", row.shown_at, row.technology_field)
+    # Matches shown is the big table: count it in the database, bucketed by month with a CASE.
+    bucket = case(*[(MatchShown.shown_at < bounds[m + 1], m) for m in range(12)], else_=11)
+    shown_counts = db.session.execute(
+        select(bucket, MatchShown.technology_field, func.count())
+        .where(within(MatchShown.shown_at))
+        .group_by(bucket, MatchShown.technology_field)
+    )
+    for month_index, tech_field, n in shown_counts:
+        count("shown", bounds[month_index], tech_field, n)
 
+    # Each inquiry with the first time its listing was shown for its demand, when it was.
+    shown_pair = and_(
+        MatchShown.demand_id == Inquiry.demand_id,
+        or_(
+            and_(MatchShown.listing_kind == "patent", MatchShown.listing_id == Inquiry.patent_id),
+            and_(MatchShown.listing_kind == "result", MatchShown.listing_id == Inquiry.result_id),
+        ),
+    )
     inquiries = db.session.execute(
         select(
             Inquiry.id,
             Inquiry.created_at,
-            Inquiry.demand_id,
-            Inquiry.patent_id,
-            Inquiry.result_id,
+            MatchShown.shown_at,
             ResearchResult.technology_field.label("result_field"),
             Demand.technology_field.label("demand_field"),
         )
         .outerjoin(ResearchResult, ResearchResult.id == Inquiry.result_id)
         .outerjoin(Demand, Demand.id == Inquiry.demand_id)
+        .outerjoin(MatchShown, shown_pair)
+        .where(within(Inquiry.created_at))
     ).all()
     sent_at = {}
     for row in inquiries:
-        tech_field = row.result_field or row.demand_field
         sent_at[row.id] = row.created_at
-        if count("inquiries", row.created_at, tech_field) and row.demand_id:
-            kind, listing_id = ("patent", row.patent_id) if row.patent_id else ("result", row.result_id)
-            first_shown = shown_at.get((row.demand_id, kind, listing_id))
-            if first_shown is not None and first_shown <= row.created_at:
-                gaps["shown_to_inquiry"].append(_days(first_shown, row.created_at))
+        if count("inquiries", row.created_at, row.result_field or row.demand_field):
+            if row.shown_at is not None and row.shown_at <= row.created_at:
+                gaps["shown_to_inquiry"].append(_days(row.shown_at, row.created_at))
 
-    for deal in db.session.scalars(select(Deal)):
+    deals = db.session.execute(
+        select(
+            Deal.inquiry_id, Deal.created_at, Deal.agreed_at, Deal.contracted_at, Deal.technology_field
+        ).where(or_(within(Deal.created_at), within(Deal.agreed_at), within(Deal.contracted_at)))
+    ).all()
+    # Deals accepted this year may answer inquiries sent the year before.
+    earlier = sorted({deal.inquiry_id for deal in deals} - sent_at.keys())
+    for chunk in _chunks(earlier):
+        sent_at.update(
+            db.session.execute(select(Inquiry.id, Inquiry.created_at).where(Inquiry.id.in_(chunk))).all()
+        )
+    for deal in deals:
         tech_field = deal.technology_field
         if count("accepted", deal.created_at, tech_field) and deal.inquiry_id in sent_at:
             gaps["inquiry_to_accepted"].append(_days(sent_at[deal.inquiry_id], deal.created_at))

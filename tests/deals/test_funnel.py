@@ -106,3 +106,18 @@ def test_funnel_page_is_for_the_bureau(client, app, world):
     with app.app_context():
         login(client, world.enterprise)
     assert client.get("/bureau/funnel").status_code == 403
+
+
+def test_funnel_years_follow_beijing_time_and_reach_back_for_medians(app, world):
+    with app.app_context():
+        inquiry = send(world.enterprise, world.result)
+        inquiry.created_at = datetime(2025, 12, 29, 4)  # 29 Dec in Beijing
+        deal = accept(world.university, inquiry)
+        deal.created_at = datetime(2025, 12, 31, 17)  # already 1 Jan 2026 01:00 in Beijing
+        db.session.commit()
+        last_year, this_year = compute_funnel(2025), compute_funnel(2026)
+        assert last_year.totals["inquiries"] == 1 and last_year.totals["accepted"] == 0
+        assert this_year.totals["inquiries"] == 0 and this_year.totals["accepted"] == 1
+        assert dict(this_year.months)["2026-01"]["accepted"] == 1
+        # The acceptance in 2026 still measures from the inquiry sent in 2025.
+        assert this_year.medians["inquiry_to_accepted"] == 2.5
