@@ -15,3 +15,13 @@ def remind_command() -> None:
     count = services.remind_overdue()
     db.session.commit()
     click.echo(f"已提醒 {count} 条超过 {services.overdue_after().days} 天未答复的意向")
+
+
+@deals_cli.command("seed-demo")
+@click.option("--limit", default=24, show_default=True, help="示例意向的最多条数")
+def seed_demo_command(limit: int) -> None:
+    """Create sample inquiries and deals between the published demo listings (once)."""
+    from marketplace.deals.demo import seed_demo_deals
+
+    seed_demo_deals(limit=limit, progress=click.echo)
+    db.session.commit()

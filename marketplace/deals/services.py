@@ -740,6 +740,10 @@ def report_inquiry(user, inquiry: Inquiry, reason: str, text: str = "") -> DealR
     return report
 
 
+def open_report_count() -> int:
+    return db.session.scalar(select(func.count(DealReport.id)).where(DealReport.status == "open")) or 0
+
+
 def resolve_report(user, report: DealReport, resolution: str) -> DealReport:
     if user.role != "bureau":
         raise PermissionDenied("只有科技管理部门可以处理举报")

@@ -90,6 +90,7 @@ def inject_helpers():
     return {
         "deal_inquiry_state": inquiry_state,
         "deals_pending_counts": deals_pending_counts,
+        "deals_open_reports": services.open_report_count,
         "inquiry_org_name": lambda inquiry, org: services.org_name_for(inquiry, org, current_user),
         "inquiry_is_overdue": services.is_overdue,
     }

@@ -231,12 +231,14 @@ def test_report_reaches_the_bureau(client, app, world):
     assert client.post(f"/deals/inquiries/{inquiry.id}/report", data={"reason": "spam"}).status_code == 403
     with app.app_context():
         login(client, world.bureau)
+    assert "1 条待处理" in client.get("/dashboard").get_data(as_text=True)
     page = client.get("/bureau/deal-reports").get_data(as_text=True)
     assert "加微信领取优惠" in page and "垃圾或广告信息" in page
     client.post(f"/bureau/deal-reports/{report.id}/resolve", data={"resolution": "已警告发送单位"})
     with app.app_context():
         assert db.session.get(DealReport, report.id).status == "resolved"
     assert "没有待处理的举报" in client.get("/bureau/deal-reports").get_data(as_text=True)
+    assert "条待处理" not in client.get("/dashboard").get_data(as_text=True)
 
 
 def test_my_deals_pages_paginate_and_show_empty_states(client, app, world):
