@@ -10,9 +10,23 @@ from marketplace.deals.models import CLOSE_REASONS, DECLINE_REASONS, PURPOSES, R
 PURPOSE_CHOICES = list(PURPOSES.items())
 
 
+def int_or_zero(value) -> int:
+    """Coerce a submitted id; junk becomes 0, which the services refuse with a Chinese message."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+# Choices are checked by the services, whose messages are Chinese, not by WTForms ("Not a valid choice").
+
+
 class InquiryForm(FlaskForm):
     purpose = RadioField(
-        "希望的合作方式", choices=PURPOSE_CHOICES, validators=[DataRequired("请选择合作方式")]
+        "希望的合作方式",
+        choices=PURPOSE_CHOICES,
+        validators=[DataRequired("请选择合作方式")],
+        validate_choice=False,
     )
     message = TextAreaField(
         "留言",
@@ -23,7 +37,7 @@ class InquiryForm(FlaskForm):
         description="简要说明贵单位的情况、想解决的问题和期望的合作方式（不超过 2000 字）",
     )
     demand_id = SelectField(
-        "关联本单位的需求（可选）", coerce=int, validators=[Optional()], validate_choice=False
+        "关联本单位的需求（可选）", coerce=int_or_zero, validators=[Optional()], validate_choice=False
     )
     on_behalf_of = StringField(
         "委托企业全称",
@@ -35,10 +49,16 @@ class InquiryForm(FlaskForm):
 
 class OfferForm(FlaskForm):
     result_id = SelectField(
-        "推荐本单位的成果", coerce=int, validators=[DataRequired("请选择要推荐的成果")], validate_choice=False
+        "推荐本单位的成果",
+        coerce=int_or_zero,
+        validators=[DataRequired("请选择要推荐的成果")],
+        validate_choice=False,
     )
     purpose = RadioField(
-        "建议的合作方式", choices=PURPOSE_CHOICES, validators=[DataRequired("请选择合作方式")]
+        "建议的合作方式",
+        choices=PURPOSE_CHOICES,
+        validators=[DataRequired("请选择合作方式")],
+        validate_choice=False,
     )
     message = TextAreaField(
         "推荐说明",
@@ -55,6 +75,7 @@ class DeclineForm(FlaskForm):
         "婉拒原因",
         choices=[("", "请选择")] + list(DECLINE_REASONS.items()),
         validators=[DataRequired("请选择婉拒原因")],
+        validate_choice=False,
     )
     text = TextAreaField("补充说明", validators=[Optional(), Length(max=500, message="说明不能超过 500 字")])
 
@@ -65,16 +86,24 @@ class MessageForm(FlaskForm):
 
 
 class StageForm(FlaskForm):
-    stage = SelectField("新的进展", choices=[], validators=[DataRequired("请选择进展")])
+    stage = SelectField(
+        "新的进展", choices=[], validators=[DataRequired("请选择进展")], validate_choice=False
+    )
     reason = SelectField(
-        "终止原因", choices=[("", "（终止时必选）")] + list(CLOSE_REASONS.items()), validators=[Optional()]
+        "终止原因",
+        choices=[("", "（终止时必选）")] + list(CLOSE_REASONS.items()),
+        validators=[Optional()],
+        validate_choice=False,
     )
     text = TextAreaField("说明", validators=[Optional(), Length(max=500, message="说明不能超过 500 字")])
 
 
 class InviteBrokerForm(FlaskForm):
     broker_org_id = SelectField(
-        "技术经纪机构", coerce=int, validators=[DataRequired("请选择技术经纪机构")], validate_choice=False
+        "技术经纪机构",
+        coerce=int_or_zero,
+        validators=[DataRequired("请选择技术经纪机构")],
+        validate_choice=False,
     )
 
 
@@ -83,6 +112,7 @@ class ReportForm(FlaskForm):
         "举报原因",
         choices=[("", "请选择")] + list(REPORT_REASONS.items()),
         validators=[DataRequired("请选择举报原因")],
+        validate_choice=False,
     )
     text = TextAreaField("说明", validators=[Optional(), Length(max=1000, message="说明不能超过 1000 字")])
 

@@ -34,7 +34,11 @@ LISTING_KINDS = ("patent", "result")
 
 
 def record_matches_shown(demand_id: int, items: list[tuple[str, int]], viewer_org_id: int | None) -> int:
-    """Record listings shown as matches for a demand, once per demand/listing pair; return the new ones."""
+    """Record listings shown as matches for a demand, once per demand/listing pair; return the new ones.
+
+    `items` are ("patent" | "result", id) pairs; other kinds are ignored. The rows join the caller's
+    transaction, so the caller commits (a GET page that records matches must commit too).
+    """
     pairs = []
     seen = set()
     for kind, listing_id in items:

@@ -647,7 +647,12 @@ def invite_broker(user, deal: Deal, broker_org_id: int) -> Deal:
 
 
 def on_contract_registered(deal_id: int, contract_id: int) -> Deal:
-    """A registered contract cites the deal: mark it contracted and credit its broker."""
+    """A registered contract cites the deal: mark it contracted and credit its broker.
+
+    Called by the contracts feature inside its own transaction (it commits). A contract is the
+    outcome that counts, so even a deal closed by hand becomes `contracted`; calling it again for
+    the same contract changes nothing.
+    """
     deal = db.session.get(Deal, deal_id)
     if deal is None:
         raise NotFound("合同引用的对接不存在")

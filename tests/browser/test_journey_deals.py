@@ -77,3 +77,34 @@ def test_inquiry_to_deal(app, live_server, page, browser, tmp_path):
     assert "欢迎联系" in content and "0311-7777" in content and "烧结温度曲线见附件二" in content
     _shot(page, "4-deal-buyer")
     assert page.js_errors == []
+
+
+def test_deal_and_funnel_pages_fit_a_phone(app, live_server, browser):
+    from tests.deals.factories import accept, send
+
+    with app.app_context():
+        buyer = make_user(org=make_org("enterprise", name="手机端示范企业"), email="phone-buyer@example.cn")
+        owner = make_user(org=make_org("university", name="手机端示范大学"))
+        make_user(org=make_org("bureau", name="手机端科技局"), email="phone-bureau@example.cn")
+        deal = accept(
+            owner,
+            send(
+                buyer,
+                make_result(owner, title="一种很长名称的高性能复合材料制备方法及其在新能源汽车中的应用"),
+            ),
+        )
+        deal_id = deal.id
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True)
+    phone = context.new_page()
+    phone.set_default_timeout(15_000)
+    for email, path, name in (
+        ("phone-buyer@example.cn", f"/deals/{deal_id}", "5-phone-deal"),
+        ("phone-bureau@example.cn", "/bureau/funnel", "6-phone-funnel"),
+    ):
+        phone.context.clear_cookies()
+        _login(phone, live_server, email)
+        phone.goto(live_server + path)
+        _shot(phone, name)
+        overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
+    context.close()

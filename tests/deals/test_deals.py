@@ -96,7 +96,7 @@ def test_stages_are_audited_notified_and_checked(client, app, world, deal_id):
     with app.app_context():
         login(client, world.enterprise)
     assert (
-        client.post(f"/deals/{deal_id}/stage", data={"stage": "agreed"}).status_code == 422
+        client.post(f"/deals/{deal_id}/stage", data={"stage": "agreed"}).status_code == 409
     )  # not from contact
     assert client.post(f"/deals/{deal_id}/stage", data={"stage": "negotiating"}).status_code == 302
     assert client.post(f"/deals/{deal_id}/stage", data={"stage": "agreed"}).status_code == 302
@@ -155,7 +155,7 @@ def test_on_contract_registered_moves_to_contracted_and_credits_broker(client, a
         login(client, world.enterprise)
     assert (
         client.post(f"/deals/{deal_id}/stage", data={"stage": "closed", "reason": "budget"}).status_code
-        == 422
+        == 409
     )
 
 
@@ -294,10 +294,11 @@ def test_listing_partials_show_the_right_action(app, world):
 
         demand = make_demand(world.enterprise)
         login_user(db.session.get(type(world.university), world.university.id))
-        html = render_template_string(
-            '{% include "deals/_demand_offer.html" %}', listing=db.session.get(Demand, demand.id)
-        )
-        assert f"/deals/offer/{demand.id}" in html
+        for name in ("_demand_offer.html", "_listing_actions.html"):
+            html = render_template_string(
+                f'{{% include "deals/{name}" %}}', listing=db.session.get(Demand, demand.id)
+            )
+            assert f"/deals/offer/{demand.id}" in html, name
 
 
 def test_messages_are_escaped_and_keep_their_lines(client, app, world, deal_id):
@@ -307,3 +308,13 @@ def test_messages_are_escaped_and_keep_their_lines(client, app, world, deal_id):
     page = client.get(f"/deals/{deal_id}").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;<br>第二行" in page
+
+
+def test_a_contract_wins_over_a_closed_deal(app, world, deal_id):
+    with app.app_context():
+        deal = db.session.get(Deal, deal_id)
+        services.change_stage(world.university, deal, "closed", "other_partner")
+        services.on_contract_registered(deal_id, 9)
+        db.session.commit()
+        deal = db.session.get(Deal, deal_id)
+        assert deal.stage == "contracted" and deal.contract_id == 9 and deal.broker_credited

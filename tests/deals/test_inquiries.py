@@ -316,3 +316,31 @@ def test_enterprise_tying_a_hidden_demand_stays_hidden_from_the_owner(client, ap
     assert broker_view["sender"]["name"] == "甲钢铁集团有限公司"
     client.post(f"/deals/inquiries/{inquiry.id}/accept")
     assert "甲钢铁集团有限公司" in client.get(f"/deals/inquiries/{inquiry.id}").get_data(as_text=True)
+
+
+def test_junk_form_values_get_chinese_messages_not_errors(client, app, world):
+    with app.app_context():
+        login(client, world.enterprise)
+    url = f"/deals/inquire/result/{world.result.id}"
+    response = client.post(url, data={"purpose": "steal", "message": "你好", "demand_id": "abc"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422 and "请选择合作方式" in text and "Not a valid" not in text
+    with app.app_context():
+        inquiry = send(world.enterprise, world.patent)
+        login(client, world.university)
+    page = client.post(
+        f"/deals/inquiries/{inquiry.id}/decline", data={"reason": "nonsense"}, follow_redirects=True
+    )
+    assert "请从列表中选择原因" in page.get_data(as_text=True) or "请选择婉拒原因" in page.get_data(
+        as_text=True
+    )
+    client.post(f"/deals/inquiries/{inquiry.id}/accept")
+    with app.app_context():
+        deal_id = db.session.scalar(select(Deal.id))
+    for data in ({"stage": "contracted"}, {"stage": "bogus"}, {"stage": "closed", "reason": "bogus"}):
+        response = client.post(f"/deals/{deal_id}/stage", data=data)
+        assert response.status_code in (409, 422) and "Not a valid" not in response.get_data(as_text=True), (
+            data
+        )
+    response = client.post(f"/deals/{deal_id}/broker", data={"broker_org_id": "x"}, follow_redirects=True)
+    assert response.status_code == 200 and "请选择" in response.get_data(as_text=True)
