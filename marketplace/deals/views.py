@@ -44,20 +44,26 @@ bp = Blueprint("deals", __name__)
 SUPPLY = {"patent": (Patent, "专利"), "result": (ResearchResult, "成果")}
 
 
+# Endpoint names the listings feature may use for a detail page; the first that builds wins.
+LISTING_ENDPOINTS = (
+    "listings.{kind}_detail",
+    "listings.show_{kind}",
+    "listings.{kind}",
+    "listings.{kind}_show",
+)
+
+
 @bp.app_template_global()
 def listing_url(listing) -> str | None:
     """Link to a listing's public page, whichever name the listings feature gave its endpoint."""
     if listing is None:
         return None
-    for endpoint in (
-        f"listings.{listing.kind}_detail",
-        f"listings.show_{listing.kind}",
-        f"listings.{listing.kind}",
-    ):
-        try:
-            return url_for(endpoint, **{f"{listing.kind}_id": listing.id})
-        except BuildError:
-            continue
+    for pattern in LISTING_ENDPOINTS:
+        for params in ({f"{listing.kind}_id": listing.id}, {"listing_id": listing.id}, {"id": listing.id}):
+            try:
+                return url_for(pattern.format(kind=listing.kind), **params)
+            except BuildError:
+                continue
     return None
 
 

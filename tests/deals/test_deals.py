@@ -318,3 +318,19 @@ def test_a_contract_wins_over_a_closed_deal(app, world, deal_id):
         db.session.commit()
         deal = db.session.get(Deal, deal_id)
         assert deal.stage == "contracted" and deal.contract_id == 9 and deal.broker_credited
+
+
+def test_listing_links_follow_the_listings_endpoint_when_it_exists(app, world):
+    from flask import Blueprint
+
+    from marketplace.deals.views import listing_url
+
+    with app.app_context():
+        result = db.session.get(type(world.result), world.result.id)
+    with app.test_request_context("/"):
+        assert listing_url(result) is None  # no listings pages on this branch: plain text, no broken link
+    listings = Blueprint("listings", __name__)
+    listings.add_url_rule("/results/<int:result_id>", "result_detail", lambda result_id: "")
+    app.register_blueprint(listings)
+    with app.test_request_context("/"):
+        assert listing_url(result) == f"/results/{result.id}"
