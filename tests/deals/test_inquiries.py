@@ -124,6 +124,7 @@ def test_unverified_organisations_cannot_send(client, app, world):
         headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 403 and response.json["error"]["code"] == "forbidden"
+    assert "尚未通过认证" in client.get(f"/deals/inquire/result/{world.result.id}").get_data(as_text=True)
     page = client.post(
         f"/deals/inquire/result/{world.result.id}", data={"purpose": "license", "message": "你好"}
     )
