@@ -81,6 +81,8 @@ class Config:
         self.PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 2 * 3600)
         self.DEMO_BANNER = _bool("DEMO_BANNER", False)
         self.TASKS_EAGER = _bool("TASKS_EAGER", False)
+        self.DEALS_DAILY_INQUIRY_CAP = _int("DEALS_DAILY_INQUIRY_CAP", 20)
+        self.DEALS_OVERDUE_DAYS = _int("DEALS_OVERDUE_DAYS", 7)
         self.TESTING = False
 
 

@@ -34,6 +34,7 @@ def _import_models() -> None:
     import marketplace.accounts.models
     import marketplace.common.audit
     import marketplace.contracts.models
+    import marketplace.deals.models
     import marketplace.listings.models
     import marketplace.notices.models
     import marketplace.organisations.models  # noqa: F401
@@ -93,6 +94,8 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.api.core import bp as api_bp
     from marketplace.contracts import api as contracts_api  # noqa: F401  (adds routes to the API blueprint)
     from marketplace.contracts.views import bp as contracts_bp
+    from marketplace.deals import api as deals_api  # noqa: F401  (adds routes to the API blueprint)
+    from marketplace.deals.views import bp as deals_bp
     from marketplace.listings import api as listings_api  # noqa: F401  (adds routes to the API blueprint)
     from marketplace.listings.views import bp as listings_bp
     from marketplace.main.views import bp as main_bp
@@ -107,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
         notices_bp,
         listings_bp,
         contracts_bp,
+        deals_bp,
         api_bp,
     ):
         app.register_blueprint(blueprint)
@@ -137,6 +141,7 @@ def _register_hooks(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from marketplace.accounts.cli import users_cli
+    from marketplace.deals.cli import deals_cli
     from marketplace.demo.cli import seed_demo_command
 
     app.cli.add_command(users_cli)
@@ -146,3 +151,4 @@ def _register_cli(app: Flask) -> None:
 
     app.cli.add_command(import_command)
     app.cli.add_command(expire_demands_command)
+    app.cli.add_command(deals_cli)

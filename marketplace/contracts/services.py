@@ -104,9 +104,12 @@ _REGION = re.compile(r"^[0-9]{6}$")
 def on_registration_change(contract: TechContract) -> None:
     """Called inside the transaction when a contract is registered, amended or cancelled.
 
-    A placeholder for the statistics dashboard's counters; it does nothing yet.
+    A registered contract that cites a deal moves the deal to `contracted` and credits its broker.
     """
-    return None
+    if contract.status == "registered" and contract.deal_id:
+        from marketplace.deals.services import on_contract_registered
+
+        on_contract_registered(contract.deal_id, contract.id)
 
 
 def registered_contracts_query() -> Select:

@@ -86,4 +86,7 @@ def seed_demo(progress=print) -> str:
     from marketplace.demo.listings import seed_listings
 
     seed_listings(DATA_DIR, records, orgs, progress)
+    from marketplace.deals.demo import seed_demo_deals
+
+    seed_demo_deals(progress=progress)
     return "演示数据已就绪"

@@ -1,0 +1,467 @@
+"""Inquiries and deals in the API: /api/v1/inquiries and /api/v1/deals."""
+
+from flask import jsonify, request
+from flask_login import current_user
+
+from marketplace.api.core import bp, json_body, token_required
+from marketplace.api.openapi import FEATURE_PARTS, error_responses
+from marketplace.common.errors import NotFound, PermissionDenied, ValidationError
+from marketplace.common.pagination import paginate, parse_page_args
+from marketplace.deals import services
+from marketplace.deals.models import DECLINE_REASONS, INQUIRY_STATUSES, PURPOSES, STAGES, Deal, Inquiry
+from marketplace.extensions import db
+
+SENDERS = ("enterprise", "broker", "university", "institute")
+
+
+def _org_ref(inquiry: Inquiry, org) -> dict | None:
+    if org is None:
+        return None
+    name = services.org_name_for(inquiry, org, current_user)
+    return {"id": org.id if name == org.name else None, "name": name}
+
+
+def _listing_ref(listing) -> dict | None:
+    if listing is None:
+        return None
+    return {"type": listing.kind, "id": listing.id, "title": listing.title}
+
+
+def inquiry_json(inquiry: Inquiry) -> dict:
+    """An inquiry as the caller may see it: contacts and private details only once accepted."""
+    return {
+        "id": inquiry.id,
+        "kind": inquiry.kind,
+        "status": inquiry.status,
+        "purpose": inquiry.purpose,
+        "message": inquiry.message,
+        "wants_private_details": inquiry.wants_private_details,
+        "sender": _org_ref(inquiry, inquiry.sender_org),
+        "recipient": _org_ref(inquiry, inquiry.recipient_org),
+        "introducer": {"id": inquiry.introducer_org.id, "name": inquiry.introducer_org.name}
+        if inquiry.introducer_org
+        else None,
+        "listing": _listing_ref(inquiry.listing),
+        "demand": _listing_ref(inquiry.demand),
+        "decline_reason": inquiry.decline_reason,
+        "decline_text": inquiry.decline_text,
+        "overdue": services.is_overdue(inquiry),
+        "created_at": inquiry.created_at.isoformat(),
+        "answered_at": inquiry.answered_at.isoformat() if inquiry.answered_at else None,
+        "deal_id": inquiry.deal.id if inquiry.deal is not None else None,
+        "contacts": services.contacts_for(inquiry, current_user),
+        "private_details": services.private_details_for(inquiry, current_user),
+    }
+
+
+def deal_json(deal: Deal) -> dict:
+    def org(o):
+        return {"id": o.id, "name": o.name} if o is not None else None
+
+    return {
+        "id": deal.id,
+        "inquiry_id": deal.inquiry_id,
+        "stage": deal.stage,
+        "close_reason": deal.close_reason,
+        "close_text": deal.close_text,
+        "seller": org(deal.seller_org),
+        "buyer": org(deal.buyer_org),
+        "broker": org(deal.broker_org),
+        "broker_source": deal.broker_source,
+        "broker_credited": deal.broker_credited,
+        "contract_id": deal.contract_id,
+        "listing": _listing_ref(deal.listing),
+        "demand": _listing_ref(deal.demand),
+        "technology_field": deal.technology_field,
+        "created_at": deal.created_at.isoformat(),
+        "agreed_at": deal.agreed_at.isoformat() if deal.agreed_at else None,
+        "contracted_at": deal.contracted_at.isoformat() if deal.contracted_at else None,
+        "contacts": services.contacts_for(deal.inquiry, current_user),
+        "private_details": services.private_details_for(deal.inquiry, current_user),
+        "messages": [message_json(m) for m in deal.messages],
+    }
+
+
+def message_json(message) -> dict:
+    return {
+        "id": message.id,
+        "author_org": {"id": message.author_org.id, "name": message.author_org.name},
+        "body": message.body,
+        "attachment": {
+            "filename": message.attachment_filename,
+            "mimetype": message.attachment_mimetype,
+            "size": message.attachment_size,
+        }
+        if message.attachment_path
+        else None,
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+def _int_or_none(data: dict, name: str) -> int | None:
+    value = data.get(name)
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"{name} 须为整数", fields={name: "须为整数"})
+    return value
+
+
+@bp.route("/inquiries", methods=["POST"])
+@token_required(*SENDERS)
+def create_inquiry():
+    data = json_body()
+    purpose = data.get("purpose") if isinstance(data.get("purpose"), str) else ""
+    message = data.get("message") if isinstance(data.get("message"), str) else ""
+    wants = bool(data.get("wants_private_details", False))
+    if current_user.role in services.OFFERER_TYPES:
+        demand_id = _int_or_none(data, "demand_id")
+        result_id = _int_or_none(data, "result_id")
+        if not demand_id or not result_id:
+            raise ValidationError(
+                "推荐成果须提供 demand_id 和 result_id", fields={"demand_id": "必填", "result_id": "必填"}
+            )
+        inquiry = services.offer_result(
+            current_user,
+            demand_id=demand_id,
+            result_id=result_id,
+            purpose=purpose,
+            message=message,
+            wants_private_details=wants,
+        )
+    else:
+        patent_id, result_id = _int_or_none(data, "patent_id"), _int_or_none(data, "result_id")
+        if bool(patent_id) == bool(result_id):
+            raise ValidationError(
+                "须提供 patent_id 或 result_id 之一", fields={"patent_id": "二选一", "result_id": "二选一"}
+            )
+        inquiry = services.send_inquiry(
+            current_user,
+            listing_kind="patent" if patent_id else "result",
+            listing_id=patent_id or result_id,
+            purpose=purpose,
+            message=message,
+            wants_private_details=wants,
+            demand_id=_int_or_none(data, "demand_id"),
+            on_behalf_of_org_id=_int_or_none(data, "on_behalf_of_org_id"),
+        )
+    db.session.commit()
+    return jsonify(inquiry_json(inquiry)), 201
+
+
+@bp.route("/inquiries", methods=["GET"])
+@token_required()
+def list_inquiries():
+    org = current_user.org
+    if org is None:
+        raise PermissionDenied("令牌所属用户尚未加入单位")
+    box = request.args.get("box", "received")
+    if box not in ("received", "sent", "introduced"):
+        raise ValidationError("box 须为 received、sent 或 introduced", fields={"box": "取值无效"})
+    stmt = services.inquiries_stmt(org.id, box)
+    status = request.args.get("status")
+    if status:
+        if status not in INQUIRY_STATUSES:
+            raise ValidationError("status 取值无效", fields={"status": "取值无效"})
+        stmt = stmt.where(Inquiry.status == status)
+    page, per_page = parse_page_args(request.args)
+    result = paginate(stmt, page, per_page)
+    return jsonify({"total": result.total, "items": [inquiry_json(i) for i in result.items]})
+
+
+def _inquiry_for_answer(inquiry_id: int) -> Inquiry:
+    inquiry = db.session.get(Inquiry, inquiry_id)
+    if inquiry is None:
+        raise NotFound("意向不存在")
+    if not services.can_view_inquiry(current_user, inquiry):
+        raise PermissionDenied("只有意向双方及其技术经纪机构可以操作")
+    return inquiry
+
+
+@bp.route("/inquiries/<int:inquiry_id>/accept", methods=["POST"])
+@token_required()
+def accept_inquiry(inquiry_id: int):
+    inquiry = _inquiry_for_answer(inquiry_id)
+    deal = services.accept_inquiry(current_user, inquiry)
+    db.session.commit()
+    return jsonify({"inquiry": inquiry_json(inquiry), "deal_id": deal.id})
+
+
+@bp.route("/inquiries/<int:inquiry_id>/decline", methods=["POST"])
+@token_required()
+def decline_inquiry(inquiry_id: int):
+    inquiry = _inquiry_for_answer(inquiry_id)
+    if not services.can_answer(current_user, inquiry):
+        raise PermissionDenied("只有被联系的单位可以答复此意向")
+    data = json_body()
+    reason = data.get("reason") if isinstance(data.get("reason"), str) else ""
+    text = data.get("text") if isinstance(data.get("text"), str) else ""
+    services.decline_inquiry(current_user, inquiry, reason, text)
+    db.session.commit()
+    return jsonify({"inquiry": inquiry_json(inquiry)})
+
+
+@bp.route("/deals/<int:deal_id>", methods=["GET"])
+@token_required()
+def get_deal(deal_id: int):
+    deal = services.get_deal_for(current_user, deal_id)
+    return jsonify(deal_json(deal))
+
+
+@bp.route("/deals/<int:deal_id>/messages", methods=["POST"])
+@token_required()
+def post_deal_message(deal_id: int):
+    deal = services.get_deal_for(current_user, deal_id)
+    if request.mimetype == "multipart/form-data":
+        body, upload = request.form.get("body", ""), request.files.get("attachment")
+    else:
+        data = json_body()
+        body, upload = (data.get("body") if isinstance(data.get("body"), str) else ""), None
+    message = services.post_message(current_user, deal, body, upload)
+    db.session.commit()
+    return jsonify(message_json(message)), 201
+
+
+_ORG_REF = {
+    "type": "object",
+    "nullable": True,
+    "properties": {"id": {"type": "integer", "nullable": True}, "name": {"type": "string"}},
+}
+_LISTING_REF = {
+    "type": "object",
+    "nullable": True,
+    "properties": {"type": {"type": "string"}, "id": {"type": "integer"}, "title": {"type": "string"}},
+}
+_INQUIRY_ID = [{"name": "inquiry_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+_DEAL_ID = [{"name": "deal_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+
+FEATURE_PARTS.append(
+    {
+        "paths": {
+            "/api/v1/inquiries": {
+                "post": {
+                    "summary": "发送对接意向（企业或受托经纪机构就专利/成果）或推荐成果（高校/院所向需求）",
+                    "description": "每个单位每天发送的意向数有上限（超出返回 429 rate_limited）；只有已认证单位可以发送；"
+                    "同一对象已有待答复意向时返回 409。",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/InquiryInput"}}
+                        },
+                    },
+                    "responses": {
+                        "201": {
+                            "description": "已发送",
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/Inquiry"}}
+                            },
+                        },
+                        **error_responses(400, 401, 403, 404, 409, 422, 429),
+                    },
+                },
+                "get": {
+                    "summary": "本单位收到、发出或（经纪机构）促成的意向",
+                    "parameters": [
+                        {
+                            "name": "box",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": ["received", "sent", "introduced"]},
+                        },
+                        {
+                            "name": "status",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": list(INQUIRY_STATUSES)},
+                        },
+                        {"name": "page", "in": "query", "schema": {"type": "integer"}},
+                        {"name": "per_page", "in": "query", "schema": {"type": "integer", "maximum": 100}},
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "意向列表",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "properties": {
+                                            "total": {"type": "integer"},
+                                            "items": {
+                                                "type": "array",
+                                                "items": {"$ref": "#/components/schemas/Inquiry"},
+                                            },
+                                        },
+                                    }
+                                }
+                            },
+                        },
+                        **error_responses(401, 403, 422),
+                    },
+                },
+            },
+            "/api/v1/inquiries/{inquiry_id}/accept": {
+                "post": {
+                    "summary": "接受意向：双方联系方式公开，建立对接",
+                    "parameters": _INQUIRY_ID,
+                    "responses": {
+                        "200": {"description": "已接受，返回 inquiry 与 deal_id"},
+                        **error_responses(401, 403, 404, 409),
+                    },
+                }
+            },
+            "/api/v1/inquiries/{inquiry_id}/decline": {
+                "post": {
+                    "summary": "婉拒意向",
+                    "parameters": _INQUIRY_ID,
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["reason"],
+                                    "properties": {
+                                        "reason": {"type": "string", "enum": list(DECLINE_REASONS)},
+                                        "text": {
+                                            "type": "string",
+                                            "maxLength": 500,
+                                            "description": "reason 为 other 时必填",
+                                        },
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": {"description": "已婉拒"},
+                        **error_responses(400, 401, 403, 404, 409, 422),
+                    },
+                }
+            },
+            "/api/v1/deals/{deal_id}": {
+                "get": {
+                    "summary": "对接详情（仅双方及其技术经纪机构）",
+                    "parameters": _DEAL_ID,
+                    "responses": {
+                        "200": {
+                            "description": "对接",
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/Deal"}}
+                            },
+                        },
+                        **error_responses(401, 403, 404),
+                    },
+                }
+            },
+            "/api/v1/deals/{deal_id}/messages": {
+                "post": {
+                    "summary": "在对接中发消息（JSON，或 multipart 附带 PDF/JPG/PNG 附件）",
+                    "parameters": _DEAL_ID,
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["body"],
+                                    "properties": {"body": {"type": "string", "maxLength": 5000}},
+                                }
+                            },
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "body": {"type": "string"},
+                                        "attachment": {"type": "string", "format": "binary"},
+                                    },
+                                }
+                            },
+                        },
+                    },
+                    "responses": {
+                        "201": {"description": "已发送"},
+                        **error_responses(400, 401, 403, 404, 413, 422),
+                    },
+                }
+            },
+        },
+        "schemas": {
+            "InquiryInput": {
+                "type": "object",
+                "required": ["purpose", "message"],
+                "properties": {
+                    "patent_id": {"type": "integer", "description": "企业/经纪机构：与 result_id 二选一"},
+                    "result_id": {
+                        "type": "integer",
+                        "description": "企业/经纪机构询问的成果；高校/院所推荐的本单位成果",
+                    },
+                    "demand_id": {
+                        "type": "integer",
+                        "description": "企业：关联本单位需求（可选）；高校/院所：推荐的目标需求（必填）",
+                    },
+                    "purpose": {"type": "string", "enum": list(PURPOSES)},
+                    "message": {"type": "string", "maxLength": 2000},
+                    "wants_private_details": {"type": "boolean"},
+                    "on_behalf_of_org_id": {
+                        "type": "integer",
+                        "description": "技术经纪机构代表的企业（必填）",
+                    },
+                },
+            },
+            "Inquiry": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "kind": {"type": "string", "enum": ["inquiry", "offer"]},
+                    "status": {"type": "string", "enum": list(INQUIRY_STATUSES)},
+                    "purpose": {"type": "string", "enum": list(PURPOSES)},
+                    "message": {"type": "string"},
+                    "wants_private_details": {"type": "boolean"},
+                    "sender": _ORG_REF,
+                    "recipient": _ORG_REF,
+                    "introducer": _ORG_REF,
+                    "listing": _LISTING_REF,
+                    "demand": _LISTING_REF,
+                    "decline_reason": {"type": "string", "nullable": True, "enum": [*DECLINE_REASONS, None]},
+                    "decline_text": {"type": "string"},
+                    "overdue": {"type": "boolean"},
+                    "created_at": {"type": "string", "format": "date-time"},
+                    "answered_at": {"type": "string", "format": "date-time", "nullable": True},
+                    "deal_id": {"type": "integer", "nullable": True},
+                    "contacts": {
+                        "type": "array",
+                        "items": {"type": "object"},
+                        "description": "接受后才有内容",
+                    },
+                    "private_details": {
+                        "type": "array",
+                        "items": {"type": "object"},
+                        "description": "接受后才有内容",
+                    },
+                },
+            },
+            "Deal": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "inquiry_id": {"type": "integer"},
+                    "stage": {"type": "string", "enum": list(STAGES)},
+                    "close_reason": {"type": "string", "nullable": True},
+                    "seller": _ORG_REF,
+                    "buyer": _ORG_REF,
+                    "broker": _ORG_REF,
+                    "broker_source": {
+                        "type": "string",
+                        "nullable": True,
+                        "enum": ["introduced", "invited", None],
+                    },
+                    "broker_credited": {"type": "boolean"},
+                    "contract_id": {"type": "integer", "nullable": True},
+                    "listing": _LISTING_REF,
+                    "demand": _LISTING_REF,
+                    "contacts": {"type": "array", "items": {"type": "object"}},
+                    "private_details": {"type": "array", "items": {"type": "object"}},
+                    "messages": {"type": "array", "items": {"type": "object"}},
+                },
+            },
+        },
+    }
+)
