@@ -3,8 +3,8 @@
 This module is the only way statistics learn about contracts. The contracts feature calls
 `upsert_contract_fact()` when a contract is registered or an amendment is registered, and
 `remove_contract_fact()` when a registered contract is cancelled, inside its own transaction.
-Every call also adjusts `stat_rollups` by the exact difference, so monthly figures stay equal to
-the sum of the facts to the 分 without aggregating every contract on each page view.
+Every call also adjusts `stat_rollups` by the exact difference, so the figures of every month and
+year stay equal to the sum of the facts to the 分 without aggregating every contract on each view.
 """
 
 from collections import defaultdict
@@ -72,13 +72,18 @@ class ContractFact(db.Model):
 
 
 class StatRollup(db.Model):
-    """Count and amounts of the facts of one month and district, by one dimension and key."""
+    """Count and amounts of the facts of one period and district, by one dimension and key.
+
+    Each fact is counted four times: in its month ('YYYY-MM') and its year ('YYYY'), each for its
+    district and for the whole city (district ''). Long periods then read a few yearly rows, and
+    the unfiltered dashboard does not add up every district's rows.
+    """
 
     __tablename__ = "stat_rollups"
 
     dimension: Mapped[str] = mapped_column(String(20), primary_key=True)
-    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # 'YYYY-MM'
-    district: Mapped[str] = mapped_column(String(6), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)  # 'YYYY-MM' or 'YYYY'
+    district: Mapped[str] = mapped_column(String(6), primary_key=True)  # '' = whole city
     key: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
     contract_amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -151,6 +156,19 @@ def _month(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
+CITY = ""  # the district value of the city-wide rollup rows
+
+
+def rollup_cells(fact, threshold: int) -> Iterator[tuple[str, str, str, str]]:
+    """Yield the (dimension, period, district, key) rows one fact adds to."""
+    month = _month(fact.registered_on)
+    year = month[:4]
+    for dimension, key in fact_keys(fact, threshold):
+        for period in (month, year):
+            yield dimension, period, fact.district, key
+            yield dimension, period, CITY, key
+
+
 def fact_keys(fact, major_threshold_fen: int) -> Iterator[tuple[str, str]]:
     """Yield every (dimension, key) a fact counts under; rollups and edge queries share this."""
     yield "total", ""
@@ -197,13 +215,14 @@ def _validate(data: ContractFactData) -> None:
 # ---------------------------------------------------------------------------------------------
 # Rollup deltas
 
-Delta = dict[tuple[str, str, str, str], list[int]]
+Delta = dict[tuple[str, str, str, str], list[int]]  # (dimension, period, district, key)
 
 
-def _add_fact(deltas: Delta, fact, sign: int, threshold: int) -> None:
-    month = _month(fact.registered_on)
-    for dimension, key in fact_keys(fact, threshold):
-        cell = deltas[(dimension, month, fact.district, key)]
+def _add_fact(deltas: Delta, fact, sign: int, threshold: int, wanted=None) -> None:
+    for cell_key in rollup_cells(fact, threshold):
+        if wanted is not None and cell_key[0] not in wanted:
+            continue
+        cell = deltas[cell_key]
         cell[0] += sign
         cell[1] += sign * fact.contract_amount_fen
         cell[2] += sign * fact.technical_amount_fen
@@ -218,14 +237,14 @@ def _apply(deltas: Delta) -> None:
     rows = [
         {
             "dimension": dim,
-            "month": month,
+            "period": period,
             "district": district,
             "key": key,
             "count": cell[0],
             "contract_amount_fen": cell[1],
             "technical_amount_fen": cell[2],
         }
-        for (dim, month, district, key), cell in sorted(deltas.items())
+        for (dim, period, district, key), cell in sorted(deltas.items())
         if cell != [0, 0, 0]
     ]
     if not rows:
@@ -236,7 +255,7 @@ def _apply(deltas: Delta) -> None:
     for start in range(0, len(rows), 500):
         stmt = insert(table).values(rows[start : start + 500])
         stmt = stmt.on_conflict_do_update(
-            index_elements=["dimension", "month", "district", "key"],
+            index_elements=["dimension", "period", "district", "key"],
             set_={
                 "count": table.c.count + stmt.excluded.count,
                 "contract_amount_fen": table.c.contract_amount_fen + stmt.excluded.contract_amount_fen,
@@ -312,15 +331,10 @@ def fact_data(fact: ContractFact) -> ContractFactData:
     return ContractFactData(**{f.name: getattr(fact, f.name) for f in fields(ContractFactData)})
 
 
-def rebuild_rollups(dimensions: Iterable[str] | None = None) -> int:
-    """Recompute the rollups (all, or some dimensions) from the facts; return the rows written."""
+def _expected_deltas(wanted: set[str]) -> Delta:
+    """Compute the rollups of the given dimensions from the facts alone."""
     from marketplace.stats.settings import major_threshold_fen
 
-    wanted = set(dimensions or DIMENSIONS)
-    stmt = delete(StatRollup)
-    if dimensions is not None:
-        stmt = stmt.where(StatRollup.dimension.in_(wanted))
-    db.session.execute(stmt)
     threshold = major_threshold_fen()
     deltas = _new_delta()
     columns = [
@@ -338,12 +352,34 @@ def rebuild_rollups(dimensions: Iterable[str] | None = None) -> int:
         ContractFact.technical_amount_fen,
     ]
     for row in db.session.execute(select(*columns).execution_options(yield_per=5000)):
-        month = _month(row.registered_on)
-        for dimension, key in fact_keys(row, threshold):
-            if dimension in wanted:
-                cell = deltas[(dimension, month, row.district, key)]
-                cell[0] += 1
-                cell[1] += row.contract_amount_fen
-                cell[2] += row.technical_amount_fen
+        _add_fact(deltas, row, +1, threshold, wanted)
+    return deltas
+
+
+def rebuild_rollups(dimensions: Iterable[str] | None = None) -> int:
+    """Recompute the rollups (all, or some dimensions) from the facts; return the rows written."""
+    wanted = set(dimensions or DIMENSIONS)
+    stmt = delete(StatRollup)
+    if dimensions is not None:
+        stmt = stmt.where(StatRollup.dimension.in_(wanted))
+    db.session.execute(stmt)
+    deltas = _expected_deltas(wanted)
     _apply(deltas)
     return len(deltas)
+
+
+def rollup_differences(limit: int = 10) -> list[tuple]:
+    """Compare every rollup row with what the facts give; return up to `limit` differences."""
+    expected = {key: tuple(cell) for key, cell in _expected_deltas(set(DIMENSIONS)).items() if any(cell)}
+    actual = {}
+    for row in db.session.execute(select(StatRollup)).scalars():
+        values = (row.count, row.contract_amount_fen, row.technical_amount_fen)
+        if any(values):
+            actual[(row.dimension, row.period, row.district, row.key)] = values
+    differences = []
+    for key in sorted(expected.keys() | actual.keys()):
+        if expected.get(key) != actual.get(key):
+            differences.append((key, expected.get(key), actual.get(key)))
+            if len(differences) >= limit:
+                break
+    return differences

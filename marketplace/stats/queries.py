@@ -1,9 +1,10 @@
-"""Exact figures for a period and district: full months from the rollups, edge days from the facts.
+"""Exact figures for a period and district: whole years and months from the rollups, edge days
+from the facts.
 
-A period is by registration date with both ends included. Whole calendar months inside it are
-answered from `stat_rollups`; the partial months at either end are aggregated from
-`contract_facts` with the same keys (`facts.fact_keys`), so the result equals the sum of the
-contracts themselves to the 分.
+A period is by registration date with both ends included. Whole calendar years inside it are
+answered from the yearly rollup rows, the other whole months from the monthly rows, and the
+partial months at either end are aggregated from `contract_facts` with the same keys
+(`facts.fact_keys`), so the result equals the sum of the contracts themselves to the 分.
 """
 
 from collections import defaultdict
@@ -16,6 +17,7 @@ from marketplace.common.domain import TECHNOLOGY_FIELDS, region_label
 from marketplace.extensions import db
 from marketplace.stats.facts import (
     BUYER_REGIONS,
+    CITY,
     CONTRACT_TYPES,
     SELLER_NATURES,
     ContractFact,
@@ -101,26 +103,37 @@ def _first_of_next_month(day: date) -> date:
     return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
 
-def split_period(start: date, end: date) -> tuple[list[tuple[date, date]], tuple[str, str] | None]:
-    """Split [start, end] into edge day ranges and a range of whole months ('YYYY-MM', both ends)."""
+def split_period(start: date, end: date, *, years: bool = True) -> tuple[list[tuple[date, date]], list[str]]:
+    """Split [start, end] into edge day ranges and the rollup periods that cover the rest.
+
+    The periods are whole months ('YYYY-MM') and, when `years`, whole years ('YYYY') in place of
+    their twelve months.
+    """
     first_full = start if start.day == 1 else _first_of_next_month(start)
     after_end = end + timedelta(days=1)
     full_end = after_end if after_end.day == 1 else end.replace(day=1)  # exclusive
     if first_full >= full_end:
-        return [(start, end)], None
+        return [(start, end)], []
     edges = []
     if start < first_full:
         edges.append((start, first_full - timedelta(days=1)))
     if full_end <= end:
         edges.append((full_end, end))
-    return edges, (month_key(first_full), month_key(full_end - timedelta(days=1)))
+    periods = []
+    cursor = first_full
+    while cursor < full_end:
+        next_year = date(cursor.year + 1, 1, 1)
+        if years and cursor.month == 1 and next_year <= full_end:
+            periods.append(f"{cursor.year:04d}")
+            cursor = next_year
+        else:
+            periods.append(month_key(cursor))
+            cursor = _first_of_next_month(cursor)
+    return edges, periods
 
 
-def _rollup_filter(stmt, months: tuple[str, str], district: str | None):
-    stmt = stmt.where(StatRollup.month >= months[0], StatRollup.month <= months[1])
-    if district:
-        stmt = stmt.where(StatRollup.district == district)
-    return stmt
+def _rollup_filter(stmt, periods: list[str], district: str | None):
+    return stmt.where(StatRollup.period.in_(periods), StatRollup.district == (district or CITY))
 
 
 def _edge_rows(edges, district: str | None):
@@ -131,34 +144,36 @@ def _edge_rows(edges, district: str | None):
         yield from db.session.execute(stmt)
 
 
+def _sums():
+    return (
+        func.sum(StatRollup.count),
+        func.sum(StatRollup.contract_amount_fen),
+        func.sum(StatRollup.technical_amount_fen),
+    )
+
+
 def aggregate(start: date, end: date, district: str | None = None, dimensions=None):
     """Return {dimension: {key: Figure}} and {district: Figure} for the period, exactly."""
     wanted = tuple(dimensions) if dimensions else None
-    edges, months = split_period(start, end)
+    edges, periods = split_period(start, end)
     by_dim: dict[str, dict[str, Figure]] = defaultdict(lambda: defaultdict(Figure))
     by_district: dict[str, Figure] = defaultdict(Figure)
-    if months:
-        stmt = select(
-            StatRollup.dimension,
-            StatRollup.key,
-            func.sum(StatRollup.count),
-            func.sum(StatRollup.contract_amount_fen),
-            func.sum(StatRollup.technical_amount_fen),
-        ).group_by(StatRollup.dimension, StatRollup.key)
+    if periods:
+        stmt = select(StatRollup.dimension, StatRollup.key, *_sums()).group_by(
+            StatRollup.dimension, StatRollup.key
+        )
         if wanted:
             stmt = stmt.where(StatRollup.dimension.in_(wanted))
         for dim, key, count, contract, technical in db.session.execute(
-            _rollup_filter(stmt, months, district)
+            _rollup_filter(stmt, periods, district)
         ):
             by_dim[dim][key].add(count, contract, technical)
-        stmt = select(
-            StatRollup.district,
-            func.sum(StatRollup.count),
-            func.sum(StatRollup.contract_amount_fen),
-            func.sum(StatRollup.technical_amount_fen),
-        ).where(StatRollup.dimension == "total")
-        stmt = _rollup_filter(stmt, months, district).group_by(StatRollup.district)
-        for code, count, contract, technical in db.session.execute(stmt):
+        stmt = select(StatRollup.district, *_sums()).where(
+            StatRollup.dimension == "total", StatRollup.period.in_(periods), StatRollup.district != CITY
+        )
+        if district:
+            stmt = stmt.where(StatRollup.district == district)
+        for code, count, contract, technical in db.session.execute(stmt.group_by(StatRollup.district)):
             by_district[code].add(count, contract, technical)
     threshold = major_threshold_fen()
     for row in _edge_rows(edges, district):
@@ -235,16 +250,11 @@ def total_figure(start: date, end: date, district: str | None = None) -> Figure:
 
 def monthly_totals(start: date, end: date, district: str | None = None) -> list[tuple[str, Figure]]:
     """Return every month of the period in order with its registered figures (zero when none)."""
-    edges, months = split_period(start, end)
+    edges, periods = split_period(start, end, years=False)
     result: dict[str, Figure] = defaultdict(Figure)
-    if months:
-        stmt = select(
-            StatRollup.month,
-            func.sum(StatRollup.count),
-            func.sum(StatRollup.contract_amount_fen),
-            func.sum(StatRollup.technical_amount_fen),
-        ).where(StatRollup.dimension == "total")
-        stmt = _rollup_filter(stmt, months, district).group_by(StatRollup.month)
+    if periods:
+        stmt = select(StatRollup.period, *_sums()).where(StatRollup.dimension == "total")
+        stmt = _rollup_filter(stmt, periods, district).group_by(StatRollup.period)
         for month, count, contract, technical in db.session.execute(stmt):
             result[month].add(count, contract, technical)
     for row in _edge_rows(edges, district):

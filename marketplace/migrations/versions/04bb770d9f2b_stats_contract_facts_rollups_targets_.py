@@ -1,8 +1,8 @@
 """stats: contract facts, rollups, targets and indicators
 
-Revision ID: 5471a00d8a48
+Revision ID: 04bb770d9f2b
 Revises: dcba5477b6c4
-Create Date: 2026-11-26 02:18:46.131304
+Create Date: 2026-11-26 02:29:20.018616
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '5471a00d8a48'
+revision = '04bb770d9f2b'
 down_revision = 'dcba5477b6c4'
 branch_labels = None
 depends_on = None
@@ -50,13 +50,13 @@ def upgrade():
 
     op.create_table('stat_rollups',
     sa.Column('dimension', sa.String(length=20), nullable=False),
-    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('period', sa.String(length=7), nullable=False),
     sa.Column('district', sa.String(length=6), nullable=False),
     sa.Column('key', sa.String(length=200), nullable=False),
     sa.Column('count', sa.Integer(), nullable=False),
     sa.Column('contract_amount_fen', sa.BigInteger(), nullable=False),
     sa.Column('technical_amount_fen', sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('dimension', 'month', 'district', 'key', name=op.f('pk_stat_rollups'))
+    sa.PrimaryKeyConstraint('dimension', 'period', 'district', 'key', name=op.f('pk_stat_rollups'))
     )
     op.create_table('stat_indicators',
     sa.Column('id', sa.Integer(), nullable=False),
