@@ -102,6 +102,7 @@ def generate(count: int, seed: int, today: date):
             district=district,
             broker_name=rng.choice(brokers) if rng.random() < 0.6 else None,
             registration_point_id=point,
+            demand_id=rng.randrange(1, 8000) if rng.random() < 0.2 else None,
             contract_amount_fen=amount,
             technical_amount_fen=technical,
         )
@@ -188,6 +189,7 @@ def main() -> None:
 
     instance = Path(tempfile.mkdtemp(prefix="stats-bench-"))
     url = args.database_url or f"sqlite:///{instance / 'bench.db'}"
+    print(f"instance folder: {instance}")
     app = build_app(url, instance)
     from marketplace.accounts.services import create_api_token
     from marketplace.common.timeutil import beijing_today

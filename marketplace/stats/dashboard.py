@@ -14,7 +14,6 @@ from marketplace.extensions import db
 from marketplace.listings.models import Demand, Patent, ResearchResult
 from marketplace.organisations.models import Organisation
 from marketplace.stats import queries
-from marketplace.stats.facts import ContractFact
 from marketplace.stats.settings import INDICATORS, Targets, get_targets, latest_indicators
 
 MAX_SPAN_YEARS = 30
@@ -187,14 +186,8 @@ def demands_with_matches(start: date, end: date) -> int | None:
 
 def demands_with_contracts(start: date, end: date, district: str | None = None) -> int:
     """Distinct demands that led to a contract registered in the period."""
-    stmt = select(func.count(func.distinct(ContractFact.demand_id))).where(
-        ContractFact.demand_id.is_not(None),
-        ContractFact.registered_on >= start,
-        ContractFact.registered_on <= end,
-    )
-    if district:
-        stmt = stmt.where(ContractFact.district == district)
-    return db.session.scalar(stmt) or 0
+    by_dim, _ = queries.aggregate(start, end, district, ["demand"])
+    return sum(1 for figure in by_dim["demand"].values() if figure.count > 0)
 
 
 def activity(start: date, end: date, district: str | None = None) -> dict:

@@ -36,8 +36,20 @@ BUYER_REGIONS = {
     "other_province": "其他省份",
     "foreign": "境外",
 }
-# What the rollups are broken down by. "total" and "major" have a single key "".
-DIMENSIONS = ("total", "type", "field", "seller_nature", "buyer_region", "seller", "buyer", "broker", "major")
+# What the rollups are broken down by. "total" and "major" have a single key ""; "demand" is keyed
+# by the id of the demand a contract came from, so distinct demands can be counted per period.
+DIMENSIONS = (
+    "total",
+    "type",
+    "field",
+    "seller_nature",
+    "buyer_region",
+    "seller",
+    "buyer",
+    "broker",
+    "major",
+    "demand",
+)
 KEY_LENGTH = 200
 
 
@@ -182,6 +194,8 @@ def fact_keys(fact, major_threshold_fen: int) -> Iterator[tuple[str, str]]:
         yield "broker", party_key(fact.broker_name)
     if fact.contract_amount_fen >= major_threshold_fen:
         yield "major", ""
+    if fact.demand_id is not None:
+        yield "demand", str(fact.demand_id)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -252,17 +266,17 @@ def _apply(deltas: Delta) -> None:
     table = StatRollup.__table__
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    for start in range(0, len(rows), 500):
-        stmt = insert(table).values(rows[start : start + 500])
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["dimension", "period", "district", "key"],
-            set_={
-                "count": table.c.count + stmt.excluded.count,
-                "contract_amount_fen": table.c.contract_amount_fen + stmt.excluded.contract_amount_fen,
-                "technical_amount_fen": table.c.technical_amount_fen + stmt.excluded.technical_amount_fen,
-            },
-        )
-        db.session.execute(stmt)
+    stmt = insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["dimension", "period", "district", "key"],
+        set_={
+            "count": table.c.count + stmt.excluded.count,
+            "contract_amount_fen": table.c.contract_amount_fen + stmt.excluded.contract_amount_fen,
+            "technical_amount_fen": table.c.technical_amount_fen + stmt.excluded.technical_amount_fen,
+        },
+    )
+    # One statement for many rows (executemany); the keys are unique within `rows`.
+    db.session.execute(stmt, rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -348,6 +362,7 @@ def _expected_deltas(wanted: set[str]) -> Delta:
         ContractFact.seller_name,
         ContractFact.buyer_name,
         ContractFact.broker_name,
+        ContractFact.demand_id,
         ContractFact.contract_amount_fen,
         ContractFact.technical_amount_fen,
     ]

@@ -45,6 +45,7 @@ EDGE_COLUMNS = (
     ContractFact.seller_name,
     ContractFact.buyer_name,
     ContractFact.broker_name,
+    ContractFact.demand_id,
     ContractFact.contract_amount_fen,
     ContractFact.technical_amount_fen,
 )
@@ -141,7 +142,12 @@ def _edge_rows(edges, district: str | None):
         stmt = select(*EDGE_COLUMNS).where(ContractFact.registered_on >= lo, ContractFact.registered_on <= hi)
         if district:
             stmt = stmt.where(ContractFact.district == district)
-        yield from db.session.execute(stmt)
+        yield from _run(stmt)
+
+
+def _run(stmt):
+    # Core rows straight from the connection: these are plain numbers, not ORM entities.
+    return db.session.connection().execute(stmt)
 
 
 def _sums():
@@ -164,7 +170,7 @@ def aggregate(start: date, end: date, district: str | None = None, dimensions=No
         )
         if wanted:
             stmt = stmt.where(StatRollup.dimension.in_(wanted))
-        for dim, key, count, contract, technical in db.session.execute(
+        for dim, key, count, contract, technical in _run(
             _rollup_filter(stmt, periods, district)
         ):
             by_dim[dim][key].add(count, contract, technical)
@@ -173,7 +179,7 @@ def aggregate(start: date, end: date, district: str | None = None, dimensions=No
         )
         if district:
             stmt = stmt.where(StatRollup.district == district)
-        for code, count, contract, technical in db.session.execute(stmt.group_by(StatRollup.district)):
+        for code, count, contract, technical in _run(stmt.group_by(StatRollup.district)):
             by_district[code].add(count, contract, technical)
     threshold = major_threshold_fen()
     for row in _edge_rows(edges, district):
@@ -255,7 +261,7 @@ def monthly_totals(start: date, end: date, district: str | None = None) -> list[
     if periods:
         stmt = select(StatRollup.period, *_sums()).where(StatRollup.dimension == "total")
         stmt = _rollup_filter(stmt, periods, district).group_by(StatRollup.period)
-        for month, count, contract, technical in db.session.execute(stmt):
+        for month, count, contract, technical in _run(stmt):
             result[month].add(count, contract, technical)
     for row in _edge_rows(edges, district):
         result[month_key(row.registered_on)].add(1, row.contract_amount_fen, row.technical_amount_fen)

@@ -258,3 +258,22 @@ def test_rebuild_command_recomputes_rollups(app, runner):
     with app.app_context():
         assert rollup_differences() == []
         assert queries.total_figure(date(2025, 1, 1), date(2025, 12, 31)).contract_amount_fen == 123_45
+
+
+def test_demands_that_led_to_contracts_are_counted_once_each(app_ctx):
+    from marketplace.stats.dashboard import demands_with_contracts
+
+    make_fact(demand_id=5, registered_on=date(2025, 3, 1))
+    make_fact(demand_id=5, registered_on=date(2025, 3, 20))
+    amended = make_fact(demand_id=6, registered_on=date(2025, 4, 2))
+    make_fact(demand_id=7, registered_on=date(2025, 5, 1), district="130102")
+    make_fact(registered_on=date(2025, 3, 5))
+    db.session.commit()
+    assert demands_with_contracts(date(2025, 1, 1), date(2025, 12, 31)) == 3
+    assert demands_with_contracts(date(2025, 3, 20), date(2025, 4, 30)) == 2
+    assert demands_with_contracts(date(2025, 1, 1), date(2025, 12, 31), "130102") == 1
+    amended.demand_id = None
+    upsert_contract_fact(amended)
+    db.session.commit()
+    assert demands_with_contracts(date(2025, 1, 1), date(2025, 12, 31)) == 2
+    assert rollup_differences() == []
