@@ -170,9 +170,7 @@ def aggregate(start: date, end: date, district: str | None = None, dimensions=No
         )
         if wanted:
             stmt = stmt.where(StatRollup.dimension.in_(wanted))
-        for dim, key, count, contract, technical in _run(
-            _rollup_filter(stmt, periods, district)
-        ):
+        for dim, key, count, contract, technical in _run(_rollup_filter(stmt, periods, district)):
             by_dim[dim][key].add(count, contract, technical)
         stmt = select(StatRollup.district, *_sums()).where(
             StatRollup.dimension == "total", StatRollup.period.in_(periods), StatRollup.district != CITY
