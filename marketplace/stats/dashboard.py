@@ -186,8 +186,8 @@ def demands_with_matches(start: date, end: date) -> int | None:
 
 def demands_with_contracts(start: date, end: date, district: str | None = None) -> int:
     """Distinct demands that led to a contract registered in the period."""
-    by_dim, _ = queries.aggregate(start, end, district, ["demand"])
-    return sum(1 for figure in by_dim["demand"].values() if figure.count > 0)
+    edge_figures = queries.aggregate(start, end, district, ["demand"], edge_only=["demand"])[0]["demand"]
+    return queries.count_keys("demand", start, end, district, edge_figures)
 
 
 def activity(start: date, end: date, district: str | None = None) -> dict:
@@ -225,7 +225,8 @@ def published_counts() -> dict[str, int]:
 
 
 def wan(fen: int | None) -> str | None:
-    return None if fen is None else format_wan_number(fen)
+    """万元 as a plain decimal string for the charts (no thousands separators)."""
+    return None if fen is None else format_wan_number(fen).replace(",", "")
 
 
 def chart_payload(targets: Targets, prog: dict, summary: queries.Summary, act: dict | None) -> dict:

@@ -19,6 +19,7 @@ from marketplace.stats.facts import (
     BUYER_REGIONS,
     CITY,
     CONTRACT_TYPES,
+    DIMENSIONS,
     SELLER_NATURES,
     ContractFact,
     StatRollup,
@@ -158,18 +159,22 @@ def _sums():
     )
 
 
-def aggregate(start: date, end: date, district: str | None = None, dimensions=None):
-    """Return {dimension: {key: Figure}} and {district: Figure} for the period, exactly."""
+def aggregate(start: date, end: date, district: str | None = None, dimensions=None, edge_only=()):
+    """Return {dimension: {key: Figure}} and {district: Figure} for the period, exactly.
+
+    Dimensions in `edge_only` (the ones with many keys) get only the edge days' figures here;
+    `top_keys()` and `count_keys()` add their rollups without fetching every key.
+    """
     wanted = tuple(dimensions) if dimensions else None
     edges, periods = split_period(start, end)
     by_dim: dict[str, dict[str, Figure]] = defaultdict(lambda: defaultdict(Figure))
     by_district: dict[str, Figure] = defaultdict(Figure)
+    from_rollups = [dim for dim in (wanted or DIMENSIONS) if dim not in edge_only]
     if periods:
         stmt = select(StatRollup.dimension, StatRollup.key, *_sums()).group_by(
             StatRollup.dimension, StatRollup.key
         )
-        if wanted:
-            stmt = stmt.where(StatRollup.dimension.in_(wanted))
+        stmt = stmt.where(StatRollup.dimension.in_(from_rollups))
         for dim, key, count, contract, technical in _run(_rollup_filter(stmt, periods, district)):
             by_dim[dim][key].add(count, contract, technical)
         stmt = select(StatRollup.district, *_sums()).where(
@@ -186,6 +191,65 @@ def aggregate(start: date, end: date, district: str | None = None, dimensions=No
                 by_dim[dim][key].add(1, row.contract_amount_fen, row.technical_amount_fen)
         by_district[row.district].add(1, row.contract_amount_fen, row.technical_amount_fen)
     return by_dim, by_district
+
+
+def _chunks(items: list, size: int = 500):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def top_keys(
+    dimension: str,
+    start: date,
+    end: date,
+    district: str | None,
+    basis: str,
+    limit: int,
+    edge_figures: dict[str, "Figure"],
+) -> list["Row"]:
+    """The `limit` keys of a dimension with the largest amounts, exactly.
+
+    Only the top keys of the rollups are fetched, plus the rollups of keys seen on the edge days:
+    any other key has no edge amount and at most the rollup amount of each fetched top key, so it
+    cannot rank above them.
+    """
+    _edges, periods = split_period(start, end)
+    figures: dict[str, Figure] = defaultdict(Figure)
+    if periods:
+        amount = (
+            StatRollup.technical_amount_fen if basis == "technical_amount" else StatRollup.contract_amount_fen
+        )
+        base = _rollup_filter(
+            select(StatRollup.key, *_sums()).where(StatRollup.dimension == dimension), periods, district
+        ).group_by(StatRollup.key)
+        ranked = base.order_by(func.sum(amount).desc(), func.sum(StatRollup.count).desc(), StatRollup.key)
+        for key, count, contract, technical in _run(ranked.limit(limit)):
+            figures[key].add(count, contract, technical)
+        for chunk in _chunks([key for key in edge_figures if key not in figures]):
+            for key, count, contract, technical in _run(base.where(StatRollup.key.in_(chunk))):
+                figures[key].add(count, contract, technical)
+    for key, figure in edge_figures.items():
+        figures[key].add(figure.count, figure.contract_amount_fen, figure.technical_amount_fen)
+    return _ranked(figures, basis, limit)
+
+
+def count_keys(
+    dimension: str, start: date, end: date, district: str | None, edge_figures: dict[str, "Figure"]
+) -> int:
+    """How many keys of a dimension have at least one fact in the period (e.g. distinct demands)."""
+    _edges, periods = split_period(start, end)
+    edge_keys = [key for key, figure in edge_figures.items() if figure.count > 0]
+    if not periods:
+        return len(edge_keys)
+    counted = _rollup_filter(
+        select(StatRollup.key).where(StatRollup.dimension == dimension), periods, district
+    ).group_by(StatRollup.key)
+    counted = counted.having(func.sum(StatRollup.count) > 0)
+    total = _run(select(func.count()).select_from(counted.subquery())).scalar_one()
+    seen: set[str] = set()
+    for chunk in _chunks(edge_keys):
+        seen.update(_run(counted.where(StatRollup.key.in_(chunk))).scalars())
+    return total + sum(1 for key in edge_keys if key not in seen)
 
 
 def _rows(figures: dict[str, Figure], labels: dict[str, str]) -> list[Row]:
@@ -225,13 +289,13 @@ def summarize(
     *,
     basis: str = "contract_amount",
     parties: bool = True,
-    top: int | None = 10,
+    top: int = 10,
 ) -> Summary:
     """Totals, breakdowns, districts and (optionally) top parties for a period and district."""
     dims = ["total", "major", *(spec[0] for spec in BREAKDOWNS.values())]
     if parties:
         dims += list(PARTY_DIMENSIONS)
-    by_dim, by_district = aggregate(start, end, district, dims)
+    by_dim, by_district = aggregate(start, end, district, dims, edge_only=PARTY_DIMENSIONS)
     summary = Summary(
         start=start,
         end=end,
@@ -243,7 +307,9 @@ def summarize(
         summary.breakdowns[name] = _rows(by_dim[dim], labels)
     summary.by_district = _ranked(by_district, basis, None, region_label)
     if parties:
-        summary.parties = {dim: _ranked(by_dim[dim], basis, top) for dim in PARTY_DIMENSIONS}
+        summary.parties = {
+            dim: top_keys(dim, start, end, district, basis, top, by_dim[dim]) for dim in PARTY_DIMENSIONS
+        }
     return summary
 
 

@@ -38,6 +38,18 @@ def _expected(facts: dict, start: date, end: date, district=None) -> tuple[int, 
     )
 
 
+def _top(facts: dict, start: date, end: date, district, attribute: str, limit: int = 10):
+    totals: dict[str, list[int]] = {}
+    for f in facts.values():
+        name = getattr(f, attribute)
+        if name and start <= f.registered_on <= end and (district is None or f.district == district):
+            cell = totals.setdefault(name, [0, 0])
+            cell[0] += 1
+            cell[1] += f.contract_amount_fen
+    ranked = sorted(totals.items(), key=lambda item: (-item[1][1], -item[1][0], item[0]))[:limit]
+    return [(name, count, amount) for name, (count, amount) in ranked]
+
+
 def _random_fact(rng: random.Random, contract_id: int):
     amount = rng.randrange(0, 5_000_000_000_00)
     return fact_data(
@@ -45,9 +57,9 @@ def _random_fact(rng: random.Random, contract_id: int):
         registered_on=date(2023, 1, 1) + timedelta(days=rng.randrange(3 * 366)),
         contract_type=rng.choice(["development", "transfer", "license", "consulting", "service"]),
         technology_field=rng.choice(TECHNOLOGY_FIELDS),
-        seller_name=f"卖方{rng.randrange(8)}",
+        seller_name=f"卖方{rng.randrange(25)}",
         seller_nature_code=rng.choice(["021", "022", "150", "300", "900"]),
-        buyer_name=f"买方{rng.randrange(12)}",
+        buyer_name=f"买方{rng.randrange(40)}",
         buyer_region_code=rng.choice(["130104", "130600", "110108", "120116", "440300", None]),
         buyer_country=rng.choice([None, None, "CHN", "DEU"]),
         district=rng.choice(DISTRICTS),
@@ -101,6 +113,14 @@ def test_rollups_equal_facts_after_random_upserts_amendments_and_removals(app_ct
                 assert sum(r.contract_amount_fen for r in rows) == total.contract_amount_fen, name
                 assert sum(r.technical_amount_fen for r in rows) == total.technical_amount_fen, name
             assert sum(r.contract_amount_fen for r in summary.by_district) == total.contract_amount_fen
+            for dim, attribute in (
+                ("seller", "seller_name"),
+                ("buyer", "buyer_name"),
+                ("broker", "broker_name"),
+            ):
+                assert [(r.key, r.count, r.contract_amount_fen) for r in summary.parties[dim]] == _top(
+                    facts, start, end, district, attribute
+                ), (dim, start, end, district)
             monthly = queries.monthly_totals(start, end, district)
             assert sum(f.contract_amount_fen for _m, f in monthly) == total.contract_amount_fen
 

@@ -333,6 +333,7 @@ def test_targets_are_seeded_from_the_plan(app_ctx):
 def test_editing_targets_keeps_a_history_and_an_audit_entry(app, client, bureau):
     page = client.get("/bureau/stats/targets")
     assert page.status_code == 200 and 'value="1000000"' in page.data.decode()
+    assert 'placeholder="None"' not in page.data.decode()
     response = client.post(
         "/bureau/stats/targets",
         data=_target_form(trade_target="1200000.5", target_basis="technical_amount", note="按新规划调整"),

@@ -5,14 +5,13 @@ from datetime import date
 import pytest
 
 from marketplace.extensions import db
-from tests.browser.conftest import browser, live_server, page, pytest_runtest_makereport  # noqa: F401
 from tests.factories import PASSWORD, make_user
 from tests.stats.factories import make_fact
 
 pytestmark = pytest.mark.browser
 
 
-def test_bureau_dashboard_and_public_page_draw_their_charts(app, live_server, page):  # noqa: F811
+def test_bureau_dashboard_and_public_page_draw_their_charts(app, live_server, page):
     with app.app_context():
         bureau = make_user("bureau", email="stats@kjj.example.cn")
         assert bureau.id
@@ -40,6 +39,12 @@ def test_bureau_dashboard_and_public_page_draw_their_charts(app, live_server, pa
     page.wait_for_selector("#chart-progress canvas")
     for chart in ("by_type", "by_field", "by_seller_nature", "by_buyer_region", "districts", "activity"):
         assert page.locator(f"#chart-{chart} canvas").count() == 1, chart
+    # The bars carry the numbers of the table beside them (no NaN from formatted strings).
+    bars = page.evaluate(
+        "() => echarts.getInstanceByDom(document.getElementById('chart-by_type')).getOption().series[0].data"
+    )
+    assert len(bars) == 5 and all(v == v for v in bars)
+    assert sum(bars) == 7_800  # (1+2+…+12) × 100万元
     width = page.eval_on_selector(".progress-bar", "el => el.style.width")
     assert width.endswith("%")
     assert page.js_errors == []
