@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 
 from config import TestConfig  # noqa: E402
 from marketplace import create_app  # noqa: E402
@@ -201,6 +201,10 @@ def main() -> None:
         db.create_all()
         figures = load(args.contracts, args.seed, today)
         facts, amount = check_exact()
+        if db.engine.dialect.name == "postgresql":
+            # Production relies on autovacuum's ANALYZE; after a bulk load it has not run yet.
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("ANALYZE"))
         user = make_user("bureau")
         token = create_api_token(user, "bench")
         db.session.commit()

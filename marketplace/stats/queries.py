@@ -105,6 +105,14 @@ def _first_of_next_month(day: date) -> date:
     return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
 
+def full_months_range(start: date, end: date) -> tuple[date, date]:
+    """The first and last day of the whole months inside [start, end] (empty when first > last)."""
+    first_full = start if start.day == 1 else _first_of_next_month(start)
+    after_end = end + timedelta(days=1)
+    full_end = after_end if after_end.day == 1 else end.replace(day=1)
+    return first_full, full_end - timedelta(days=1)
+
+
 def split_period(start: date, end: date, *, years: bool = True) -> tuple[list[tuple[date, date]], list[str]]:
     """Split [start, end] into edge day ranges and the rollup periods that cover the rest.
 
@@ -225,7 +233,19 @@ def top_keys(
         ranked = base.order_by(func.sum(amount).desc(), func.sum(StatRollup.count).desc(), StatRollup.key)
         for key, count, contract, technical in _run(ranked.limit(limit)):
             figures[key].add(count, contract, technical)
-        for chunk in _chunks([key for key in edge_figures if key not in figures]):
+        candidates = [key for key in edge_figures if key not in figures]
+        if len(figures) >= limit and candidates:
+            # A key outside the rollups' top has at most the smallest top rollup amount; skip
+            # those whose edge amount cannot lift them to the smallest final top amount.
+            floor = min(figure.amount(basis) for figure in figures.values())
+            final_floor = min(
+                figure.amount(basis) + (edge_figures[key].amount(basis) if key in edge_figures else 0)
+                for key, figure in figures.items()
+            )
+            candidates = [key for key in candidates if floor + edge_figures[key].amount(basis) >= final_floor]
+        elif len(figures) < limit:
+            candidates = []  # every key with rollups is already among the fetched ones
+        for chunk in _chunks(candidates):
             for key, count, contract, technical in _run(base.where(StatRollup.key.in_(chunk))):
                 figures[key].add(count, contract, technical)
     for key, figure in edge_figures.items():
@@ -246,10 +266,27 @@ def count_keys(
     ).group_by(StatRollup.key)
     counted = counted.having(func.sum(StatRollup.count) > 0)
     total = _run(select(func.count()).select_from(counted.subquery())).scalar_one()
-    seen: set[str] = set()
-    for chunk in _chunks(edge_keys):
-        seen.update(_run(counted.where(StatRollup.key.in_(chunk))).scalars())
-    return total + sum(1 for key in edge_keys if key not in seen)
+    return total + len(set(edge_keys) - _keys_in_rollups(dimension, start, end, district, edge_keys))
+
+
+def _keys_in_rollups(
+    dimension: str, start: date, end: date, district: str | None, keys: list[str]
+) -> set[str]:
+    """Which of these keys have facts in the whole months of the period (read from the facts)."""
+    if dimension != "demand":
+        raise ValueError(f"no fact column for {dimension}")
+    first, last = full_months_range(start, end)
+    found: set[str] = set()
+    for chunk in _chunks([int(key) for key in keys]):
+        stmt = select(ContractFact.demand_id).where(
+            ContractFact.demand_id.in_(chunk),
+            ContractFact.registered_on >= first,
+            ContractFact.registered_on <= last,
+        )
+        if district:
+            stmt = stmt.where(ContractFact.district == district)
+        found.update(str(value) for value in _run(stmt.distinct()).scalars())
+    return found
 
 
 def _rows(figures: dict[str, Figure], labels: dict[str, str]) -> list[Row]:

@@ -297,3 +297,32 @@ def test_demands_that_led_to_contracts_are_counted_once_each(app_ctx):
     db.session.commit()
     assert demands_with_contracts(date(2025, 1, 1), date(2025, 12, 31)) == 2
     assert rollup_differences() == []
+
+
+def test_progress_has_the_straight_path_and_a_projection_at_the_current_pace(app_ctx):
+    from marketplace.stats.dashboard import progress
+    from marketplace.stats.settings import get_targets
+
+    make_fact(
+        registered_on=date(2024, 6, 1), contract_amount_fen=10**11, technical_amount_fen=6 * 10**10
+    )  # 10亿元
+    make_fact(
+        registered_on=date(2023, 12, 31), contract_amount_fen=10**11, technical_amount_fen=0
+    )  # before the period
+    db.session.commit()
+    result = progress(get_targets(), today=date(2025, 12, 31))
+    assert result["achieved_fen"] == 10**11
+    assert str(result["percent"]) == "10.0"
+    assert result["elapsed_days"] == 731 and result["span_days"] == 1461
+    assert result["projection_fen"] == 10**11 * 1461 // 731
+    assert result["expected_now_fen"] == 10**12 * 731 // 1461
+    months = result["months"]
+    assert len(months) == 48 and months[0]["month"] == "2024-01" and months[-1]["month"] == "2027-12"
+    assert months[-1]["path_fen"] == 10**12
+    assert months[4]["cumulative_fen"] == 0 and months[5]["cumulative_fen"] == 10**11
+    assert months[23]["cumulative_fen"] == 10**11 and months[24]["cumulative_fen"] is None
+    assert months[-1]["projection_fen"] == result["projection_fen"]
+    assert months[22]["projection_fen"] is None
+    # Before the period starts there is nothing to project.
+    early = progress(get_targets(), today=date(2023, 6, 1))
+    assert early["projection_fen"] is None and early["elapsed_days"] == 0
