@@ -5,6 +5,12 @@ This module is the only way statistics learn about contracts. The contracts feat
 `remove_contract_fact()` when a registered contract is cancelled, inside its own transaction.
 Every call also adjusts `stat_rollups` by the exact difference, so the figures of every month and
 year stay equal to the sum of the facts to the 分 without aggregating every contract on each view.
+
+How a contract maps onto a fact: `registered_on` is the date of the registered revision's approval,
+`district` the registering party's district (the seller's; the domestic buyer's for a technology
+import), `buyer_region_code`/`buyer_country` where the buyer is, `broker_*` the filing broker, the
+amounts those of the registered revision, and `demand_id` the demand the contract came from.
+`flask stats rebuild` recomputes every rollup from the facts.
 """
 
 from collections import defaultdict
