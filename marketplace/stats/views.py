@@ -144,7 +144,10 @@ def export_summary(fmt: str):
             ),
             name,
         )
+    # The whole table first, then one sheet per breakdown for filtering and charts in Excel.
     sheets = [("汇总", exports.SUMMARY_HEADER, rows)]
+    for section in dict.fromkeys(row[0] for row in rows[1:]):
+        sheets.append((section, exports.SUMMARY_HEADER, [row for row in rows if row[0] == section]))
     return _download(Response(exports.xlsx_bytes(sheets), mimetype=XLSX), name)
 
 

@@ -149,9 +149,13 @@ def test_xlsx_exports_hold_exact_amounts(client, bureau, contracts):
     assert len(rows) == contracts["count"]
     assert sum(int(Decimal(str(r[-4])) * 100) for r in rows) == contracts["contract_fen"]
     summary = client.get("/bureau/stats/export/summary.xlsx", query_string=PERIOD)
-    sheet = load_workbook(io.BytesIO(summary.data), read_only=True).active
-    _header, total, *_rest = list(sheet.iter_rows(values_only=True))
+    workbook = load_workbook(io.BytesIO(summary.data), read_only=True)
+    assert workbook.sheetnames == ["汇总", "合同类别", "技术领域", "卖方主体性质", "买方所在地", "区县"]
+    _header, total, *_rest = list(workbook["汇总"].iter_rows(values_only=True))
     assert total[2] == contracts["count"]
+    _header, *types = list(workbook["合同类别"].iter_rows(values_only=True))
+    assert sum(row[2] for row in types) == contracts["count"]
+    assert sum(Decimal(str(row[3])) for row in types) * 100 == contracts["contract_fen"]
 
 
 def test_summary_api_returns_the_documented_fields(app, client, contracts):
