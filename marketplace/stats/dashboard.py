@@ -17,6 +17,7 @@ from marketplace.stats import queries
 from marketplace.stats.settings import INDICATORS, Targets, get_targets, latest_indicators
 
 MAX_SPAN_YEARS = 30
+MIN_YEAR, MAX_YEAR = 2000, 2100  # far beyond any registration; keeps date arithmetic in range
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ def parse_filters(args, targets: Targets) -> Filters:
             dates[name] = date.fromisoformat(raw)
         except ValueError:
             problems[name] = "日期格式应为 YYYY-MM-DD，如 2025-01-31"
+            continue
+        if not MIN_YEAR <= dates[name].year <= MAX_YEAR:
+            problems[name] = f"请选择 {MIN_YEAR} 至 {MAX_YEAR} 年之间的日期"
     district = (args.get("district") or "").strip() or None
     if district and district not in DISTRICTS:
         problems["district"] = "请选择石家庄市的区县（6 位行政区划代码）"

@@ -181,6 +181,8 @@ def _validate(values: dict) -> None:
         problems["period_start"] = "请填写目标期的起止日期"
     elif end <= start:
         problems["period_end"] = "截止日须晚于起始日"
+    elif not (2000 <= start.year and end.year <= 2100):
+        problems["period_start"] = "目标期须在 2000 至 2100 年之间"
     target = values["patents_per_10k_target"]
     if not isinstance(target, Decimal) or target < 0:
         problems["patents_per_10k_target"] = "须为不小于零的数"

@@ -211,6 +211,8 @@ def test_summary_api_returns_the_documented_fields(app, client, contracts):
         ({"from": "2025-05-01", "to": "2025-04-30"}, "to"),
         ({"district": "110000"}, "district"),
         ({"to": "not-a-date"}, "to"),
+        ({"to": "9999-12-31"}, "to"),
+        ({"from": "0001-01-01"}, "from"),
     ],
 )
 def test_summary_api_rejects_bad_filters_with_json(app, client, query, field):
@@ -374,6 +376,7 @@ def test_editing_targets_keeps_a_history_and_an_audit_entry(app, client, bureau)
         ({"period_start": "2024/01/01"}, "日期格式应为 YYYY-MM-DD"),
         ({"institutions_target": "-3"}, "请填写不小于零的整数"),
         ({"major_threshold": "12.345"}, "最多两位小数"),
+        ({"period_end": "9999-12-31"}, "目标期须在 2000 至 2100 年之间"),
     ],
 )
 def test_bad_targets_are_refused_with_the_typed_values_kept(app, client, bureau, overrides, message):
