@@ -37,7 +37,9 @@ def _import_models() -> None:
     import marketplace.deals.models
     import marketplace.listings.models
     import marketplace.notices.models
-    import marketplace.organisations.models  # noqa: F401
+    import marketplace.organisations.models
+    import marketplace.stats.facts
+    import marketplace.stats.models  # noqa: F401
 
 
 def _init_extensions(app: Flask) -> None:
@@ -101,6 +103,8 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.main.views import bp as main_bp
     from marketplace.notices.views import bp as notices_bp
     from marketplace.organisations.views import bp as organisations_bp
+    from marketplace.stats import api as stats_api  # noqa: F401  (adds routes to the api blueprint)
+    from marketplace.stats.views import bp as stats_bp
 
     for blueprint in (
         main_bp,
@@ -111,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
         listings_bp,
         contracts_bp,
         deals_bp,
+        stats_bp,
         api_bp,
     ):
         app.register_blueprint(blueprint)
@@ -143,6 +148,7 @@ def _register_cli(app: Flask) -> None:
     from marketplace.accounts.cli import users_cli
     from marketplace.deals.cli import deals_cli
     from marketplace.demo.cli import seed_demo_command
+    from marketplace.stats.cli import stats_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo_command)
@@ -152,3 +158,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(import_command)
     app.cli.add_command(expire_demands_command)
     app.cli.add_command(deals_cli)
+    app.cli.add_command(stats_cli)

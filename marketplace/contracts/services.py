@@ -104,12 +104,52 @@ _REGION = re.compile(r"^[0-9]{6}$")
 def on_registration_change(contract: TechContract) -> None:
     """Called inside the transaction when a contract is registered, amended or cancelled.
 
-    A registered contract that cites a deal moves the deal to `contracted` and credits its broker.
+    The statistics keep one fact per registered contract at the revision that counts (an approved
+    amendment replaces it, a cancellation removes it); a registered contract that cites a deal
+    moves the deal to `contracted` and credits its broker.
     """
-    if contract.status == "registered" and contract.deal_id:
-        from marketplace.deals.services import on_contract_registered
+    from marketplace.stats.facts import remove_contract_fact, upsert_contract_fact
 
-        on_contract_registered(contract.deal_id, contract.id)
+    if contract.status == "registered" and contract.registered_revision is not None:
+        upsert_contract_fact(contract_fact(contract))
+        if contract.deal_id:
+            from marketplace.deals.services import on_contract_registered
+
+            on_contract_registered(contract.deal_id, contract.id)
+    else:
+        remove_contract_fact(contract.id)
+
+
+def contract_fact(contract: TechContract):
+    """Describe a registered contract for the statistics, at its registered revision."""
+    from marketplace.stats.facts import ContractFactData
+
+    revision = contract.registered_revision
+    seller, buyer = revision.party("seller"), revision.party("buyer")
+    registrant = revision.party(registrant_side(revision))
+    broker_org = contract.broker.organisation if contract.broker is not None else None
+    return ContractFactData(
+        contract_id=contract.id,
+        registration_number=contract.registration_number or "",
+        registered_on=contract.registered_on,
+        contract_type=revision.contract_type,
+        subtype=revision.subtype,
+        technology_field=revision.technology_field,
+        seller_name=seller.name,
+        seller_org_id=revision.seller_org_id,
+        seller_nature_code=seller.nature_code,
+        buyer_name=buyer.name,
+        buyer_org_id=revision.buyer_org_id,
+        buyer_region_code=None if buyer.is_foreign else buyer.region_code,
+        buyer_country=revision.buyer_country,
+        district=registrant.region_code,
+        broker_org_id=broker_org.id if broker_org is not None else None,
+        broker_name=broker_org.name if broker_org is not None else None,
+        registration_point_id=contract.point_id,
+        demand_id=revision.demand_id,
+        contract_amount_fen=revision.contract_amount_fen,
+        technical_amount_fen=revision.technical_amount_fen,
+    )
 
 
 def registered_contracts_query() -> Select:

@@ -1,0 +1,338 @@
+"""What the bureau's dashboard and the public page show, assembled from the queries."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import func, inspect, select
+
+from marketplace.common.domain import DISTRICTS
+from marketplace.common.errors import ValidationError
+from marketplace.common.money import format_wan_number
+from marketplace.common.timeutil import beijing_today, to_beijing
+from marketplace.extensions import db
+from marketplace.listings.models import Demand, Patent, ResearchResult
+from marketplace.organisations.models import Organisation
+from marketplace.stats import queries
+from marketplace.stats.settings import INDICATORS, Targets, get_targets, latest_indicators
+
+MAX_SPAN_YEARS = 30
+MIN_YEAR, MAX_YEAR = 2000, 2100  # far beyond any registration; keeps date arithmetic in range
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: date
+    end: date
+    district: str | None
+
+    def as_args(self) -> dict:
+        args = {"from": self.start.isoformat(), "to": self.end.isoformat()}
+        if self.district:
+            args["district"] = self.district
+        return args
+
+
+def parse_filters(args, targets: Targets) -> Filters:
+    """Read from/to/district from query args; defaults are the target period and the whole city."""
+    problems = {}
+    dates = {}
+    for name, default in (("from", targets.period_start), ("to", targets.period_end)):
+        raw = (args.get(name) or "").strip()
+        if not raw:
+            dates[name] = default
+            continue
+        try:
+            dates[name] = date.fromisoformat(raw)
+        except ValueError:
+            problems[name] = "日期格式应为 YYYY-MM-DD，如 2025-01-31"
+            continue
+        if not MIN_YEAR <= dates[name].year <= MAX_YEAR:
+            problems[name] = f"请选择 {MIN_YEAR} 至 {MAX_YEAR} 年之间的日期"
+    district = (args.get("district") or "").strip() or None
+    if district and district not in DISTRICTS:
+        problems["district"] = "请选择石家庄市的区县（6 位行政区划代码）"
+    if not problems:
+        if dates["from"] > dates["to"]:
+            problems["to"] = "截止日期不能早于起始日期"
+        elif dates["to"].year - dates["from"].year > MAX_SPAN_YEARS:
+            problems["from"] = f"统计期间不能超过 {MAX_SPAN_YEARS} 年"
+    if problems:
+        raise ValidationError("筛选条件有误，请按提示修改", fields=problems)
+    return Filters(dates["from"], dates["to"], district)
+
+
+def percent(part: int, whole: int) -> Decimal:
+    """Return part/whole as a percentage with one decimal, computed exactly."""
+    if whole <= 0:
+        return Decimal("0.0")
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def progress(targets: Targets, district: str | None = None, today: date | None = None) -> dict:
+    """Progress to the trade target over the target period, with the path and a projection."""
+    today = today or beijing_today()
+    start, end = targets.period_start, targets.period_end
+    months = queries.monthly_totals(start, end, district)
+    basis = targets.target_basis
+    total = queries.Figure()
+    for _month, fig in months:
+        total.add(fig.count, fig.contract_amount_fen, fig.technical_amount_fen)
+    achieved = total.amount(basis)
+    span_days = (end - start).days + 1
+    as_of = min(max(today, start - timedelta(days=1)), end)
+    elapsed_days = (as_of - start).days + 1
+    projection = None
+    if elapsed_days > 0 and achieved > 0:
+        projection = achieved * span_days // elapsed_days
+    as_of_month = queries.month_key(as_of)
+    cumulative = []
+    running = queries.Figure()
+    for month, fig in months:
+        running.add(fig.count, fig.contract_amount_fen, fig.technical_amount_fen)
+        year, mon = (int(part) for part in month.split("-"))
+        month_end = min(date(year + (mon == 12), mon % 12 + 1, 1) - timedelta(days=1), end)
+        path = targets.trade_target_fen * ((month_end - start).days + 1) // span_days
+        projected = None
+        if projection is not None and month >= as_of_month:
+            # From what is achieved today, straight on to where the current pace ends.
+            remaining_days = max((end - as_of).days, 1)
+            projected = (
+                achieved + (projection - achieved) * max((month_end - as_of).days, 0) // remaining_days
+            )
+        cumulative.append(
+            {
+                "month": month,
+                "count": fig.count,
+                "contract_amount_fen": fig.contract_amount_fen,
+                "technical_amount_fen": fig.technical_amount_fen,
+                "cumulative_fen": running.amount(basis) if month <= as_of_month else None,
+                "path_fen": path,
+                "projection_fen": projected,
+            }
+        )
+    expected_now = targets.trade_target_fen * max(elapsed_days, 0) // span_days
+    return {
+        "total": total,
+        "achieved_fen": achieved,
+        "target_fen": targets.trade_target_fen,
+        "percent": percent(achieved, targets.trade_target_fen),
+        "bar_percent": min(percent(achieved, targets.trade_target_fen), Decimal(100)),
+        "expected_now_fen": expected_now,
+        "expected_percent": percent(expected_now, targets.trade_target_fen),
+        "projection_fen": projection,
+        "projection_percent": percent(projection, targets.trade_target_fen) if projection else None,
+        "as_of": as_of,
+        "elapsed_days": max(elapsed_days, 0),
+        "span_days": span_days,
+        "months": cumulative,
+    }
+
+
+def recognised_institutions() -> int:
+    """Verified organisations the bureau marked as transfer institution or registration point."""
+    return (
+        db.session.scalar(
+            select(func.count(Organisation.id)).where(
+                Organisation.verification_status == "verified",
+                (Organisation.is_transfer_institution.is_(True))
+                | (Organisation.is_registration_point.is_(True)),
+            )
+        )
+        or 0
+    )
+
+
+def _utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    # Dates are Beijing dates; timestamps are stored as naive UTC.
+    offset = timedelta(hours=8)
+    return datetime.combine(start, time.min) - offset, datetime.combine(
+        end + timedelta(days=1), time.min
+    ) - offset
+
+
+def _published_per_month(model, start: date, end: date) -> dict[str, int]:
+    lo, hi = _utc_bounds(start, end)
+    counts: dict[str, int] = {}
+    stmt = select(model.published_at).where(model.published_at >= lo, model.published_at < hi)
+    for (stamp,) in db.session.execute(stmt):
+        key = to_beijing(stamp).strftime("%Y-%m")
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def _has_table(name: str, column: str) -> bool:
+    inspector = inspect(db.session.get_bind())
+    if not inspector.has_table(name):
+        return False
+    return column in {col["name"] for col in inspector.get_columns(name)}
+
+
+def demands_with_matches(start: date, end: date) -> int | None:
+    """Demands published in the period with at least one match, or None until matching exists.
+
+    The search feature is expected to keep a `matches` table with a `demand_id` column; until it
+    is merged there is nothing to count, and the dashboard says 暂无数据.
+    """
+    if not _has_table("matches", "demand_id"):
+        return None
+    from sqlalchemy import column, table
+
+    matches = table("matches", column("demand_id"))
+    lo, hi = _utc_bounds(start, end)
+    stmt = select(func.count(func.distinct(Demand.id))).where(
+        Demand.published_at >= lo,
+        Demand.published_at < hi,
+        Demand.id.in_(select(matches.c.demand_id)),
+    )
+    return db.session.scalar(stmt) or 0
+
+
+def demands_with_contracts(start: date, end: date, district: str | None = None) -> int:
+    """Distinct demands that led to a contract registered in the period."""
+    edge_figures = queries.aggregate(start, end, district, ["demand"], edge_only=["demand"])[0]["demand"]
+    return queries.count_keys("demand", start, end, district, edge_figures)
+
+
+def activity(start: date, end: date, district: str | None = None) -> dict:
+    """New listings and demands per month, and how many demands found a match or a contract."""
+    series = {
+        "patents": _published_per_month(Patent, start, end),
+        "results": _published_per_month(ResearchResult, start, end),
+        "demands": _published_per_month(Demand, start, end),
+    }
+    months = queries.month_keys(start, end)
+    rows = [
+        {
+            "month": month,
+            "patents": series["patents"].get(month, 0),
+            "results": series["results"].get(month, 0),
+            "demands": series["demands"].get(month, 0),
+        }
+        for month in months
+    ]
+    return {
+        "months": rows,
+        "totals": {name: sum(values.values()) for name, values in series.items()},
+        "demands_matched": demands_with_matches(start, end),
+        "demands_contracted": demands_with_contracts(start, end, district),
+    }
+
+
+def published_counts() -> dict[str, int]:
+    """How many listings and demands are published now (for the public page)."""
+
+    def count(model) -> int:
+        return db.session.scalar(select(func.count(model.id)).where(model.status == "published")) or 0
+
+    return {"patents": count(Patent), "results": count(ResearchResult), "demands": count(Demand)}
+
+
+def wan(fen: int | None) -> str | None:
+    """万元 as a plain decimal string for the charts (no thousands separators)."""
+    return None if fen is None else format_wan_number(fen).replace(",", "")
+
+
+def chart_payload(targets: Targets, prog: dict, summary: queries.Summary, act: dict | None) -> dict:
+    """The numbers the charts draw, as JSON-safe values (amounts in 万元 strings for display)."""
+    basis = targets.target_basis
+    payload = {
+        "basis": basis,
+        "progress": {
+            "months": [m["month"] for m in prog["months"]],
+            "cumulative": [wan(m["cumulative_fen"]) for m in prog["months"]],
+            "path": [wan(m["path_fen"]) for m in prog["months"]],
+            "projection": [wan(m["projection_fen"]) for m in prog["months"]],
+            "target": wan(targets.trade_target_fen),
+        },
+        "breakdowns": {
+            name: [
+                {"label": r.label, "value": wan(getattr(r, basis + "_fen")), "count": r.count} for r in rows
+            ]
+            for name, rows in summary.breakdowns.items()
+        },
+        "districts": [
+            {"label": r.label, "value": wan(getattr(r, basis + "_fen")), "count": r.count}
+            for r in summary.by_district
+        ],
+    }
+    if act is not None:
+        payload["activity"] = {
+            "months": [row["month"] for row in act["months"]],
+            "patents": [row["patents"] for row in act["months"]],
+            "results": [row["results"] for row in act["months"]],
+            "demands": [row["demands"] for row in act["months"]],
+        }
+    return payload
+
+
+def bureau_dashboard(filters: Filters, today: date | None = None) -> dict:
+    """Everything the bureau's dashboard shows for the chosen period and district."""
+    targets = get_targets()
+    prog = progress(targets, filters.district, today)
+    summary = queries.summarize(filters.start, filters.end, filters.district, basis=targets.target_basis)
+    if (filters.start, filters.end) == (targets.period_start, targets.period_end):
+        major = summary.major
+    else:
+        major = queries.aggregate(targets.period_start, targets.period_end, filters.district, ["major"])[0][
+            "major"
+        ].get("", queries.Figure())
+    institutions = recognised_institutions()
+    act = activity(filters.start, filters.end, filters.district)
+    indicators = latest_indicators()
+    manual = [
+        {
+            "key": key,
+            "label": label,
+            "unit": unit,
+            "target": getattr(targets, target_key),
+            "entry": indicators.get(key),
+        }
+        for key, (label, unit, target_key) in INDICATORS.items()
+    ]
+    return {
+        "targets": targets,
+        "progress": prog,
+        "summary": summary,
+        "major": major,
+        "major_percent": percent(major.count, targets.major_projects_target),
+        "institutions": institutions,
+        "institutions_percent": percent(institutions, targets.institutions_target),
+        "activity": act,
+        "manual": manual,
+        "charts": chart_payload(targets, prog, summary, act),
+    }
+
+
+def public_overview(today: date | None = None) -> dict:
+    """The public 成果转化动态: city totals, progress and monthly trend, and listing counts."""
+    targets = get_targets()
+    prog = progress(targets, None, today)
+    return {
+        "targets": targets,
+        "progress": prog,
+        "counts": published_counts(),
+        "charts": {
+            "basis": targets.target_basis,
+            "progress": {
+                "months": [m["month"] for m in prog["months"]],
+                "cumulative": [wan(m["cumulative_fen"]) for m in prog["months"]],
+                "path": [wan(m["path_fen"]) for m in prog["months"]],
+                "projection": [wan(m["projection_fen"]) for m in prog["months"]],
+                "target": wan(targets.trade_target_fen),
+            },
+        },
+    }
+
+
+def home_total() -> dict:
+    """The registered trade in the target period, for the home page and the workbench."""
+    targets = get_targets()
+    figure = queries.total_figure(targets.period_start, targets.period_end)
+    achieved = figure.amount(targets.target_basis)
+    return {
+        "targets": targets,
+        "figure": figure,
+        "achieved_fen": achieved,
+        "percent": percent(achieved, targets.trade_target_fen),
+    }

@@ -1,0 +1,169 @@
+"""Exports for the bureau: registered contracts and the summary tables, as CSV and XLSX.
+
+Amounts are exact 元 with two decimals (from integer 分, never through a float) plus a 万元
+column for reading. CSV starts with a UTF-8 BOM so that Excel opens the Chinese correctly.
+"""
+
+import csv
+import io
+from collections.abc import Iterator
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
+from marketplace.common.domain import NATURE_CODES, region_label
+from marketplace.common.money import fen_to_yuan_text, format_wan_number
+from marketplace.extensions import db
+from marketplace.stats import queries
+from marketplace.stats.facts import CONTRACT_TYPES, ContractFact
+
+BOM = "\ufeff"
+SUBTYPES = {
+    "commissioned": "委托开发",
+    "cooperative": "合作开发",
+    "patent_right": "专利权转让",
+    "patent_application_right": "专利申请权转让",
+    "technical_secret": "技术秘密转让",
+    "patent_license": "专利实施许可",
+    "secret_license": "技术秘密使用许可",
+    "technical_service": "技术服务",
+    "training": "技术培训",
+    "intermediary": "技术中介",
+    "other": "其他",
+}
+CONTRACT_HEADER = [
+    "登记号",
+    "登记日期",
+    "合同类别",
+    "子类",
+    "技术领域",
+    "卖方",
+    "卖方主体性质",
+    "买方",
+    "买方所在地",
+    "登记方所在区县",
+    "技术转移机构（经纪）",
+    "合同成交额（元）",
+    "技术交易额（元）",
+    "合同成交额（万元）",
+    "技术交易额（万元）",
+]
+SUMMARY_HEADER = [
+    "分类",
+    "项目",
+    "件数",
+    "合同成交额（元）",
+    "技术交易额（元）",
+    "合同成交额（万元）",
+    "技术交易额（万元）",
+]
+AMOUNT_COLUMNS = 4  # the last four columns of both tables are amounts
+
+
+def _buyer_place(fact: ContractFact) -> str:
+    if fact.buyer_country and fact.buyer_country.upper() != "CHN":
+        return f"境外（{fact.buyer_country}）"
+    return region_label(fact.buyer_region_code) or ""
+
+
+def _amounts(contract_fen: int, technical_fen: int) -> list[str]:
+    return [
+        fen_to_yuan_text(contract_fen),
+        fen_to_yuan_text(technical_fen),
+        format_wan_number(contract_fen).replace(",", ""),
+        format_wan_number(technical_fen).replace(",", ""),
+    ]
+
+
+def contract_records(filters) -> Iterator[list[str]]:
+    """Yield one row of text per registered contract in the period."""
+    stmt = queries.contract_rows(filters.start, filters.end, filters.district).execution_options(
+        yield_per=2000
+    )
+    for fact in db.session.scalars(stmt):
+        nature = fact.seller_nature_code
+        yield [
+            fact.registration_number,
+            fact.registered_on.isoformat(),
+            CONTRACT_TYPES.get(fact.contract_type, fact.contract_type),
+            SUBTYPES.get(fact.subtype, fact.subtype),
+            fact.technology_field,
+            fact.seller_name,
+            f"{nature} {NATURE_CODES.get(nature, '')}".strip(),
+            fact.buyer_name,
+            _buyer_place(fact),
+            region_label(fact.district),
+            fact.broker_name or "",
+            *_amounts(fact.contract_amount_fen, fact.technical_amount_fen),
+        ]
+
+
+def summary_records(filters, basis: str) -> list[list]:
+    """The summary tables (total, then each breakdown and the districts) as rows."""
+    summary = queries.summarize(filters.start, filters.end, filters.district, basis=basis, parties=False)
+    total = summary.total
+    rows = [
+        [
+            "合计",
+            "全部登记合同",
+            total.count,
+            *_amounts(total.contract_amount_fen, total.technical_amount_fen),
+        ]
+    ]
+    sections = [
+        (title, summary.breakdowns[name]) for name, (_dim, title, _labels) in queries.BREAKDOWNS.items()
+    ]
+    sections.append(("区县", summary.by_district))
+    for title, section in sections:
+        for row in section:
+            rows.append(
+                [title, row.label, row.count, *_amounts(row.contract_amount_fen, row.technical_amount_fen)]
+            )
+    return rows
+
+
+def csv_stream(header: list[str], records) -> Iterator[str]:
+    """Yield CSV text, BOM first, a row at a time so big exports do not fill memory."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    yield BOM
+    writer.writerow(header)
+    for record in records:
+        writer.writerow(record)
+        if buffer.tell() > 64_000:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _sheet_rows(sheet, header: list[str], records) -> None:
+    sheet.append(header)
+    for record in records:
+        cells = []
+        split = len(record) - AMOUNT_COLUMNS
+        for index, value in enumerate(record):
+            if index >= split:
+                cell = WriteOnlyCell(sheet, value=Decimal(value))
+                cell.number_format = "0.00"
+            else:
+                cell = WriteOnlyCell(sheet, value=value)
+            cells.append(cell)
+        sheet.append(cells)
+
+
+def xlsx_bytes(sheets: list[tuple[str, list[str], object]]) -> bytes:
+    """Build a workbook (write-only, so 100,000 rows stay cheap) from (title, header, rows)."""
+    workbook = Workbook(write_only=True)
+    for title, header, records in sheets:
+        sheet = workbook.create_sheet(title=title[:31])
+        _sheet_rows(sheet, header, records)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def filename(kind: str, filters, ext: str) -> str:
+    district = f"-{filters.district}" if filters.district else ""
+    return f"{kind}-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}{district}.{ext}"
