@@ -53,14 +53,21 @@ def test_users_create_refuses_weak_password_and_duplicates(runner):
 
 def test_seed_demo_is_idempotent_and_logins_work(runner, app, client):
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    from marketplace.contracts.models import TechContract
+    from marketplace.stats.facts import ContractFact
+
     with app.app_context():
         orgs = db.session.scalar(select(func.count(Organisation.id)))
         users = db.session.scalar(select(func.count(User.id)))
+        contracts = db.session.scalar(select(func.count(TechContract.id)))
+        facts = db.session.scalar(select(func.count(ContractFact.contract_id)))
+        assert facts > 0 and contracts > facts  # registered ones count; drafts and queued ones do not
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0 and "bureau@demo.sjz.cn" in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count(Organisation.id))) == orgs
         assert db.session.scalar(select(func.count(User.id))) == users
+        assert db.session.scalar(select(func.count(TechContract.id))) == contracts
         roles = {u.email: u.role for u in db.session.scalars(select(User))}
     assert roles["university@demo.sjz.cn"] == "university" and roles["broker@demo.sjz.cn"] == "broker"
     response = client.post("/account/login", data={"email": "admin@demo.sjz.cn", "password": "Demo2026sjz"})

@@ -89,4 +89,7 @@ def seed_demo(progress=print) -> str:
     from marketplace.deals.demo import seed_demo_deals
 
     seed_demo_deals(progress=progress)
+    from marketplace.contracts.demo import seed_demo_contracts
+
+    seed_demo_contracts(progress=progress)
     return "演示数据已就绪"
