@@ -1,0 +1,326 @@
+"""Query building for matching and search: key terms, safe user queries, explanations, snippets.
+
+All functions are pure given a Whoosh searcher (for document frequencies) and an analyzer.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+from whoosh.analysis import Analyzer
+from whoosh.query import Or, Query, Term
+
+from marketplace.search.analysis import JiebaTokenizer, load_terms, make_analyzer
+
+# Per-query weights of the fields a demand is matched against.
+MATCH_FIELD_WEIGHTS = {"title": 1.6, "keywords": 1.3, "body": 1.0}
+# Where a key term came from in the demand: title and keywords name the need most precisely.
+SOURCE_WEIGHTS = {"title": 2.0, "keywords": 2.0, "body": 1.0}
+MAX_KEY_TERMS = 24
+# Sub-words of a longer word ("电池" in "锂离子电池") add recall but are weaker evidence.
+SUBWORD_WEIGHT = 0.6
+# Key term weights are raised to this power before becoming query boosts: BM25 already
+# multiplies by IDF, so a full second IDF factor over-rewards rare, often incidental terms.
+BOOST_EXPONENT = 0.5
+# Single Chinese characters (钢, 菌, 桥) can name a topic but are ambiguous: weigh them less.
+SINGLE_CHAR_WEIGHT = 0.0
+# Terms in more than this share of documents say nothing about the topic.
+MAX_DF_RATIO = 0.25
+MIN_DF = 1
+# Optional structured boosts, added as optional clauses (never filters).
+STRUCTURED_BOOSTS = {"field": 0.8, "industry": 0.5}
+
+# Fields and weights of the public search box.
+USER_FIELD_WEIGHTS = {
+    "title": 2.0,
+    "keywords": 1.5,
+    "body": 1.0,
+    "org_name": 1.0,
+    "ipc_text": 0.5,
+}
+MAX_USER_TERMS = 48
+MAX_USER_QUERY_CHARS = 2000
+
+_NUMBER_RE = re.compile(r"^[\d.,%+\-]+$")
+_default_analyzer: Analyzer | None = None
+_default_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class KeyTerm:
+    """A weighted term of a demand, and where in the demand it came from."""
+
+    text: str
+    weight: float
+    sources: tuple[str, ...]
+    whole: bool = True
+
+
+@dataclass(frozen=True)
+class MatchQuery:
+    """A matching query and the key terms that built it (to explain a match)."""
+
+    query: Query | None
+    terms: tuple[KeyTerm, ...]
+
+    @property
+    def term_texts(self) -> list[str]:
+        """Return the key term texts, most important first."""
+        return [t.text for t in self.terms]
+
+
+def default_analyzer() -> Analyzer:
+    """Return the process-wide analyzer with the packaged user dictionary, built on first use."""
+    global _default_analyzer
+    if _default_analyzer is None:
+        with _default_lock:
+            if _default_analyzer is None:
+                _default_analyzer = make_analyzer(load_terms())
+    return _default_analyzer
+
+
+def _tokens(analyzer: Analyzer, text: str) -> list[tuple[str, bool]]:
+    """Return (term, is_whole_word) for the unstopped tokens of a text."""
+    if not text:
+        return []
+    return [(t.text, getattr(t, "whole", True)) for t in analyzer(text, mode="query")]
+
+
+def _jieba_tokenizer(analyzer: Analyzer) -> JiebaTokenizer | None:
+    """Return the jieba tokenizer at the head of an analyzer chain, if there is one."""
+    first = getattr(analyzer, "items", [analyzer])[0]
+    return first if isinstance(first, JiebaTokenizer) else None
+
+
+def _is_key_term(text: str) -> bool:
+    """Tell whether a token can be a key term: not a bare number or a lone letter."""
+    if _NUMBER_RE.match(text):
+        return False
+    return len(text) >= 2 or (SINGLE_CHAR_WEIGHT > 0 and text >= "\u4e00")
+
+
+def extract_key_terms(
+    searcher,
+    analyzer: Analyzer,
+    *,
+    title: str = "",
+    body: str = "",
+    keywords: Iterable[str] = (),
+    max_terms: int | None = None,
+    fields: Sequence[str] | None = None,
+) -> list[KeyTerm]:
+    """Pick the terms that best describe a text, weighted by tf in it and rarity in the index."""
+    max_terms = MAX_KEY_TERMS if max_terms is None else max_terms
+    fields = tuple(MATCH_FIELD_WEIGHTS) if fields is None else fields
+    sources = {"title": title or "", "keywords": " ".join(keywords or ()), "body": body or ""}
+    tf: dict[str, float] = {}
+    seen_in: dict[str, set[str]] = {}
+    whole: dict[str, bool] = {}
+    for source, text in sources.items():
+        for term, is_whole in _tokens(analyzer, text):
+            if not _is_key_term(term):
+                continue
+            tf[term] = tf.get(term, 0.0) + 1.0
+            seen_in.setdefault(term, set()).add(source)
+            whole[term] = whole.get(term, False) or is_whole
+    if not tf:
+        return []
+    n_docs = max(searcher.doc_count(), 1)
+    fields = [f for f in fields if f in searcher.schema]
+    scored = []
+    for term, count in tf.items():
+        df = max((searcher.doc_frequency(f, term) for f in fields), default=0)
+        # A term absent from the index cannot match; a very common one cannot discriminate.
+        if df < MIN_DF or df > MAX_DF_RATIO * n_docs:
+            continue
+        idf = math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+        source_weight = max(SOURCE_WEIGHTS[s] for s in seen_in[term])
+        weight = (1.0 + math.log(count)) * idf * source_weight
+        if not whole[term]:
+            weight *= SUBWORD_WEIGHT
+        if len(term) == 1:
+            weight *= SINGLE_CHAR_WEIGHT
+        scored.append(KeyTerm(term, weight, tuple(sorted(seen_in[term])), whole[term]))
+    scored.sort(key=lambda k: (-k.weight, k.text))
+    return scored[: max(max_terms, 0)]
+
+
+def build_match_query(
+    searcher,
+    analyzer: Analyzer,
+    *,
+    title: str = "",
+    body: str = "",
+    keywords: Iterable[str] = (),
+    max_terms: int | None = None,
+    field_weights: Mapping[str, float] | None = None,
+    structured: Mapping[str, str] | None = None,
+) -> MatchQuery:
+    """Build the query matching a demand (or listing) text against listings, with its key terms.
+
+    `structured` maps ID fields such as "field" or "industry" to the demand's value; each adds an
+    optional boost, never a filter. Restrict kinds/visibility with the search's `filter=`.
+    """
+    field_weights = MATCH_FIELD_WEIGHTS if field_weights is None else field_weights
+    terms = extract_key_terms(
+        searcher,
+        analyzer,
+        title=title,
+        body=body,
+        keywords=keywords,
+        max_terms=max_terms,
+        fields=tuple(field_weights),
+    )
+    if not terms:
+        return MatchQuery(None, ())
+    top = terms[0].weight
+    clauses: list[Query] = []
+    for term in terms:
+        boost = (term.weight / top) ** BOOST_EXPONENT
+        for fieldname, field_weight in field_weights.items():
+            if fieldname in searcher.schema:
+                clauses.append(Term(fieldname, term.text, boost=boost * field_weight))
+    for fieldname, value in (structured or {}).items():
+        if value and fieldname in searcher.schema:
+            clauses.append(Term(fieldname, value, boost=STRUCTURED_BOOSTS.get(fieldname, 0.5)))
+    return MatchQuery(Or(clauses), tuple(terms))
+
+
+def matched_terms(
+    hit, terms: Iterable[KeyTerm | str], analyzer: Analyzer | None = None
+) -> list[tuple[str, tuple[str, ...]]]:
+    """Return (term, fields) for each key term found in a hit, in key-term order.
+
+    Uses the terms recorded by `searcher.search(..., terms=True)` when present, otherwise
+    re-analyses the hit's stored title/keywords/body.
+    """
+    texts = [t.text if isinstance(t, KeyTerm) else t for t in terms]
+    found: dict[str, set[str]] = {}
+    results = getattr(hit, "results", None)
+    if results is not None and results.has_matched_terms():
+        for fieldname, btext in hit.matched_terms():
+            text = btext.decode("utf-8") if isinstance(btext, bytes) else btext
+            found.setdefault(text, set()).add(fieldname)
+    else:
+        analyzer = analyzer or default_analyzer()
+        wanted = set(texts)
+        for fieldname in MATCH_FIELD_WEIGHTS:
+            value = hit.get(fieldname) if hasattr(hit, "get") else None
+            if not value:
+                continue
+            for tok, _ in _tokens(analyzer, value):
+                if tok in wanted:
+                    found.setdefault(tok, set()).add(fieldname)
+    order = list(MATCH_FIELD_WEIGHTS)
+    return [
+        (text, tuple(sorted(found[text] & set(order), key=order.index)))
+        for text in texts
+        if found.get(text, set()) & set(order)
+    ]
+
+
+def user_query_terms(text: str, analyzer: Analyzer | None = None) -> list[str]:
+    """Return the distinct analysed terms of a search-box text, capped in length and number."""
+    if not isinstance(text, str) or not text.strip():
+        return []
+    analyzer = analyzer or default_analyzer()
+    terms: dict[str, None] = {}
+    for tok in analyzer(text[:MAX_USER_QUERY_CHARS], mode="query"):
+        terms.setdefault(tok.text, None)
+        if len(terms) >= MAX_USER_TERMS:
+            break
+    return list(terms)
+
+
+def safe_user_query(
+    text: str,
+    analyzer: Analyzer | None = None,
+    field_weights: Mapping[str, float] = USER_FIELD_WEIGHTS,
+) -> Query | None:
+    """Build a query from any search-box text, or None when nothing searchable is left.
+
+    Never parses query syntax: the text is analysed into terms, so AND, quotes or brackets are
+    just characters. Documents matching more of the terms rank higher.
+    """
+    try:
+        terms = user_query_terms(text, analyzer)
+    except Exception:  # noqa: BLE001 - a search box must never fail on odd input
+        return None
+    if not terms:
+        return None
+    clauses = [
+        Term(fieldname, term, boost=weight)
+        for term in terms
+        for fieldname, weight in field_weights.items()
+    ]
+    return Or(clauses)
+
+
+def _snippet_spans(text: str, terms: set[str], analyzer: Analyzer) -> list[tuple[int, int]]:
+    """Return the character spans of whole words of text that match or contain a term."""
+    tokenizer = _jieba_tokenizer(analyzer)
+    spans: list[tuple[int, int]] = []
+    if tokenizer is not None:
+        hit_end = -1
+        # Sub-words come before their whole word in jieba's search mode; remember a sub-word hit
+        # and mark the whole word that follows it.
+        for word, start, end, whole in tokenizer.words(text):
+            if word.lower() in terms:
+                hit_end = max(hit_end, end)
+            if whole:
+                if hit_end > start or word.lower() in terms:
+                    spans.append((start, end))
+                hit_end = -1
+        return spans
+    for tok in analyzer(text, mode="query", chars=True, removestops=False):
+        if tok.text in terms:
+            spans.append((tok.startchar, tok.endchar))
+    return spans
+
+
+def snippet(
+    text: str,
+    terms: Iterable[KeyTerm | str],
+    max_chars: int = 160,
+    analyzer: Analyzer | None = None,
+) -> Markup:
+    """Return an escaped excerpt of text around the matched words, each wrapped in <mark>."""
+    if not text:
+        return Markup("")
+    analyzer = analyzer or default_analyzer()
+    wanted = {(t.text if isinstance(t, KeyTerm) else str(t)).lower() for t in terms}
+    wanted.discard("")
+    spans = _snippet_spans(text, wanted, analyzer) if wanted else []
+    start = 0
+    if spans and len(text) > max_chars:
+        start = _best_window(text, spans, max_chars)
+    end = min(len(text), start + max_chars)
+    pieces: list[str] = ["…"] if start > 0 else []
+    cursor = start
+    for s, e in spans:
+        # Whole words only: a word cut by the window edge is shown unmarked.
+        if s < cursor or e > end:
+            continue
+        pieces.append(escape(text[cursor:s]))
+        pieces.append(Markup("<mark>") + escape(text[s:e]) + Markup("</mark>"))
+        cursor = e
+    pieces.append(escape(text[cursor:end]))
+    if end < len(text):
+        pieces.append("…")
+    return Markup("").join(escape(p) if not isinstance(p, Markup) else p for p in pieces)
+
+
+def _best_window(text: str, spans: list[tuple[int, int]], width: int) -> int:
+    """Return the start of the width-long window holding the most distinct matched words."""
+    best_start, best_score = 0, -1
+    for i, (s, _) in enumerate(spans):
+        start = max(0, min(s - width // 8, len(text) - width))
+        words = {text[a:b] for a, b in spans[i:] if a >= start and b <= start + width}
+        if len(words) > best_score:
+            best_start, best_score = start, len(words)
+    return best_start

@@ -1,0 +1,122 @@
+"""Whoosh schema for listings (patents, research results, demands) in one index."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from whoosh.analysis import Analyzer
+from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
+
+from marketplace.search.ipc import ipc_keywords, ipc_text, normalise_ipc
+
+KINDS = ("patent", "result", "demand")
+
+# Field boosts raise the term weight inside a field (BM25F); the ranking module also weights
+# fields per query. Title words describe the listing best, keywords are chosen by the owner.
+TITLE_BOOST = 2.5
+KEYWORDS_BOOST = 1.5
+
+# Fields a free-text query searches; the ranking module gives them per-query weights.
+TEXT_FIELDS = ("title", "keywords", "body", "org_name", "ipc_text")
+
+# price_fen value meaning 面议 (negotiable); absent also means 面议.
+PRICE_NEGOTIABLE = -1
+
+
+def doc_id(kind: str, obj_id: int) -> str:
+    """Return the unique index key of a listing, e.g. "patent:12"."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown listing kind: {kind!r}")
+    return f"{kind}:{int(obj_id)}"
+
+
+def make_schema(analyzer: Analyzer) -> Schema:
+    """Build the listing schema around the given text analyzer."""
+    return Schema(
+        doc_id=ID(stored=True, unique=True),
+        kind=ID(stored=True),
+        obj_id=NUMERIC(numtype=int, bits=64, stored=True),
+        title=TEXT(analyzer=analyzer, field_boost=TITLE_BOOST, stored=True),
+        # Abstract / description / indicators / outcome; stored so hits can show snippets.
+        body=TEXT(analyzer=analyzer, stored=True),
+        keywords=TEXT(analyzer=analyzer, field_boost=KEYWORDS_BOOST, stored=True),
+        # Full codes without spaces ("H01M10/0525"), subclasses, classes and sections.
+        ipc=KEYWORD(stored=True, scorable=False),
+        ipc_text=TEXT(analyzer=analyzer, phrase=False),
+        field=ID(stored=True),
+        industry=ID(stored=True),
+        org_id=NUMERIC(numtype=int, bits=64, stored=True),
+        org_name=TEXT(analyzer=analyzer, stored=True, phrase=False),
+        region=ID(stored=True),
+        patent_type=ID(stored=True),
+        legal_status=ID(stored=True),
+        maturity=NUMERIC(numtype=int, bits=32, stored=True),
+        # Money in fen as a 64-bit integer: yuan amounts above 21 million overflow 32 bits.
+        price_fen=NUMERIC(numtype=int, bits=64, stored=True, sortable=True),
+        status=ID(stored=True),
+        public=BOOLEAN(stored=True),
+        updated_at=DATETIME(stored=True, sortable=True),
+        hide_name=BOOLEAN(stored=True),
+    )
+
+
+def build_document(
+    kind: str,
+    obj_id: int,
+    *,
+    title: str,
+    body_parts: Iterable[str | None] = (),
+    keywords: Iterable[str] = (),
+    ipc_codes: Iterable[str] = (),
+    field: str | None = None,
+    industry: str | None = None,
+    org_id: int | None = None,
+    org_name: str | None = None,
+    hide_name: bool = False,
+    region: str | None = None,
+    patent_type: str | None = None,
+    legal_status: str | None = None,
+    maturity: int | None = None,
+    price_fen: int | None = None,
+    status: str | None = None,
+    public: bool = True,
+    updated_at: datetime | None = None,
+) -> dict:
+    """Return the field values for writer.update_document() of one listing.
+
+    A hidden organisation name is neither stored nor indexed, so neither results nor a search
+    for the company's name can reveal who posted a demand. Invalid IPC codes raise ValueError.
+    """
+    if price_fen is not None and (isinstance(price_fen, bool) or not isinstance(price_fen, int)):
+        raise TypeError("price_fen must be an int number of fen")
+    codes = [normalise_ipc(c) for c in ipc_codes]
+    doc = {
+        "doc_id": doc_id(kind, obj_id),
+        "kind": kind,
+        "obj_id": int(obj_id),
+        "title": title or "",
+        "body": "\n".join(p.strip() for p in body_parts if p and p.strip()),
+        "keywords": " ".join(k.strip() for k in keywords if k and k.strip()),
+        "price_fen": PRICE_NEGOTIABLE if price_fen is None else price_fen,
+        "public": bool(public),
+        "hide_name": bool(hide_name),
+    }
+    if codes:
+        doc["ipc"] = ipc_keywords(codes)
+        doc["ipc_text"] = ipc_text(codes)
+    if org_name and not hide_name:
+        doc["org_name"] = org_name
+    optional = {
+        "field": field,
+        "industry": industry,
+        "org_id": org_id,
+        "region": region,
+        "patent_type": patent_type,
+        "legal_status": legal_status,
+        "maturity": maturity,
+        "status": status,
+        "updated_at": updated_at,
+    }
+    doc.update({k: v for k, v in optional.items() if v is not None and v != ""})
+    return doc
