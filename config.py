@@ -81,6 +81,8 @@ class Config:
         self.PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 2 * 3600)
         self.DEMO_BANNER = _bool("DEMO_BANNER", False)
         self.TASKS_EAGER = _bool("TASKS_EAGER", False)
+        # A stored match at or above this score (0-1) counts as a match for notices and statistics.
+        self.MATCH_THRESHOLD = float(os.environ.get("MATCH_THRESHOLD") or 0.35)
         self.TESTING = False
 
 

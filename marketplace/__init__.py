@@ -35,7 +35,8 @@ def _import_models() -> None:
     import marketplace.common.audit
     import marketplace.listings.models
     import marketplace.notices.models
-    import marketplace.organisations.models  # noqa: F401
+    import marketplace.organisations.models
+    import marketplace.search.models  # noqa: F401
 
 
 def _init_extensions(app: Flask) -> None:
@@ -93,8 +94,10 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.main.views import bp as main_bp
     from marketplace.notices.views import bp as notices_bp
     from marketplace.organisations.views import bp as organisations_bp
+    from marketplace.search import api as search_api  # noqa: F401  (routes on the API blueprint)
+    from marketplace.search.views import bp as search_bp
 
-    for blueprint in (main_bp, accounts_bp, organisations_bp, admin_bp, notices_bp, api_bp):
+    for blueprint in (main_bp, accounts_bp, organisations_bp, admin_bp, notices_bp, search_bp, api_bp):
         app.register_blueprint(blueprint)
 
 
@@ -124,6 +127,8 @@ def _register_hooks(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from marketplace.accounts.cli import users_cli
     from marketplace.demo.cli import seed_demo_command
+    from marketplace.search.cli import search_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(search_cli)

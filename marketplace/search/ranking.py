@@ -32,6 +32,8 @@ SINGLE_CHAR_WEIGHT = 0.0
 # Terms in more than this share of documents say nothing about the topic.
 MAX_DF_RATIO = 0.25
 MIN_DF = 1
+# Below this many documents the share above is meaningless (a new site with 5 listings).
+MIN_DOCS_FOR_DF_CUT = 20
 # Optional structured boosts, added as optional clauses (never filters).
 STRUCTURED_BOOSTS = {"field": 0.8, "industry": 0.5}
 
@@ -136,7 +138,7 @@ def extract_key_terms(
     for term, count in tf.items():
         df = max((searcher.doc_frequency(f, term) for f in fields), default=0)
         # A term absent from the index cannot match; a very common one cannot discriminate.
-        if df < MIN_DF or df > MAX_DF_RATIO * n_docs:
+        if df < MIN_DF or (n_docs >= MIN_DOCS_FOR_DF_CUT and df > MAX_DF_RATIO * n_docs):
             continue
         idf = math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
         source_weight = max(SOURCE_WEIGHTS[s] for s in seen_in[term])
