@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
-from flask import url_for
+from flask import current_app, has_request_context, url_for
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from werkzeug.routing import BuildError
@@ -50,9 +50,13 @@ _DETAIL_PATHS = {"patent": "/patents/{}", "result": "/results/{}", "demand": "/d
 
 
 def listing_url(kind: str, obj_id: int) -> str:
+    """The path of a listing's detail page; works in background jobs too (no request needed)."""
+    adapter = None if has_request_context() else current_app.url_map.bind("localhost")
     for endpoint in _DETAIL_ENDPOINTS[kind]:
         try:
-            return url_for(endpoint, id=obj_id)
+            if adapter is None:
+                return url_for(endpoint, id=obj_id)
+            return adapter.build(endpoint, {"id": obj_id})
         except BuildError:
             continue
     return _DETAIL_PATHS[kind].format(obj_id)
@@ -174,20 +178,28 @@ def _filters(p: SearchParams, kind: str | None):
     return And(clauses)
 
 
-def _price_key(value):
+# Sortable NUMERIC columns hold signed 64-bit values shifted by 2**63.
+_SHIFT = 1 << 63
+
+
+def _price_asc(key):
     # 面议 (-1) sorts after every priced listing, whichever the direction.
-    return value if value is not None and value >= 0 else 10**18
+    value = key - _SHIFT
+    return value if value >= 0 else 1 << 62
+
+
+def _price_desc(key):
+    value = key - _SHIFT
+    return -value if value >= 0 else 1
 
 
 def _sortedby(sort: str):
     if sort == "newest":
         return sorting.FieldFacet("updated_at", reverse=True)
     if sort == "price_asc":
-        return sorting.TranslateFacet(_price_key, sorting.FieldFacet("price_fen"))
+        return sorting.TranslateFacet(_price_asc, sorting.FieldFacet("price_fen"))
     if sort == "price_desc":
-        return sorting.TranslateFacet(
-            lambda v: -v if v is not None and v >= 0 else 1, sorting.FieldFacet("price_fen")
-        )
+        return sorting.TranslateFacet(_price_desc, sorting.FieldFacet("price_fen"))
     return None
 
 
