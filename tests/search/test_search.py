@@ -6,9 +6,9 @@ import pytest
 
 from marketplace.common.timeutil import beijing_today
 from marketplace.extensions import db
+from marketplace.search.services import parse_search_args, search
 from tests.factories import make_org
 from tests.search.factories import make_demand, make_patent, make_result
-from marketplace.search.services import parse_search_args, search
 from tests.search.helpers import found
 
 
