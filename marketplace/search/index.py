@@ -339,7 +339,9 @@ def reindex(batch: int = 1000) -> int:
         path = root / name
         path.mkdir()
         ix = whoosh_index.create_in(str(path), new_schema())
-        writer = ix.writer(limitmb=256, procs=1)
+        writer = ix.writer(
+            limitmb=256, procs=current_app.config.get("SEARCH_INDEX_PROCS", 1), multisegment=True
+        )
         try:
             for model in LISTING_MODELS.values():
                 last = 0

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import delete, select
-from whoosh.query import And, Or, Term
+from whoosh.query import And, AndNot, Term
 
 from marketplace.common.timeutil import utcnow
 from marketplace.listings.models import LISTING_MODELS, Demand, Patent
@@ -59,12 +59,11 @@ def _query_parts(obj) -> dict:
     }
 
 
-def _target_filter(kind: str):
+def _restrict(query, kind: str):
+    """Limit a query to the other side's kind and to open demands, without a filter bitset."""
     if kind == "demand":
-        kinds = Or([Term("kind", "patent"), Term("kind", "result")])
-    else:
-        kinds = Term("kind", "demand")
-    return And([Term("public", True), kinds])
+        return AndNot(query, Term("kind", "demand"))
+    return AndNot(And([query, Term("kind", "demand", boost=0.0)]), expired_mask())
 
 
 def compute(searcher, analyzer, obj, limit: int = STORE_LIMIT) -> list[Match]:
@@ -85,9 +84,7 @@ def compute(searcher, analyzer, obj, limit: int = STORE_LIMIT) -> list[Match]:
     total = sum(t.weight for t in mq.terms[:SCORE_TERMS]) or 1.0
     weights = {t.text: t.weight for t in mq.terms}
     own = doc_id(obj.kind, obj.id)
-    hits = searcher.search(
-        mq.query, limit=limit + 1, filter=_target_filter(obj.kind), mask=expired_mask(), terms=True
-    )
+    hits = searcher.search(_restrict(mq.query, obj.kind), limit=limit + 1, terms=True)
     out: list[Match] = []
     for hit in hits:
         if hit["doc_id"] == own:

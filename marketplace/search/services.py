@@ -10,7 +10,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 from whoosh import sorting
-from whoosh.query import And, Every, NumericRange, Term
+from whoosh.query import And, AndNot, Every, NumericRange, Term
 
 from marketplace.common.domain import REGIONS, TECHNOLOGY_FIELDS
 from marketplace.common.errors import NotFound, PermissionDenied
@@ -155,10 +155,9 @@ class SearchOutcome:
     terms: list[str]
 
 
-def _filters(p: SearchParams, kind: str | None):
-    clauses = [Term("public", True)]
-    if kind:
-        clauses.append(Term("kind", kind))
+def _filters(p: SearchParams):
+    """The structured filters as a Whoosh filter, or None (only public listings are indexed)."""
+    clauses = []
     if p.field:
         clauses.append(Term("field", p.field))
     if p.ipc_section:
@@ -175,7 +174,9 @@ def _filters(p: SearchParams, kind: str | None):
         low = (p.price_min or 0) * 1_000_000
         high = None if p.price_max is None else p.price_max * 1_000_000
         clauses.append(NumericRange("price_fen", low, high))
-    return And(clauses)
+    if not clauses:
+        return None
+    return And([Term("public", True), *clauses])
 
 
 # Sortable NUMERIC columns hold signed 64-bit values shifted by 2**63.
@@ -203,7 +204,7 @@ def _sortedby(sort: str):
     return None
 
 
-def search(p: SearchParams, user) -> SearchOutcome:
+def search(p: SearchParams, user, *, snippets: bool = True) -> SearchOutcome:
     """Search published listings; empty text lists everything, newest first."""
     ix = open_index()
     analyzer = query_analyzer(ix)
@@ -212,29 +213,29 @@ def search(p: SearchParams, user) -> SearchOutcome:
     if query is None:
         query = Every()
     sort = p.sort if (p.sort != "relevance" or terms) else "newest"
-    mask = expired_mask()
+    # Demands past their deadline drop out at query time, before any job marks them expired.
+    query = AndNot(query, expired_mask())
+    filt = _filters(p)
+    facet = {"kind": sorting.FieldFacet("kind", maptype=sorting.Count)}
     with ix.searcher() as searcher:
-        grouped = searcher.search(
-            query,
-            limit=1,
-            filter=_filters(p, None),
-            mask=mask,
-            groupedby={"kind": sorting.FieldFacet("kind", maptype=sorting.Count)},
-        )
+        if p.kind:
+            grouped = searcher.search(query, limit=1, filter=filt, groupedby=facet)
+            # An And clause rather than a filter: no bitset over the whole index per search.
+            page_query = And([query, Term("kind", p.kind, boost=0.0)])
+            results = searcher.search_page(
+                page_query, p.page, pagelen=p.per_page, filter=filt, sortedby=_sortedby(sort)
+            )
+        else:
+            results = searcher.search_page(
+                query, p.page, pagelen=p.per_page, filter=filt, sortedby=_sortedby(sort), groupedby=facet
+            )
+            grouped = results.results
         kind_counts = grouped.groups("kind")
         counts = {k: int(kind_counts.get(k, 0)) for k in KINDS}
         counts["all"] = sum(counts.values())
-        results = searcher.search_page(
-            query,
-            p.page,
-            pagelen=p.per_page,
-            filter=_filters(p, p.kind or None),
-            mask=mask,
-            sortedby=_sortedby(sort),
-        )
         total = results.total
         keys = [(hit["kind"], int(hit["obj_id"])) for hit in results]
-    items = build_items(keys, user, terms=terms, analyzer=analyzer)
+    items = build_items(keys, user, terms=terms, analyzer=analyzer, snippets=snippets)
     return SearchOutcome(Page(items=items, total=total, page=p.page, per_page=p.per_page), counts, terms)
 
 
