@@ -18,6 +18,7 @@ Figures (ms unless stated), each beside the plain-BM25 figure from the same run 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -32,10 +33,10 @@ if str(ROOT) not in sys.path:
 from bench.search_quality import (  # noqa: E402
     SEED,
     _user_queries,
+    build_index,
     generated_listings,
     load_papers,
     load_patents,
-    build_index,
     percentile,
     plain_system,
     print_table,
@@ -59,6 +60,7 @@ def build_app(tmp: Path):
     config = TestConfig(tmp / "instance")
     config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp / 'bench.db'}"
     config.SEARCH_AUTO_DRAIN = False  # the bench drives the drain itself
+    config.SEARCH_INDEX_PROCS = int(os.environ.get("SEARCH_INDEX_PROCS", "1"))
     return create_app(config)
 
 

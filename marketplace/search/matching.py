@@ -164,7 +164,8 @@ def refresh_many(session, keys: list[tuple[str, int]], *, notify: bool) -> int:
                 matches = compute(searcher, analyzer, obj)
                 _store(session, kind, obj_id, matches)
                 computed += 1
-                affected |= {(m.kind, m.obj_id) for m in matches}
+                # The other side's lists gain this listing where it is a real match.
+                affected |= {(m.kind, m.obj_id) for m in matches if m.score >= threshold()}
                 if notify:
                     _notify(session, obj, matches)
         for kind, ids in _group(sorted(affected - changed)).items():

@@ -24,7 +24,7 @@ from marketplace.listings.models import (
     PATENT_TYPES,
     Demand,
 )
-from marketplace.search.index import expired_mask, load_listings, open_index, query_analyzer
+from marketplace.search.index import cached_searcher, expired_mask, load_listings, open_index, query_analyzer
 from marketplace.search.ipc import SECTION_NAMES
 from marketplace.search.models import SearchMatch
 from marketplace.search.ranking import safe_user_query, snippet, user_query_terms
@@ -216,25 +216,25 @@ def search(p: SearchParams, user, *, snippets: bool = True) -> SearchOutcome:
     # Demands past their deadline drop out at query time, before any job marks them expired.
     query = AndNot(query, expired_mask())
     filt = _filters(p)
-    facet = {"kind": sorting.FieldFacet("kind", maptype=sorting.Count)}
-    with ix.searcher() as searcher:
-        if p.kind:
-            grouped = searcher.search(query, limit=1, filter=filt, groupedby=facet)
-            # An And clause rather than a filter: no bitset over the whole index per search.
-            page_query = And([query, Term("kind", p.kind, boost=0.0)])
-            results = searcher.search_page(
-                page_query, p.page, pagelen=p.per_page, filter=filt, sortedby=_sortedby(sort)
-            )
-        else:
-            results = searcher.search_page(
-                query, p.page, pagelen=p.per_page, filter=filt, sortedby=_sortedby(sort), groupedby=facet
-            )
-            grouped = results.results
-        kind_counts = grouped.groups("kind")
-        counts = {k: int(kind_counts.get(k, 0)) for k in KINDS}
-        counts["all"] = sum(counts.values())
-        total = results.total
-        keys = [(hit["kind"], int(hit["obj_id"])) for hit in results]
+    facet = {"kind": sorting.FieldFacet("kind_col", maptype=sorting.Count)}
+    searcher = cached_searcher()
+    if p.kind:
+        grouped = searcher.search(query, limit=1, filter=filt, groupedby=facet)
+        # An And clause rather than a filter: no bitset over the whole index per search.
+        page_query = And([query, Term("kind", p.kind, boost=0.0)])
+        results = searcher.search_page(
+            page_query, p.page, pagelen=p.per_page, filter=filt, sortedby=_sortedby(sort)
+        )
+    else:
+        results = searcher.search_page(
+            query, p.page, pagelen=p.per_page, filter=filt, sortedby=_sortedby(sort), groupedby=facet
+        )
+        grouped = results.results
+    kind_counts = grouped.groups("kind")
+    counts = {k: int(kind_counts.get(k, 0)) for k in KINDS}
+    counts["all"] = sum(counts.values())
+    total = results.total
+    keys = [(hit["kind"], int(hit["obj_id"])) for hit in results]
     items = build_items(keys, user, terms=terms, analyzer=analyzer, snippets=snippets)
     return SearchOutcome(Page(items=items, total=total, page=p.page, per_page=p.per_page), counts, terms)
 
