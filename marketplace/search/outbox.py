@@ -103,3 +103,15 @@ def enqueue(kind: str, ids: Iterable[int], *, session=None) -> int:
         session.execute(insert(SearchOutbox.__table__), rows)
         session.info[PENDING_KEY] = True
     return len(rows)
+
+
+def after_bulk_import(kind: str, ids: Iterable[int]) -> int:
+    """Queue an import's listings and commit, which starts the drain (call after the import commits).
+
+    Rows added through the ORM are queued by the session events already; this covers Core inserts.
+    """
+    from marketplace.extensions import db
+
+    count = enqueue(kind, ids)
+    db.session.commit()
+    return count

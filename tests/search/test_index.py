@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from marketplace.extensions import db
 from marketplace.search import index as search_index
 from marketplace.search.models import SearchOutbox
-from marketplace.search.outbox import enqueue
+from marketplace.search.outbox import after_bulk_import, enqueue
 from tests.factories import make_org
 from tests.search.factories import make_result
 from tests.search.helpers import found
@@ -67,6 +67,10 @@ def test_bulk_enqueue_indexes_rows_written_without_the_orm(app_ctx):
     assert enqueue("result", [new_id, new_id]) == 1
     db.session.commit()
     assert found("高炉煤气") == [("result", new_id)]
+    db.session.execute(db.update(db.metadata.tables["results"]).values(status="withdrawn"))
+    db.session.commit()
+    assert after_bulk_import("result", [new_id]) == 1
+    assert found("高炉煤气") == []
 
 
 def test_reindex_swaps_in_a_fresh_directory_while_searches_keep_working(app, runner):

@@ -170,3 +170,27 @@ def test_hidden_demand_owner_never_leaks_through_search(client, corpus):
     item = next(i for i in api["items"] if i["type"] == "demand")
     assert item["id"] == demand_id and item["organisation"] == {"id": None, "name": "某企业"}
     assert "保密机械" not in str(api)
+
+
+def test_renaming_an_organisation_reindexes_its_listings(app_ctx):
+    org = make_org("university", name="燕赵光学研究所")
+    result = make_result(org, title="风电叶片无损检测")
+    assert found("燕赵光学研究所") == [("result", result.id)]
+    org.name = "北辰精密仪器公司"
+    db.session.commit()
+    assert found("北辰精密仪器公司") == [("result", result.id)]
+    assert found("燕赵光学研究所") == []
+
+
+def test_api_search_by_type_and_documented(client, corpus):
+    with client.application.app_context():
+        patent = make_patent(title="一种涂布烘箱")
+        make_result(title="涂布烘箱节能改造")
+        patent_id = patent.id
+    data = client.get("/api/v1/search?q=涂布烘箱&type=patent").json
+    assert data["total"] == 1 and data["items"][0]["id"] == patent_id
+    assert data["items"][0]["publication_number"] == patent.publication_number
+    assert "<mark>" in data["items"][0]["snippet"] or data["items"][0]["snippet"] == ""
+    assert client.get("/api/v1/search?q=涂布烘箱").json["total"] == 2
+    spec = client.get("/api/v1/openapi.json").json
+    assert "/api/v1/search" in spec["paths"] and "SearchItem" in spec["components"]["schemas"]
