@@ -199,3 +199,12 @@ def test_a_published_listing_is_searchable_within_two_seconds(app_factory, monke
     # let the background drains finish before the test tears the database down
     for thread in threads:
         thread.join(60)
+
+
+def test_status_and_rematch_commands(app, runner):
+    with app.app_context():
+        make_result(title="矿井通风智能调控")
+    output = runner.invoke(args=["search", "status"])
+    assert output.exit_code == 0 and "documents: 1" in output.output and "pending: 0" in output.output
+    output = runner.invoke(args=["search", "rematch"])
+    assert output.exit_code == 0 and "stored matches of 1 listing(s)" in output.output
