@@ -287,8 +287,13 @@ def _index_batch(session) -> int:
             objs = load_listings(session, kind, ids) if kind in LISTING_MODELS else {}
             for obj_id in ids:
                 obj = objs.get(obj_id)
-                if indexable(obj):
-                    writer.update_document(**listing_document(obj))
+                try:
+                    doc = listing_document(obj) if indexable(obj) else None
+                except Exception:  # noqa: BLE001 - one bad row must not block the outbox
+                    current_app.logger.exception("Cannot index %s %s; left out of the index", kind, obj_id)
+                    doc = None
+                if doc is not None:
+                    writer.update_document(**doc)
                 else:
                     writer.delete_by_term("doc_id", doc_id(kind, obj_id))
         writer.commit()

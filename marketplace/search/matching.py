@@ -161,7 +161,11 @@ def refresh_many(session, keys: list[tuple[str, int]], *, notify: bool) -> int:
                         )
                     )
                     continue
-                matches = compute(searcher, analyzer, obj)
+                try:
+                    matches = compute(searcher, analyzer, obj)
+                except Exception:  # noqa: BLE001 - one bad listing must not block the outbox
+                    current_app.logger.exception("Cannot match %s %s", kind, obj_id)
+                    matches = []
                 _store(session, kind, obj_id, matches)
                 computed += 1
                 # The other side's lists gain this listing where it is a real match.

@@ -208,3 +208,21 @@ def test_status_and_rematch_commands(app, runner):
     assert output.exit_code == 0 and "documents: 1" in output.output and "pending: 0" in output.output
     output = runner.invoke(args=["search", "rematch"])
     assert output.exit_code == 0 and "stored matches of 1 listing(s)" in output.output
+
+
+def test_a_listing_that_cannot_be_indexed_does_not_block_the_outbox(app_ctx, monkeypatch):
+    from marketplace.search import index as idx
+
+    real = idx._listing_document
+
+    def broken(obj):
+        if obj.title.startswith("坏"):
+            raise ValueError("bad data")
+        return real(obj)
+
+    monkeypatch.setattr(idx, "_listing_document", broken)
+    bad = make_result(title="坏数据成果")
+    good = make_result(title="好数据成果")
+    assert _outbox_count() == 0
+    assert found("数据成果") == [("result", good.id)]
+    assert bad.id
