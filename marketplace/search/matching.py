@@ -15,7 +15,14 @@ from whoosh.query import And, AndNot, Term
 
 from marketplace.common.timeutil import utcnow
 from marketplace.listings.models import LISTING_MODELS, Demand, Patent
-from marketplace.search.index import expired_mask, indexable, load_listings, open_index, query_analyzer
+from marketplace.search.index import (
+    ZERO_BOOST,
+    expired_mask,
+    indexable,
+    load_listings,
+    open_index,
+    query_analyzer,
+)
 from marketplace.search.models import SearchMatch
 from marketplace.search.ranking import build_match_query, matched_terms
 from marketplace.search.schema import doc_id
@@ -63,7 +70,7 @@ def _restrict(query, kind: str):
     """Limit a query to the other side's kind and to open demands, without a filter bitset."""
     if kind == "demand":
         return AndNot(query, Term("kind", "demand"))
-    return AndNot(And([query, Term("kind", "demand", boost=0.0)]), expired_mask())
+    return AndNot(And([query, Term("kind", "demand", boost=ZERO_BOOST)]), expired_mask())
 
 
 def compute(searcher, analyzer, obj, limit: int = STORE_LIMIT) -> list[Match]:

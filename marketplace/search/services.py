@@ -24,7 +24,14 @@ from marketplace.listings.models import (
     PATENT_TYPES,
     Demand,
 )
-from marketplace.search.index import cached_searcher, expired_mask, load_listings, open_index, query_analyzer
+from marketplace.search.index import (
+    ZERO_BOOST,
+    cached_searcher,
+    expired_mask,
+    load_listings,
+    open_index,
+    query_analyzer,
+)
 from marketplace.search.ipc import SECTION_NAMES
 from marketplace.search.models import SearchMatch
 from marketplace.search.ranking import safe_user_query, snippet, user_query_terms
@@ -221,7 +228,7 @@ def search(p: SearchParams, user, *, snippets: bool = True) -> SearchOutcome:
     if p.kind:
         grouped = searcher.search(query, limit=1, filter=filt, groupedby=facet)
         # An And clause rather than a filter: no bitset over the whole index per search.
-        page_query = And([query, Term("kind", p.kind, boost=0.0)])
+        page_query = And([query, Term("kind", p.kind, boost=ZERO_BOOST)])
         results = searcher.search_page(
             page_query, p.page, pagelen=p.per_page, filter=filt, sortedby=_sortedby(sort)
         )
