@@ -19,7 +19,8 @@ def _outbox_count() -> int:
     return db.session.scalar(select(func.count(SearchOutbox.id)))
 
 
-def test_outbox_row_is_written_in_the_listing_transaction_and_survives_a_crash(app_factory):
+def test_outbox_row_is_written_in_the_listing_transaction_and_survives_a_crash(app, app_factory):
+    # `app` too: on PostgreSQL its teardown empties the tables this test shares.
     # SEARCH_AUTO_DRAIN off: the process "dies" between commit and indexing.
     app = app_factory(SEARCH_AUTO_DRAIN=False)
     with app.app_context():
@@ -171,7 +172,7 @@ def test_concurrent_writers_in_several_processes_lose_nothing(app, tmp_path):
         assert search(parse_search_args(params), None).page.total == 24
 
 
-def test_a_published_listing_is_searchable_within_two_seconds(app_factory, monkeypatch):
+def test_a_published_listing_is_searchable_within_two_seconds(app, app_factory, monkeypatch):
     import marketplace.common.tasks as tasks
 
     app = app_factory(TASKS_EAGER=False)
