@@ -24,7 +24,7 @@ from marketplace.search.index import (
     query_analyzer,
 )
 from marketplace.search.models import SearchMatch
-from marketplace.search.ranking import build_match_query, matched_terms
+from marketplace.search.ranking import build_match_query, matched_terms, snippet
 from marketplace.search.schema import doc_id
 
 # How many matches are stored per listing; pages show fewer.
@@ -41,6 +41,7 @@ class Match:
     rank: int
     score: float
     matched: list[dict]
+    snippet: str = ""
 
 
 def threshold() -> float:
@@ -100,6 +101,7 @@ def compute(searcher, analyzer, obj, limit: int = STORE_LIMIT) -> list[Match]:
         if not found:
             continue
         score = sum(weights[term] for term, _ in found) / total
+        excerpt = snippet(hit.get("body") or "", [term for term, _ in found], 160, analyzer)
         out.append(
             Match(
                 hit["kind"],
@@ -107,6 +109,7 @@ def compute(searcher, analyzer, obj, limit: int = STORE_LIMIT) -> list[Match]:
                 len(out) + 1,
                 round(min(score, 1.0), 4),
                 [{"term": term, "fields": list(fields)} for term, fields in found],
+                str(excerpt),
             )
         )
         if len(out) >= limit:
@@ -128,6 +131,7 @@ def _store(session, kind: str, obj_id: int, matches: list[Match]) -> None:
             rank=m.rank,
             score=m.score,
             matched=m.matched,
+            snippet=m.snippet,
             computed_at=now,
         )
         for m in matches

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.common.timeutil import utcnow
@@ -46,6 +46,9 @@ class SearchMatch(db.Model):
     score: Mapped[float]
     # [{"term": "锂离子电池", "fields": ["title", "body"]}, ...]
     matched: Mapped[list] = mapped_column(JSON, default=list)
+    # Escaped excerpt of the target with <mark> around matched words, made when computed, so a
+    # page reads it instead of running jieba over ten abstracts.
+    snippet: Mapped[str] = mapped_column(Text, default="")
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -263,7 +263,15 @@ def _body(obj) -> str:
 
 
 def build_items(
-    keys, user, *, terms=(), analyzer=None, scores=None, matched=None, snippets: bool = True
+    keys,
+    user,
+    *,
+    terms=(),
+    analyzer=None,
+    scores=None,
+    matched=None,
+    snippets: bool = True,
+    stored_snippets=None,
 ) -> list[dict]:
     """Turn (kind, id) keys into display items, dropping anything no longer public."""
     objs: dict[str, dict[int, object]] = {}
@@ -277,14 +285,23 @@ def build_items(
         if obj is None or not obj.is_public:
             continue
         words = [m["term"] for m in matched[n]] if matched else list(terms)
+        if stored_snippets is not None:
+            # Made by ranking.snippet when the match was computed: escaped text and <mark> only.
+            excerpt = Markup(stored_snippets[n] or "") if snippets else Markup("")
+        else:
+            excerpt = snippet(_body(obj), words, 160, analyzer) if snippets else Markup("")
         item = {
             "type": kind,
             "type_label": KIND_LABELS[kind],
             "id": obj.id,
             "title": obj.title,
-            "title_html": snippet(obj.title, words, 200, analyzer) if snippets else escape(obj.title),
+            "title_html": (
+                snippet(obj.title, words, 200, analyzer)
+                if snippets and stored_snippets is None
+                else escape(obj.title)
+            ),
             "score": scores[n] if scores else None,
-            "snippet": snippet(_body(obj), words, 160, analyzer) if snippets else Markup(""),
+            "snippet": excerpt,
             "matched_terms": matched[n] if matched else [],
             "organisation": organisation_of(obj, user),
             "url": listing_url(kind, obj.id),
@@ -345,7 +362,13 @@ def stored_matches(obj, user, *, limit: int = 10, snippets: bool = True, check: 
         if not allowed:
             raise PermissionDenied("只有发布单位（需求另含技术经纪人和科技局）可以查看匹配结果")
     rows = db.session.execute(
-        select(SearchMatch.target_kind, SearchMatch.target_id, SearchMatch.score, SearchMatch.matched)
+        select(
+            SearchMatch.target_kind,
+            SearchMatch.target_id,
+            SearchMatch.score,
+            SearchMatch.matched,
+            SearchMatch.snippet,
+        )
         .where(SearchMatch.source_kind == obj.kind, SearchMatch.source_id == obj.id)
         .order_by(SearchMatch.rank)
         .limit(max(1, min(limit, 50)) + 10)  # a few spare in case some are no longer public
@@ -357,6 +380,7 @@ def stored_matches(obj, user, *, limit: int = 10, snippets: bool = True, check: 
         scores=[round(r[2], 3) for r in rows],
         matched=[r[3] or [] for r in rows],
         snippets=snippets,
+        stored_snippets=[r[4] for r in rows],
     )
     for item in items:
         item["why"] = [

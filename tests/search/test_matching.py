@@ -69,6 +69,8 @@ def test_pages_and_api_read_the_stored_list(app, client, corpus):
         )
         row.score = 0.987
         row.matched = [{"term": "存储的理由", "fields": ["title"]}]
+        assert "<mark>" in row.snippet  # made when the match was computed
+        row.snippet = "存储的<mark>片段</mark>"
         db.session.commit()
         (token,) = _tokens(owner)
         login(client, owner)
@@ -76,6 +78,7 @@ def test_pages_and_api_read_the_stored_list(app, client, corpus):
     data = client.get(f"/api/v1/demands/{ids[0]}/matches", headers={"Authorization": f"Bearer {token}"}).json
     item = next(i for i in data["items"] if i["type"] == "result" and i["id"] == ids[1])
     assert item["score"] == 0.987 and item["matched_terms"] == [{"term": "存储的理由", "fields": ["title"]}]
+    assert item["snippet"] == "存储的<mark>片段</mark>"
     assert set(item) >= {"type", "id", "title", "score", "snippet", "matched_terms", "organisation", "url"}
     patent_item = next(i for i in data["items"] if i["type"] == "patent")
     assert patent_item["publication_number"].startswith("CN")
