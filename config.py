@@ -83,6 +83,8 @@ class Config:
         self.TASKS_EAGER = _bool("TASKS_EAGER", False)
         self.DEALS_DAILY_INQUIRY_CAP = _int("DEALS_DAILY_INQUIRY_CAP", 20)
         self.DEALS_OVERDUE_DAYS = _int("DEALS_OVERDUE_DAYS", 7)
+        # A stored match at or above this score (0-1) counts as a match for notices and statistics.
+        self.MATCH_THRESHOLD = float(os.environ.get("MATCH_THRESHOLD") or 0.35)
         self.TESTING = False
 
 

@@ -38,6 +38,7 @@ def _import_models() -> None:
     import marketplace.listings.models
     import marketplace.notices.models
     import marketplace.organisations.models
+    import marketplace.search.models  # noqa: F401
     import marketplace.stats.facts
     import marketplace.stats.models  # noqa: F401
 
@@ -103,6 +104,8 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.main.views import bp as main_bp
     from marketplace.notices.views import bp as notices_bp
     from marketplace.organisations.views import bp as organisations_bp
+    from marketplace.search import api as search_api  # noqa: F401  (routes on the API blueprint)
+    from marketplace.search.views import bp as search_bp
     from marketplace.stats import api as stats_api  # noqa: F401  (adds routes to the api blueprint)
     from marketplace.stats.views import bp as stats_bp
 
@@ -116,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
         contracts_bp,
         deals_bp,
         stats_bp,
+        search_bp,
         api_bp,
     ):
         app.register_blueprint(blueprint)
@@ -148,6 +152,7 @@ def _register_cli(app: Flask) -> None:
     from marketplace.accounts.cli import users_cli
     from marketplace.deals.cli import deals_cli
     from marketplace.demo.cli import seed_demo_command
+    from marketplace.search.cli import search_cli
     from marketplace.stats.cli import stats_cli
 
     app.cli.add_command(users_cli)
@@ -159,3 +164,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(expire_demands_command)
     app.cli.add_command(deals_cli)
     app.cli.add_command(stats_cli)
+    app.cli.add_command(search_cli)

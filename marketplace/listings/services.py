@@ -285,9 +285,12 @@ def expire_demands(today: date | None = None) -> int:
 def after_bulk_import(kind: str, ids: list[int]) -> None:
     """Called with the ids of listings inserted in bulk (imports, demo data).
 
-    Bulk inserts bypass ORM session events, so the search feature hooks this to index them.
+    Bulk inserts bypass ORM session events, so they are queued for the search index here; the
+    caller's commit makes the queue entries durable together with the listings.
     """
-    return None
+    from marketplace.search.outbox import enqueue
+
+    enqueue(kind, ids)
 
 
 def public_filter(model, today: date | None = None):

@@ -1,0 +1,1 @@
+"""Chinese search and demand <-> supply matching."""

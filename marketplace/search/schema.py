@@ -8,6 +8,7 @@ from datetime import datetime
 from whoosh.analysis import Analyzer
 from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 
+from marketplace.search.analysis import make_title_analyzer
 from marketplace.search.ipc import ipc_keywords, ipc_text, normalise_ipc
 
 KINDS = ("patent", "result", "demand")
@@ -39,7 +40,15 @@ def make_schema(analyzer: Analyzer) -> Schema:
         # shift_step=0: one term per value. Ids are matched exactly, and every tier term costs
         # Whoosh a file-system check per posting when a segment is written.
         obj_id=NUMERIC(numtype=int, bits=64, stored=True, shift_step=0),
-        title=TEXT(analyzer=analyzer, phrase=False, field_boost=TITLE_BOOST, stored=True),
+        # Title words weigh more towards the head noun at the end (see HeadBoostFilter).
+        # No positions (phrase=False) in any text field: nothing runs phrase queries, and
+        # positions make indexing and every posting read slower.
+        title=TEXT(
+            analyzer=make_title_analyzer(analyzer),
+            phrase=False,
+            field_boost=TITLE_BOOST,
+            stored=True,
+        ),
         # Abstract / description / indicators / outcome; stored so hits can show snippets.
         body=TEXT(analyzer=analyzer, phrase=False, stored=True),
         keywords=TEXT(analyzer=analyzer, phrase=False, field_boost=KEYWORDS_BOOST, stored=True),

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, select
 
 from marketplace.common.domain import DISTRICTS
 from marketplace.common.errors import ValidationError
@@ -161,29 +161,18 @@ def _published_per_month(model, start: date, end: date) -> dict[str, int]:
     return counts
 
 
-def _has_table(name: str, column: str) -> bool:
-    inspector = inspect(db.session.get_bind())
-    if not inspector.has_table(name):
-        return False
-    return column in {col["name"] for col in inspector.get_columns(name)}
-
-
 def demands_with_matches(start: date, end: date) -> int | None:
-    """Demands published in the period with at least one match, or None until matching exists.
+    """Demands published in the period with at least one stored match above the threshold."""
+    from flask import current_app
 
-    The search feature is expected to keep a `matches` table with a `demand_id` column; until it
-    is merged there is nothing to count, and the dashboard says 暂无数据.
-    """
-    if not _has_table("matches", "demand_id"):
-        return None
-    from sqlalchemy import column, table
+    from marketplace.search.models import SearchMatch
 
-    matches = table("matches", column("demand_id"))
     lo, hi = _utc_bounds(start, end)
+    matched = select(SearchMatch.source_id).where(
+        SearchMatch.source_kind == "demand", SearchMatch.score >= current_app.config["MATCH_THRESHOLD"]
+    )
     stmt = select(func.count(func.distinct(Demand.id))).where(
-        Demand.published_at >= lo,
-        Demand.published_at < hi,
-        Demand.id.in_(select(matches.c.demand_id)),
+        Demand.published_at >= lo, Demand.published_at < hi, Demand.id.in_(matched)
     )
     return db.session.scalar(stmt) or 0
 

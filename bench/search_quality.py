@@ -1,0 +1,509 @@
+"""Measure search quality and speed: PLAIN (jieba + BM25, OR of all tokens) against OURS.
+
+Uses the sample data copied to bench/data/ (see bench/data/SOURCES.md). Run from the repository
+root:
+
+    .venv/bin/python bench/search_quality.py           # full run, 20,000 listings for speed
+    .venv/bin/python bench/search_quality.py --quick   # subsets and 5,000 listings
+
+Quality measures never put a paper's discipline or a patent's IPC codes into a query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "bench" / "data"
+TOP_K = 10
+SEED = 20240601
+
+
+@dataclass
+class Paper:
+    """One CSL paper."""
+
+    title: str
+    abstract: str
+    keywords: list[str]
+    discipline: str
+
+
+@dataclass
+class Patent:
+    """One patent record (title and IPC subclasses only)."""
+
+    number: str
+    title: str
+    subclasses: frozenset[str]
+
+
+@dataclass
+class System:
+    """A way to analyse, index and query: PLAIN or OURS."""
+
+    name: str
+    analyzer: object
+    schema_fn: Callable[[], object]
+    doc_fn: Callable[..., dict]
+    match_fn: Callable[..., object]
+    search_fn: Callable[[object, str], object]
+    notes: list[str] = field(default_factory=list)
+
+
+def load_papers(path: Path = DATA_DIR / "csl_dev.jsonl") -> list[Paper]:
+    """Read the CSL papers."""
+    papers = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                row = json.loads(line)
+                papers.append(Paper(row["title"], row["abstract"], row["keywords"], row["discipline"]))
+    return papers
+
+
+def load_patents(path: Path = DATA_DIR / "patents_dev.csv") -> list[Patent]:
+    """Read the patent titles and IPC subclasses."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [
+            Patent(
+                row["publication_number"],
+                row["title"],
+                frozenset(s for s in row["ipc_subclasses"].split("|") if s),
+            )
+            for row in csv.DictReader(fh)
+        ]
+
+
+# --- the two systems ---------------------------------------------------------------------------
+
+
+def plain_system() -> System:
+    """Jieba search mode without user dictionary or stop words, one field, OR of every token."""
+    from whoosh.analysis import LowercaseFilter
+    from whoosh.fields import ID, KEYWORD, TEXT, Schema
+    from whoosh.query import Or, Term
+
+    from marketplace.search.analysis import JiebaTokenizer
+
+    analyzer = JiebaTokenizer() | LowercaseFilter()
+
+    def schema_fn():
+        return Schema(
+            doc_id=ID(stored=True, unique=True),
+            text=TEXT(analyzer=analyzer, stored=True),
+            ipc=KEYWORD(stored=True),
+        )
+
+    def doc_fn(kind, obj_id, *, title, body_parts=(), keywords=(), ipc_codes=(), **_):
+        parts = [title, *[p for p in body_parts if p], " ".join(keywords)]
+        doc = {"doc_id": f"{kind}:{obj_id}", "text": "\n".join(p for p in parts if p)}
+        if ipc_codes:
+            doc["ipc"] = " ".join(ipc_codes)
+        return doc
+
+    def or_of_tokens(text):
+        terms = list(dict.fromkeys(t.text for t in analyzer(text, mode="query")))
+        return Or([Term("text", t) for t in terms]) if terms else None
+
+    def match_fn(searcher, *, title="", body="", keywords=(), exclude=()):
+        return or_of_tokens(" ".join([title, body, " ".join(keywords)]))
+
+    def search_fn(searcher, text):
+        return or_of_tokens(text)
+
+    return System("PLAIN", analyzer, schema_fn, doc_fn, match_fn, search_fn)
+
+
+def ours_system() -> System:
+    """Our analyzer (user dictionary, stop words), listing schema and ranking."""
+    from marketplace.search.analysis import load_terms, make_analyzer
+    from marketplace.search.ranking import build_match_query, safe_user_query
+    from marketplace.search.schema import build_document, make_schema
+
+    analyzer = make_analyzer(load_terms())
+
+    def match_fn(searcher, *, title="", body="", keywords=(), exclude=()):
+        return build_match_query(
+            searcher, analyzer, title=title, body=body, keywords=keywords, exclude=exclude
+        ).query
+
+    def search_fn(searcher, text):
+        return safe_user_query(text, analyzer)
+
+    return System(
+        "OURS",
+        analyzer,
+        lambda: make_schema(analyzer),
+        build_document,
+        match_fn,
+        search_fn,
+    )
+
+
+# --- indexing ----------------------------------------------------------------------------------
+
+
+def build_index(system: System, docs: Iterable[dict], dirname: Path | None = None):
+    """Index documents (already built with system.doc_fn) in RAM or in a directory."""
+    from whoosh.filedb.filestore import FileStorage, RamStorage
+
+    storage = FileStorage(str(dirname)) if dirname else RamStorage()
+    if dirname:
+        dirname.mkdir(parents=True, exist_ok=True)
+    ix = storage.create_index(system.schema_fn())
+    writer = ix.writer(limitmb=256)
+    for doc in docs:
+        writer.add_document(**doc)
+    writer.commit()
+    return ix
+
+
+def paper_docs(system: System, papers: Sequence[Paper], abstracts_only: bool = False):
+    """Yield index documents for papers (as research results)."""
+    for i, p in enumerate(papers):
+        if abstracts_only:
+            yield system.doc_fn("result", i, title="", body_parts=[p.abstract])
+        else:
+            yield system.doc_fn("result", i, title=p.title, body_parts=[p.abstract], keywords=p.keywords)
+
+
+def patent_docs(system: System, patents: Sequence[Patent]):
+    """Yield index documents for patents; IPC is indexed but never queried."""
+    for i, p in enumerate(patents):
+        yield system.doc_fn("patent", i, title=p.title, ipc_codes=sorted(p.subclasses))
+
+
+def _obj_id(hit) -> int:
+    return int(hit["doc_id"].split(":", 1)[1])
+
+
+def top_ids(searcher, query, limit: int) -> list[int]:
+    """Return the object ids of the top hits of a query."""
+    if query is None:
+        return []
+    return [_obj_id(h) for h in searcher.search(query, limit=limit)]
+
+
+# --- quality -----------------------------------------------------------------------------------
+
+
+def precision_same_label(system, ix, items, labels_match, query_kwargs, sample) -> float:
+    """Mean share of the top 10 (the item itself excluded) that shares the item's label."""
+    total = 0.0
+    with ix.searcher() as searcher:
+        for i in sample:
+            query = system.match_fn(searcher, **query_kwargs(i, items[i]))
+            ids = [j for j in top_ids(searcher, query, TOP_K + 1) if j != i][:TOP_K]
+            total += sum(1 for j in ids if labels_match(items[i], items[j])) / TOP_K
+    return total / len(sample)
+
+
+def known_item_mrr(system, ix, texts: Sequence[str], sample) -> float:
+    """Mean reciprocal rank (cut at 10) of item i for the query texts[i]."""
+    total = 0.0
+    with ix.searcher() as searcher:
+        for i in sample:
+            ids = top_ids(searcher, system.search_fn(searcher, texts[i]), TOP_K)
+            if i in ids:
+                total += 1.0 / (ids.index(i) + 1)
+    return total / len(sample)
+
+
+def quality(system: System, papers, patents, quick: bool) -> dict[str, float]:
+    """Compute the four quality figures for a system."""
+    rng = random.Random(SEED)
+    paper_sample = sorted(rng.sample(range(len(papers)), 300)) if quick else range(len(papers))
+    patent_sample = sorted(rng.sample(range(len(patents)), 1000)) if quick else range(len(patents))
+    out = {}
+    ix = build_index(system, paper_docs(system, papers))
+    out["discipline_p10"] = precision_same_label(
+        system,
+        ix,
+        papers,
+        lambda a, b: a.discipline == b.discipline,
+        # A real demand is not in the index: never take the paper itself as feedback.
+        lambda i, p: {"body": p.abstract, "exclude": [f"result:{i}"]},
+        paper_sample,
+    )
+    out["keywords_mrr"] = known_item_mrr(system, ix, [" ".join(p.keywords) for p in papers], paper_sample)
+    ix = build_index(system, paper_docs(system, papers, abstracts_only=True))
+    out["title_mrr"] = known_item_mrr(system, ix, [p.title for p in papers], paper_sample)
+    ix = build_index(system, patent_docs(system, patents))
+    out["ipc_p10"] = precision_same_label(
+        system,
+        ix,
+        patents,
+        lambda a, b: bool(a.subclasses & b.subclasses),
+        lambda i, p: {"title": p.title, "exclude": [f"patent:{i}"]},
+        patent_sample,
+    )
+    return out
+
+
+# --- performance -------------------------------------------------------------------------------
+
+_SENTENCE_RE = re.compile(r"[^。；！？!?;]+[。；！？!?;]?")
+DISTRICTS = ("130102", "130104", "130105", "130108", "130109", "130110", "130123", "130181")
+FIELDS = ("电子信息", "先进制造", "新材料及其应用", "新能源与高效节能", "生物、医药和医疗器械")
+
+
+def generated_listings(papers, patents, total: int, rng: random.Random) -> list[dict]:
+    """Return `total` listing specs: the real papers and patents, then mixes of real sentences."""
+    sentences = [s.strip() for p in papers for s in _SENTENCE_RE.findall(p.abstract) if len(s.strip()) > 8]
+    keywords = [k for p in papers for k in p.keywords]
+    specs: list[dict] = []
+    for p in papers:
+        specs.append({"kind": "result", "title": p.title, "body": [p.abstract], "kw": p.keywords})
+    for p in patents:
+        specs.append({"kind": "patent", "title": p.title, "body": [], "kw": [], "ipc": p.subclasses})
+    while len(specs) < total:
+        kind = rng.choice(("patent", "result", "demand"))
+        title = rng.choice(patents).title if kind != "result" else rng.choice(papers).title
+        body = [" ".join(rng.sample(sentences, rng.randint(2, 5)))]
+        specs.append({"kind": kind, "title": title, "body": body, "kw": rng.sample(keywords, 3)})
+    return specs[:total]
+
+
+def spec_document(system: System, i: int, spec: dict, rng: random.Random) -> dict:
+    """Turn a listing spec into an index document with realistic structured fields."""
+    return system.doc_fn(
+        spec["kind"],
+        i,
+        title=spec["title"],
+        body_parts=spec["body"],
+        keywords=spec["kw"],
+        ipc_codes=sorted(spec.get("ipc", ())),
+        field=rng.choice(FIELDS),
+        org_id=rng.randint(1, 400),
+        org_name=f"石家庄示例单位{rng.randint(1, 400)}",
+        region=rng.choice(DISTRICTS),
+        price_fen=rng.choice((None, 500_000_00, 12_000_000_00)),
+        status="published",
+        public=True,
+        updated_at=datetime(2024, 1, 1) + timedelta(minutes=i),
+    )
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    """Return the pct-th percentile (nearest rank) of values."""
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(pct / 100 * len(ordered))))
+    return ordered[rank - 1]
+
+
+def timed(fn, *args, **kwargs) -> tuple[float, object]:
+    """Call fn and return (milliseconds, result)."""
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return (time.perf_counter() - start) * 1000.0, result
+
+
+def performance(system: System, papers, patents, total: int, n_queries: int) -> dict:
+    """Index `total` listings on disk and time indexing, updates, searches and matching."""
+    from whoosh.query import Term
+
+    from marketplace.search.ranking import build_match_query, matched_terms, snippet
+
+    rng = random.Random(SEED)
+    specs = generated_listings(papers, patents, total, rng)
+    docs = [spec_document(system, i, s, rng) for i, s in enumerate(specs)]
+    tmp = Path(tempfile.mkdtemp(prefix="search-bench-"))
+    out: dict[str, object] = {"listings": total}
+    try:
+        # Analysis happens inside add_document, so this measures jieba and Whoosh together.
+        ms, ix = timed(build_index, system, docs, tmp / system.name)
+        out["bulk_per_s"] = total / (ms / 1000.0)
+        update_ms = []
+        for n in range(20):
+            doc = dict(docs[rng.randrange(total)])
+            doc["title"] = doc["title"] + f" 改进型{n}"
+
+            def update(doc=doc):
+                with ix.writer() as writer:
+                    writer.update_document(**doc)
+
+            update_ms.append(timed(update)[0])
+        out["update_ms"] = update_ms
+        user_queries = _user_queries(papers, patents, rng, n_queries)
+        demands = [rng.choice(papers) for _ in range(n_queries)]
+        public = Term("public", True) if system.name == "OURS" else None
+        search_ms, match_ms, snippet_ms = [], [], []
+        with ix.searcher() as searcher:
+            for text in user_queries:
+
+                def search(text=text):
+                    query = system.search_fn(searcher, text)
+                    return searcher.search(query, limit=10, filter=public) if query else []
+
+                search_ms.append(timed(search)[0])
+            for paper in demands:
+                kwargs = {"title": paper.title, "body": paper.abstract, "keywords": paper.keywords}
+
+                def match(kwargs=kwargs):
+                    query = system.match_fn(searcher, **kwargs)
+                    return searcher.search(query, limit=10, filter=public) if query else []
+
+                match_ms.append(timed(match)[0])
+                if system.name != "OURS":
+                    continue
+
+                def match_with_snippets(kwargs=kwargs):
+                    mq = build_match_query(searcher, system.analyzer, **kwargs)
+                    hits = searcher.search(mq.query, limit=10, filter=public)
+                    return [
+                        (
+                            matched_terms(hit, mq.terms, system.analyzer),
+                            snippet(hit.get("body", ""), mq.term_texts, 160, system.analyzer),
+                        )
+                        for hit in hits
+                    ]
+
+                snippet_ms.append(timed(match_with_snippets)[0])
+        out["search_ms"], out["match_ms"], out["snippet_ms"] = search_ms, match_ms, snippet_ms
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def _user_queries(papers, patents, rng: random.Random, n: int) -> list[str]:
+    """Return search-box texts of the kinds users type: a keyword, two, a title fragment."""
+    queries = []
+    for i in range(n):
+        paper = rng.choice(papers)
+        if i % 3 == 0:
+            queries.append(rng.choice(paper.keywords))
+        elif i % 3 == 1:
+            queries.append(" ".join(paper.keywords[:2]))
+        else:
+            queries.append(rng.choice(patents).title[:12])
+    return queries
+
+
+# --- report ------------------------------------------------------------------------------------
+
+TARGETS = {
+    "discipline_p10": (">=", 0.25),
+    "ipc_p10": (">=", 0.28),
+    "keywords_mrr": (">=", 0.98),
+    "title_mrr": (">=", 0.98),
+}
+LABELS = {
+    "discipline_p10": "same-discipline P@10 (abstract as demand)",
+    "ipc_p10": "same-IPC P@10 (patent title as demand)",
+    "keywords_mrr": "known-item MRR@10 (keywords -> paper)",
+    "title_mrr": "known-item MRR@10 (title -> abstracts)",
+}
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """Print a plain text table (CJK characters count as two columns)."""
+
+    def width(s: str) -> int:
+        return sum(2 if ord(ch) > 0x2E80 else 1 for ch in s)
+
+    widths = [max(width(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+
+    def pad(cells):
+        out = []
+        for i, c in enumerate(cells):
+            gap = " " * (widths[i] - width(c))
+            out.append(c + gap if i == 0 else gap + c)
+        return "  ".join(out)
+
+    print(pad(headers))
+    print("  ".join("-" * w for w in widths))
+    for r in rows:
+        print(pad(r))
+
+
+def _verdict(key: str, value: float) -> str:
+    op, target = TARGETS[key]
+    ok = value >= target if op == ">=" else value <= target
+    return f"{'ok' if ok else 'MISS'} ({op}{target:g})"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark and print the tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="subsets and 5,000 listings")
+    parser.add_argument("--listings", type=int, default=None, help="listings for the speed test")
+    parser.add_argument("--no-perf", action="store_true", help="skip the speed test")
+    args = parser.parse_args(argv)
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+
+    from marketplace.search.analysis import get_jieba, load_terms
+
+    # Load jieba up front so no measurement includes its one-off start-up.
+    get_jieba(())
+    get_jieba(tuple(load_terms()))
+    papers, patents = load_papers(), load_patents()
+    systems = [plain_system(), ours_system()]
+
+    print(f"Quality ({'quick subsets' if args.quick else 'all items'}; targets apply to OURS)")
+    results = {s.name: quality(s, papers, patents, args.quick) for s in systems}
+    print_table(
+        ["measure", "PLAIN", "OURS", "OURS vs target"],
+        [
+            [
+                LABELS[k],
+                f"{results['PLAIN'][k]:.3f}",
+                f"{results['OURS'][k]:.3f}",
+                _verdict(k, results["OURS"][k]),
+            ]
+            for k in TARGETS
+        ],
+    )
+    if args.no_perf:
+        return 0
+    total = args.listings or (5_000 if args.quick else 20_000)
+    n_queries = 100 if args.quick else 300
+    print()
+    print(f"Speed ({total:,} listings on disk, {n_queries} queries each; times in ms)")
+    perf = {s.name: performance(s, papers, patents, total, n_queries) for s in systems}
+    rows = [
+        [
+            "bulk indexing, listings/s (target >= 300)",
+            f"{perf['PLAIN']['bulk_per_s']:.0f}",
+            f"{perf['OURS']['bulk_per_s']:.0f}",
+            "",
+        ]
+    ]
+    limits = {
+        "update_ms": ("single update: writer+update+commit", 200),
+        "search_ms": ("user search", 30),
+        "match_ms": ("match ranking", 30),
+        "snippet_ms": ("match ranking + explain + snippets", 60),
+    }
+    for key, (label, limit) in limits.items():
+        for pct in (50, 95):
+            plain = perf["PLAIN"][key]
+            ours = perf["OURS"][key]
+            target = f"target p95 <= {limit}" if pct == 95 else ""
+            rows.append(
+                [
+                    f"{label} p{pct}" + (f" ({target})" if target else ""),
+                    f"{percentile(plain, pct):.1f}" if plain else "-",
+                    f"{percentile(ours, pct):.1f}",
+                    "",
+                ]
+            )
+    print_table(["measure", "PLAIN", "OURS", ""], rows)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,426 @@
+"""The index service: documents from listings, one writer at a time, atomic rebuilds.
+
+Layout of SEARCH_INDEX_DIR: `current` is a symlink to the live index directory `ix-...`;
+`index.lock` and `match.lock` are flock files that let one process at a time write the index or
+store matches. The database is the source of truth; the index is rebuilt from it at any time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import threading
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import selectinload
+from whoosh import index as whoosh_index
+from whoosh.fields import ID, NUMERIC
+from whoosh.query import NumericRange
+
+from marketplace.common.timeutil import beijing_today, utcnow
+from marketplace.extensions import db
+from marketplace.listings.models import LISTING_MODELS, Demand, Patent, ResearchResult
+from marketplace.search.analysis import load_terms, make_analyzer
+from marketplace.search.ipc import is_valid_ipc
+from marketplace.search.models import SearchOutbox, SearchTerm
+from marketplace.search.schema import build_document, doc_id, make_schema
+
+CURRENT = "current"
+# Boost of a clause that only restricts (kind = demand): next to nothing, never 0, since Whoosh
+# divides by a boost when it skips low-scoring blocks.
+ZERO_BOOST = 1e-6
+INDEX_LOCK = "index.lock"
+MATCH_LOCK = "match.lock"
+INDEX_BATCH = 500
+MATCH_BATCH = 50
+# Old index directories kept after a swap, so a reader that resolved `current` just before the
+# swap can still open it.
+KEEP_OLD = 1
+
+_cache: dict[str, tuple[str, object]] = {}
+_cache_lock = threading.Lock()
+
+
+# --- locations and locks ------------------------------------------------------------------------
+
+
+def index_root() -> Path:
+    root = Path(current_app.config["SEARCH_INDEX_DIR"])
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+_held = threading.local()
+
+
+@contextlib.contextmanager
+def flock(path: Path, blocking: bool = False):
+    """Hold an exclusive lock on a file across processes and threads; yield whether it was obtained.
+
+    Re-entrant within a thread (flock would otherwise deadlock on a second descriptor).
+    """
+    held: set[str] = _held.__dict__.setdefault("paths", set())
+    key = str(path)
+    if key in held:
+        yield True
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        held.add(key)
+        try:
+            yield True
+        finally:
+            held.discard(key)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+# --- analyzer, schema and documents -------------------------------------------------------------
+
+
+def dictionary_terms() -> list[str]:
+    """The packaged terms plus the bureau's, as the analyzer of a new index gets them."""
+    extra = db.session.scalars(select(SearchTerm.term).order_by(SearchTerm.term)).all()
+    return list(dict.fromkeys([*load_terms(), *extra]))
+
+
+def new_schema(terms: list[str] | None = None):
+    schema = make_schema(make_analyzer(dictionary_terms() if terms is None else terms))
+    # Demands expire on their deadline without any change to the row: searches mask them by date.
+    schema.add("deadline", NUMERIC(numtype=int, bits=32, stored=True))
+    # A column copy of `kind`, so per-kind counts read a column instead of walking postings.
+    schema.add("kind_col", ID(sortable=True))
+    return schema
+
+
+def date_number(value: date) -> int:
+    return value.year * 10000 + value.month * 100 + value.day
+
+
+def expired_mask():
+    """Matches demands whose deadline is before today in Beijing."""
+    return NumericRange("deadline", None, date_number(beijing_today()), endexcl=True)
+
+
+def _with_columns(doc: dict) -> dict:
+    doc["kind_col"] = doc["kind"]
+    return doc
+
+
+def indexable(obj) -> bool:
+    return obj is not None and obj.is_public
+
+
+def listing_document(obj) -> dict:
+    """Build the index document of a published listing; a hidden owner is indexed as nobody."""
+    return _with_columns(_listing_document(obj))
+
+
+def _listing_document(obj) -> dict:
+    org = obj.organisation
+    common = {
+        "title": obj.title,
+        "org_id": None,
+        "org_name": None,
+        "region": org.district if org else None,
+        "status": obj.status,
+        "public": True,
+        "updated_at": obj.updated_at,
+    }
+    if isinstance(obj, Demand):
+        hidden = bool(obj.hide_name)
+        if not hidden and org:
+            common.update(org_id=org.id, org_name=org.name)
+        doc = build_document(
+            "demand",
+            obj.id,
+            body_parts=[obj.description, obj.technical_indicators, obj.expected_outcome],
+            keywords=obj.keywords or [],
+            field=obj.technology_field,
+            industry=obj.industry,
+            price_fen=obj.budget_fen,
+            hide_name=hidden,
+            **common,
+        )
+        if obj.deadline:
+            doc["deadline"] = date_number(obj.deadline)
+        return doc
+    if org:
+        common.update(org_id=org.id, org_name=org.name)
+    if isinstance(obj, Patent):
+        return build_document(
+            "patent",
+            obj.id,
+            body_parts=[obj.abstract],
+            ipc_codes=[c for c in (obj.ipc_codes or []) if isinstance(c, str) and is_valid_ipc(c)],
+            patent_type=obj.patent_type,
+            legal_status=obj.legal_status,
+            price_fen=obj.price_fen,
+            **common,
+        )
+    assert isinstance(obj, ResearchResult)
+    return build_document(
+        "result",
+        obj.id,
+        body_parts=[obj.abstract, obj.technical_level],
+        keywords=obj.keywords or [],
+        field=obj.technology_field,
+        industry=obj.industry,
+        maturity=obj.maturity,
+        price_fen=obj.price_fen,
+        **common,
+    )
+
+
+def load_listings(session, kind: str, ids) -> dict[int, object]:
+    model = LISTING_MODELS[kind]
+    rows = session.scalars(
+        select(model).where(model.id.in_(list(ids))).options(selectinload(model.organisation))
+    ).all()
+    return {row.id: row for row in rows}
+
+
+# --- opening ------------------------------------------------------------------------------------
+
+
+def _target(root: Path) -> Path | None:
+    link = root / CURRENT
+    try:
+        return root / os.readlink(link)
+    except FileNotFoundError:
+        return None
+
+
+def _create_empty(root: Path) -> None:
+    """Create an empty index and point `current` at it (the caller holds the index lock)."""
+    if _target(root) is not None:
+        return
+    name = f"ix-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    (root / name).mkdir()
+    whoosh_index.create_in(str(root / name), new_schema())
+    _point_current(root, name)
+
+
+def _point_current(root: Path, name: str) -> None:
+    tmp = root / f"{CURRENT}.{uuid.uuid4().hex}.tmp"
+    os.symlink(name, tmp)
+    os.replace(tmp, root / CURRENT)
+
+
+def open_index():
+    """Return the live index, reopening it when `current` points somewhere new."""
+    root = index_root()
+    target = _target(root)
+    if target is None:
+        with flock(root / INDEX_LOCK, blocking=True):
+            _create_empty(root)
+        target = _target(root)
+    key = str(root)
+    with _cache_lock:
+        cached = _cache.get(key)
+        if cached and cached[0] == str(target):
+            return cached[1]
+        ix = whoosh_index.open_dir(str(target))
+        _cache[key] = (str(target), ix)
+        return ix
+
+
+_searchers = threading.local()
+
+
+def cached_searcher():
+    """A searcher kept per thread and refreshed when the index changes (opening one costs ~20 ms).
+
+    Do not close it; a swap to a rebuilt directory opens a new one on the next call.
+    """
+    ix = open_index()
+    cached = getattr(_searchers, "entry", None)
+    if cached is not None and cached[0] is ix and ix.latest_generation() == cached[1].reader().generation():
+        return cached[1]
+    if cached is not None:
+        cached[1].close()
+    searcher = ix.searcher()
+    _searchers.entry = (ix, searcher)
+    return searcher
+
+
+def query_analyzer(ix):
+    """The analyzer the live index was built with (its dictionary travels with the index)."""
+    return ix.schema["title"].analyzer
+
+
+# --- the outbox drain ---------------------------------------------------------------------------
+
+
+def _pending(session, indexed: bool) -> bool:
+    column = SearchOutbox.indexed_at
+    cond = column.is_not(None) if indexed else column.is_(None)
+    return session.scalar(select(SearchOutbox.id).where(cond).limit(1)) is not None
+
+
+def _index_batch(session) -> int:
+    rows = session.execute(
+        select(SearchOutbox.id, SearchOutbox.kind, SearchOutbox.obj_id)
+        .where(SearchOutbox.indexed_at.is_(None))
+        .order_by(SearchOutbox.id)
+        .limit(INDEX_BATCH)
+    ).all()
+    if not rows:
+        return 0
+    by_kind: dict[str, set[int]] = {}
+    for _, kind, obj_id in rows:
+        by_kind.setdefault(kind, set()).add(obj_id)
+    ix = open_index()
+    writer = ix.writer(timeout=30.0)
+    try:
+        for kind, ids in by_kind.items():
+            objs = load_listings(session, kind, ids) if kind in LISTING_MODELS else {}
+            for obj_id in ids:
+                obj = objs.get(obj_id)
+                try:
+                    doc = listing_document(obj) if indexable(obj) else None
+                except Exception:  # noqa: BLE001 - one bad row must not block the outbox
+                    current_app.logger.exception("Cannot index %s %s; left out of the index", kind, obj_id)
+                    doc = None
+                if doc is not None:
+                    writer.update_document(**doc)
+                else:
+                    writer.delete_by_term("doc_id", doc_id(kind, obj_id))
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    session.execute(
+        update(SearchOutbox).where(SearchOutbox.id.in_([r[0] for r in rows])).values(indexed_at=utcnow())
+    )
+    session.commit()
+    return len(rows)
+
+
+def _match_batch(session) -> int:
+    from marketplace.search.matching import refresh_many
+
+    rows = session.execute(
+        select(SearchOutbox.id, SearchOutbox.kind, SearchOutbox.obj_id)
+        .where(SearchOutbox.indexed_at.is_not(None))
+        .order_by(SearchOutbox.id)
+        .limit(MATCH_BATCH)
+    ).all()
+    if not rows:
+        return 0
+    keys = list(dict.fromkeys((kind, obj_id) for _, kind, obj_id in rows))
+    refresh_many(session, keys, notify=True)
+    session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r[0] for r in rows])))
+    session.commit()
+    return len(rows)
+
+
+def drain(*, with_matches: bool = True) -> dict[str, int]:
+    """Apply the outbox: index changes, then store matches; safe to call from any process.
+
+    Only the holder of a stage's lock works on it. A caller that finds a lock taken returns at
+    once; the holder re-checks the outbox after releasing its lock, so no row is stranded.
+    """
+    root = index_root()
+    session = db.session
+    done = {"indexed": 0, "matched": 0}
+    while True:
+        progressed = False
+        while _pending(session, indexed=False):
+            with flock(root / INDEX_LOCK) as held:
+                if not held:
+                    break
+                done["indexed"] += _index_batch(session)
+                progressed = True
+            session.commit()  # end the read transaction so the re-check sees new commits
+        while with_matches and _pending(session, indexed=True):
+            with flock(root / MATCH_LOCK) as held:
+                if not held:
+                    break
+                done["matched"] += _match_batch(session)
+                progressed = True
+            session.commit()
+            if _pending(session, indexed=False):
+                break  # new changes first: a published listing is searchable within seconds
+        session.commit()
+        if not progressed:
+            return done
+
+
+# --- rebuilding ---------------------------------------------------------------------------------
+
+
+def reindex(batch: int = 1000) -> int:
+    """Rebuild the index from the database into a fresh directory and swap it in atomically.
+
+    Holds the index lock while building, so changes committed meanwhile stay in the outbox and
+    are applied to the new index right after the swap (by the drain at the end).
+    """
+    root = index_root()
+    session = db.session
+    count = 0
+    with flock(root / INDEX_LOCK, blocking=True):
+        name = f"ix-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        path = root / name
+        path.mkdir()
+        ix = whoosh_index.create_in(str(path), new_schema())
+        writer = ix.writer(
+            limitmb=256, procs=current_app.config.get("SEARCH_INDEX_PROCS", 1), multisegment=True
+        )
+        try:
+            for model in LISTING_MODELS.values():
+                last = 0
+                while True:
+                    objs = session.scalars(
+                        select(model)
+                        .where(model.status == "published", model.id > last)
+                        .order_by(model.id)
+                        .limit(batch)
+                        .options(selectinload(model.organisation))
+                    ).all()
+                    if not objs:
+                        break
+                    for obj in objs:
+                        if indexable(obj):
+                            writer.add_document(**listing_document(obj))
+                            count += 1
+                    last = objs[-1].id
+                    session.expunge_all()
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            shutil.rmtree(path, ignore_errors=True)
+            raise
+        _point_current(root, name)
+        _remove_old(root, keep={name})
+    session.commit()
+    drain(with_matches=False)
+    return count
+
+
+def _remove_old(root: Path, keep: set[str]) -> None:
+    olds = sorted(p for p in root.glob("ix-*") if p.is_dir() and p.name not in keep)
+    for path in olds[: max(0, len(olds) - KEEP_OLD)]:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def index_status() -> dict:
+    """Figures for the bureau's page and `flask search status`."""
+    ix = open_index()
+    pending = db.session.scalar(select(db.func.count(SearchOutbox.id))) or 0
+    with ix.searcher() as searcher:
+        docs = searcher.doc_count()
+    return {"documents": docs, "pending": pending, "directory": str(_target(index_root()))}

@@ -1,0 +1,261 @@
+"""Demand <-> supply matching, computed when a listing changes and stored in search_matches.
+
+Ranking an abstract-length text against 20,000 listings is too slow for every page view, so a
+listing's matches are computed in the background (by the outbox drain) and pages read the list.
+A demand matches published results and patents; a result or patent matches open demands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import delete, select
+from whoosh.query import And, AndNot, Term
+
+from marketplace.common.timeutil import utcnow
+from marketplace.listings.models import LISTING_MODELS, Demand, Patent
+from marketplace.search.index import (
+    ZERO_BOOST,
+    expired_mask,
+    indexable,
+    load_listings,
+    open_index,
+    query_analyzer,
+)
+from marketplace.search.models import SearchMatch
+from marketplace.search.ranking import build_match_query, matched_terms, snippet
+from marketplace.search.schema import doc_id
+
+# How many matches are stored per listing; pages show fewer.
+STORE_LIMIT = 30
+DEFAULT_THRESHOLD = 0.35
+SCORE_TERMS = 10
+KIND_LABELS = {"patent": "专利", "result": "科技成果", "demand": "技术需求"}
+
+
+@dataclass
+class Match:
+    kind: str
+    obj_id: int
+    rank: int
+    score: float
+    matched: list[dict]
+    snippet: str = ""
+
+
+def threshold() -> float:
+    return float(current_app.config.get("MATCH_THRESHOLD", DEFAULT_THRESHOLD))
+
+
+def _query_parts(obj) -> dict:
+    if isinstance(obj, Demand):
+        body = "\n".join(p for p in (obj.description, obj.technical_indicators, obj.expected_outcome) if p)
+        return {
+            "title": obj.title,
+            "body": body,
+            "keywords": obj.keywords or [],
+            "structured": {"field": obj.technology_field or "", "industry": obj.industry or ""},
+        }
+    if isinstance(obj, Patent):
+        return {"title": obj.title, "body": obj.abstract or "", "keywords": [], "structured": {}}
+    return {
+        "title": obj.title,
+        "body": obj.abstract or "",
+        "keywords": obj.keywords or [],
+        "structured": {"field": obj.technology_field or "", "industry": obj.industry or ""},
+    }
+
+
+def _restrict(query, kind: str):
+    """Limit a query to the other side's kind and to open demands, without a filter bitset."""
+    if kind == "demand":
+        return AndNot(query, Term("kind", "demand"))
+    return AndNot(And([query, Term("kind", "demand", boost=ZERO_BOOST)]), expired_mask())
+
+
+def compute(searcher, analyzer, obj, limit: int = STORE_LIMIT) -> list[Match]:
+    """Rank the other side's listings for one listing; score = share of key-term weight matched."""
+    parts = _query_parts(obj)
+    mq = build_match_query(
+        searcher,
+        analyzer,
+        title=parts["title"],
+        body=parts["body"],
+        keywords=parts["keywords"],
+        structured=parts["structured"],
+    )
+    if mq.query is None:
+        return []
+    # Matching the SCORE_TERMS most telling terms of the source scores 1; a long demand with
+    # 24 key terms is not penalised for the incidental ones a listing lacks.
+    total = sum(t.weight for t in mq.terms[:SCORE_TERMS]) or 1.0
+    weights = {t.text: t.weight for t in mq.terms}
+    own = doc_id(obj.kind, obj.id)
+    hits = searcher.search(_restrict(mq.query, obj.kind), limit=limit + 1, terms=True)
+    out: list[Match] = []
+    for hit in hits:
+        if hit["doc_id"] == own:
+            continue
+        found = matched_terms(hit, mq.terms, analyzer)
+        if not found:
+            continue
+        score = sum(weights[term] for term, _ in found) / total
+        excerpt = snippet(hit.get("body") or "", [term for term, _ in found], 160, analyzer)
+        out.append(
+            Match(
+                hit["kind"],
+                int(hit["obj_id"]),
+                len(out) + 1,
+                round(min(score, 1.0), 4),
+                [{"term": term, "fields": list(fields)} for term, fields in found],
+                str(excerpt),
+            )
+        )
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _store(session, kind: str, obj_id: int, matches: list[Match]) -> None:
+    session.execute(
+        delete(SearchMatch).where(SearchMatch.source_kind == kind, SearchMatch.source_id == obj_id)
+    )
+    now = utcnow()
+    session.add_all(
+        SearchMatch(
+            source_kind=kind,
+            source_id=obj_id,
+            target_kind=m.kind,
+            target_id=m.obj_id,
+            rank=m.rank,
+            score=m.score,
+            matched=m.matched,
+            snippet=m.snippet,
+            computed_at=now,
+        )
+        for m in matches
+    )
+
+
+def _sources_pointing_at(session, kind: str, obj_id: int) -> set[tuple[str, int]]:
+    rows = session.execute(
+        select(SearchMatch.source_kind, SearchMatch.source_id).where(
+            SearchMatch.target_kind == kind, SearchMatch.target_id == obj_id
+        )
+    ).all()
+    return {(k, i) for k, i in rows}
+
+
+def refresh_many(session, keys: list[tuple[str, int]], *, notify: bool) -> int:
+    """Recompute and store the matches of changed listings and of the listings they touch.
+
+    The other side's stored lists that contained or now contain a changed listing are recomputed
+    too, so both directions stay current. Notices go out only for the changed listings.
+    """
+    ix = open_index()
+    analyzer = query_analyzer(ix)
+    changed = set(keys)
+    affected: set[tuple[str, int]] = set()
+    computed = 0
+    with ix.searcher() as searcher:
+        for kind, ids in _group(keys).items():
+            objs = load_listings(session, kind, ids)
+            for obj_id in ids:
+                affected |= _sources_pointing_at(session, kind, obj_id)
+                obj = objs.get(obj_id)
+                if not indexable(obj):
+                    _store(session, kind, obj_id, [])
+                    session.execute(
+                        delete(SearchMatch).where(
+                            SearchMatch.target_kind == kind, SearchMatch.target_id == obj_id
+                        )
+                    )
+                    continue
+                try:
+                    matches = compute(searcher, analyzer, obj)
+                except Exception:  # noqa: BLE001 - one bad listing must not block the outbox
+                    current_app.logger.exception("Cannot match %s %s", kind, obj_id)
+                    matches = []
+                _store(session, kind, obj_id, matches)
+                computed += 1
+                # The other side's lists gain this listing where it is a real match.
+                affected |= {(m.kind, m.obj_id) for m in matches if m.score >= threshold()}
+                if notify:
+                    _notify(session, obj, matches)
+        for kind, ids in _group(sorted(affected - changed)).items():
+            objs = load_listings(session, kind, ids)
+            for obj_id in ids:
+                obj = objs.get(obj_id)
+                matches = compute(searcher, analyzer, obj) if indexable(obj) else []
+                _store(session, kind, obj_id, matches)
+                computed += 1
+    session.flush()
+    return computed
+
+
+def refresh_all(session) -> int:
+    """Recompute every published listing's matches (after a rebuild or a dictionary change)."""
+    keys = []
+    for kind, model in LISTING_MODELS.items():
+        keys += [(kind, i) for i in session.scalars(select(model.id).where(model.status == "published"))]
+    session.execute(delete(SearchMatch))
+    done = 0
+    for start in range(0, len(keys), 200):
+        ix = open_index()
+        analyzer = query_analyzer(ix)
+        chunk = keys[start : start + 200]
+        with ix.searcher() as searcher:
+            for kind, ids in _group(chunk).items():
+                objs = load_listings(session, kind, ids)
+                for obj_id in ids:
+                    obj = objs.get(obj_id)
+                    if indexable(obj):
+                        _store(session, kind, obj_id, compute(searcher, analyzer, obj))
+                        done += 1
+        session.commit()
+    return done
+
+
+def _group(keys) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for kind, obj_id in keys:
+        out.setdefault(kind, []).append(obj_id)
+    return out
+
+
+def _notify(session, obj, matches: list[Match]) -> None:
+    """Tell the other side's organisation about new matches above the threshold (once each)."""
+    from marketplace.notices.services import notify
+    from marketplace.search.services import listing_url
+
+    limit = threshold()
+    good = [m for m in matches if m.score >= limit]
+    if not good:
+        return
+    for kind, ids in _group([(m.kind, m.obj_id) for m in good]).items():
+        others = load_listings(session, kind, ids)
+        for other_id in ids:
+            other = others.get(other_id)
+            if not indexable(other) or other.organisation_id == obj.organisation_id:
+                continue
+            if isinstance(obj, Demand):
+                demand, listing = obj, other
+                org_id = listing.organisation_id
+                # The demand's title only: a hidden owner's name never appears in a notice.
+                title = (
+                    f"新的技术需求与您的{KIND_LABELS[listing.kind]}「{listing.title}」匹配：{demand.title}"
+                )
+                url = listing_url("demand", demand.id)
+            else:
+                demand, listing = other, obj
+                org_id = demand.organisation_id
+                title = f"新的{KIND_LABELS[listing.kind]}与您的需求「{demand.title}」匹配：{listing.title}"
+                url = listing_url(listing.kind, listing.id)
+            notify(
+                org_id,
+                "match",
+                title,
+                url=url,
+                subject_key=f"match:{demand.id}:{listing.kind}:{listing.id}",
+            )

@@ -1,0 +1,63 @@
+"""Search tables: the index outbox, stored matches and the bureau's extra dictionary terms."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marketplace.common.timeutil import utcnow
+from marketplace.extensions import db
+
+
+class SearchOutbox(db.Model):
+    """A listing changed: reindex it, then recompute its matches.
+
+    Rows are written in the same transaction as the change, so a crash after commit loses
+    nothing. `indexed_at` is set once the index has the change; the row is deleted once its
+    matches are stored.
+    """
+
+    __tablename__ = "search_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    obj_id: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    indexed_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class SearchMatch(db.Model):
+    """One stored match: a demand's result/patent, or a result's/patent's demand."""
+
+    __tablename__ = "search_matches"
+    __table_args__ = (
+        UniqueConstraint("source_kind", "source_id", "target_kind", "target_id", name="uq_search_match"),
+        Index("ix_search_matches_source", "source_kind", "source_id", "rank"),
+        Index("ix_search_matches_target", "target_kind", "target_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_kind: Mapped[str] = mapped_column(String(10))
+    source_id: Mapped[int]
+    target_kind: Mapped[str] = mapped_column(String(10))
+    target_id: Mapped[int]
+    rank: Mapped[int]
+    # 0..1: the share of the source's key-term weight that the target contains.
+    score: Mapped[float]
+    # [{"term": "锂离子电池", "fields": ["title", "body"]}, ...]
+    matched: Mapped[list] = mapped_column(JSON, default=list)
+    # Escaped excerpt of the target with <mark> around matched words, made when computed, so a
+    # page reads it instead of running jieba over ten abstracts.
+    snippet: Mapped[str] = mapped_column(Text, default="")
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SearchTerm(db.Model):
+    """A technical term the bureau added to the user dictionary (beside data/terms.txt)."""
+
+    __tablename__ = "search_terms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term: Mapped[str] = mapped_column(String(40), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

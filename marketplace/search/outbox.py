@@ -1,0 +1,117 @@
+"""The search outbox: every listing change writes a row in its own transaction.
+
+SQLAlchemy session events do it, so listing code needs nothing: `after_flush` inserts one row per
+inserted, changed or deleted Patent/ResearchResult/Demand (and per listing of an organisation
+whose name or district changed) through the flushing connection, and `after_commit` starts a
+background drain. Bulk loads that bypass the ORM call `enqueue(kind, ids)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import current_app, has_app_context
+from sqlalchemy import event, insert, select
+from sqlalchemy.orm import Session
+
+from marketplace.common.timeutil import utcnow
+from marketplace.listings.models import LISTING_MODELS
+from marketplace.organisations.models import Organisation
+from marketplace.search.models import SearchOutbox
+
+PENDING_KEY = "search_outbox_pending"
+_MODEL_KINDS = {model: kind for kind, model in LISTING_MODELS.items()}
+# Organisation columns that are copied into listing documents.
+_ORG_INDEXED = ("name", "district")
+_installed = False
+
+
+def _changed_listings(session: Session) -> set[tuple[str, int]]:
+    changed: set[tuple[str, int]] = set()
+    for obj in list(session.new) + list(session.deleted):
+        kind = _MODEL_KINDS.get(type(obj))
+        if kind and obj.id is not None:
+            changed.add((kind, obj.id))
+    orgs = []
+    for obj in session.dirty:
+        kind = _MODEL_KINDS.get(type(obj))
+        if kind and obj.id is not None and session.is_modified(obj, include_collections=False):
+            changed.add((kind, obj.id))
+        elif isinstance(obj, Organisation) and session.is_modified(obj, include_collections=False):
+            from sqlalchemy import inspect
+
+            state = inspect(obj)
+            if any(state.attrs[name].history.has_changes() for name in _ORG_INDEXED):
+                orgs.append(obj.id)
+    if orgs:
+        conn = session.connection()
+        for kind, model in LISTING_MODELS.items():
+            for obj_id in conn.scalars(select(model.id).where(model.organisation_id.in_(orgs))):
+                changed.add((kind, obj_id))
+    return changed
+
+
+def _after_flush(session: Session, _flush_context) -> None:
+    changed = _changed_listings(session)
+    if not changed:
+        return
+    now = utcnow()
+    session.connection().execute(
+        insert(SearchOutbox.__table__),
+        [{"kind": kind, "obj_id": obj_id, "created_at": now} for kind, obj_id in sorted(changed)],
+    )
+    session.info[PENDING_KEY] = True
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(PENDING_KEY, None)
+
+
+def _after_commit(session: Session) -> None:
+    if not session.info.pop(PENDING_KEY, False):
+        return
+    if not has_app_context():
+        return
+    app = current_app._get_current_object()
+    if app.config.get("SEARCH_AUTO_DRAIN", True):
+        from marketplace.common.tasks import run_in_background
+        from marketplace.search.index import drain
+
+        run_in_background(drain, app=app)
+
+
+def install() -> None:
+    """Listen to every session once per process (all apps share the mapped classes)."""
+    global _installed
+    if _installed:
+        return
+    event.listen(Session, "after_flush", _after_flush)
+    event.listen(Session, "after_soft_rollback", lambda s, _t: _after_rollback(s))
+    event.listen(Session, "after_commit", _after_commit)
+    _installed = True
+
+
+def enqueue(kind: str, ids: Iterable[int], *, session=None) -> int:
+    """Queue listings for indexing (bulk imports); the caller's commit makes it durable."""
+    from marketplace.extensions import db
+
+    if kind not in LISTING_MODELS:
+        raise ValueError(f"unknown listing kind: {kind!r}")
+    session = session or db.session
+    rows = [{"kind": kind, "obj_id": int(i), "created_at": utcnow()} for i in dict.fromkeys(ids)]
+    if rows:
+        session.execute(insert(SearchOutbox.__table__), rows)
+        session.info[PENDING_KEY] = True
+    return len(rows)
+
+
+def after_bulk_import(kind: str, ids: Iterable[int]) -> int:
+    """Queue an import's listings and commit, which starts the drain (call after the import commits).
+
+    Rows added through the ORM are queued by the session events already; this covers Core inserts.
+    """
+    from marketplace.extensions import db
+
+    count = enqueue(kind, ids)
+    db.session.commit()
+    return count

@@ -1,0 +1,390 @@
+"""Search and stored-match reads for pages and the API, with the platform's visibility rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+
+from flask import current_app, has_request_context, url_for
+from markupsafe import Markup, escape
+from sqlalchemy import select
+from werkzeug.routing import BuildError
+from whoosh import sorting
+from whoosh.query import And, AndNot, Every, NumericRange, Term
+
+from marketplace.common.domain import REGIONS, TECHNOLOGY_FIELDS
+from marketplace.common.errors import NotFound, PermissionDenied
+from marketplace.common.pagination import Page
+from marketplace.extensions import db
+from marketplace.listings.models import (
+    HIDDEN_NAME,
+    LEGAL_STATUSES,
+    LISTING_MODELS,
+    MATURITY_LEVELS,
+    PATENT_TYPES,
+    Demand,
+)
+from marketplace.search.index import (
+    ZERO_BOOST,
+    cached_searcher,
+    expired_mask,
+    load_listings,
+    open_index,
+    query_analyzer,
+)
+from marketplace.search.ipc import SECTION_NAMES
+from marketplace.search.models import SearchMatch
+from marketplace.search.ranking import safe_user_query, snippet, user_query_terms
+
+KINDS = ("patent", "result", "demand")
+KIND_LABELS = {"patent": "专利", "result": "科技成果", "demand": "技术需求"}
+FIELD_LABELS = {"title": "标题", "keywords": "关键词", "body": "正文"}
+SORTS = {
+    "relevance": "相关度",
+    "newest": "最新发布",
+    "price_asc": "价格从低到高",
+    "price_desc": "价格从高到低",
+}
+MAX_QUERY_CHARS = 5000
+MAX_PRICE_WAN = 10_000_000
+# Where each kind's detail page lives; the listings feature owns these routes.
+_DETAIL_ENDPOINTS = {
+    "patent": ("listings.patent_detail", "listings.show_patent", "listings.patent"),
+    "result": ("listings.result_detail", "listings.show_result", "listings.result"),
+    "demand": ("listings.demand_detail", "listings.show_demand", "listings.demand"),
+}
+_DETAIL_PATHS = {"patent": "/patents/{}", "result": "/results/{}", "demand": "/demands/{}"}
+
+
+def listing_url(kind: str, obj_id: int) -> str:
+    """The path of a listing's detail page; works in background jobs too (no request needed)."""
+    adapter = None if has_request_context() else current_app.url_map.bind("localhost")
+    for endpoint in _DETAIL_ENDPOINTS[kind]:
+        try:
+            if adapter is None:
+                return url_for(endpoint, id=obj_id)
+            return adapter.build(endpoint, {"id": obj_id})
+        except BuildError:
+            continue
+    return _DETAIL_PATHS[kind].format(obj_id)
+
+
+# --- parameters ---------------------------------------------------------------------------------
+
+
+@dataclass
+class SearchParams:
+    q: str = ""
+    kind: str = ""
+    field: str = ""
+    ipc_section: str = ""
+    patent_type: str = ""
+    legal_status: str = ""
+    maturity: int | None = None
+    price_min: int | None = None  # 万元
+    price_max: int | None = None
+    region: str = ""
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 10
+    notes: list[str] = dc_field(default_factory=list)
+
+    def filter_args(self) -> dict:
+        """Current filters as query args (for tab links and the pager)."""
+        out = {
+            "q": self.q,
+            "field": self.field,
+            "ipc": self.ipc_section,
+            "patent_type": self.patent_type,
+            "legal_status": self.legal_status,
+            "maturity": self.maturity,
+            "price_min": self.price_min,
+            "price_max": self.price_max,
+            "region": self.region,
+            "sort": self.sort if self.sort != "relevance" else None,
+        }
+        return {k: v for k, v in out.items() if v not in (None, "")}
+
+    @property
+    def has_filters(self) -> bool:
+        return any((self.field, self.ipc_section, self.patent_type, self.legal_status, self.region)) or any(
+            v is not None for v in (self.maturity, self.price_min, self.price_max)
+        )
+
+
+def _int_arg(args, name: str, low: int, high: int) -> int | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(float(raw))
+    except (ValueError, OverflowError):
+        return None
+    return max(low, min(value, high))
+
+
+def parse_search_args(args, per_page_default: int = 10) -> SearchParams:
+    """Read search parameters; anything unknown or malformed is ignored, never an error."""
+    p = SearchParams()
+    q = args.get("q", "")
+    p.q = q if isinstance(q, str) else ""
+    if len(p.q) > MAX_QUERY_CHARS:
+        p.q = p.q[:MAX_QUERY_CHARS]
+        p.notes.append(f"检索词过长，只使用了前 {MAX_QUERY_CHARS} 个字符")
+    kind = args.get("type") or args.get("kind") or ""
+    p.kind = kind if kind in KINDS else ""
+    p.field = args.get("field", "") if args.get("field") in TECHNOLOGY_FIELDS else ""
+    ipc = (args.get("ipc") or "").strip().upper()
+    p.ipc_section = ipc if ipc in SECTION_NAMES else ""
+    p.patent_type = args.get("patent_type", "") if args.get("patent_type") in PATENT_TYPES else ""
+    p.legal_status = args.get("legal_status", "") if args.get("legal_status") in LEGAL_STATUSES else ""
+    maturity = _int_arg(args, "maturity", 1, 9)
+    p.maturity = maturity if maturity in MATURITY_LEVELS else None
+    p.price_min = _int_arg(args, "price_min", 0, MAX_PRICE_WAN)
+    p.price_max = _int_arg(args, "price_max", 0, MAX_PRICE_WAN)
+    if p.price_min is not None and p.price_max is not None and p.price_min > p.price_max:
+        p.price_min, p.price_max = p.price_max, p.price_min
+        p.notes.append("价格下限高于上限，已为您对调")
+    p.region = args.get("region", "") if args.get("region") in REGIONS else ""
+    p.sort = args.get("sort", "relevance") if args.get("sort") in SORTS else "relevance"
+    p.page = _int_arg(args, "page", 1, 1000) or 1
+    p.per_page = _int_arg(args, "per_page", 1, 50) or per_page_default
+    return p
+
+
+# --- searching ----------------------------------------------------------------------------------
+
+
+@dataclass
+class SearchOutcome:
+    page: Page
+    counts: dict[str, int]
+    terms: list[str]
+
+
+def _filters(p: SearchParams):
+    """The structured filters as a Whoosh filter, or None (only public listings are indexed)."""
+    clauses = []
+    if p.field:
+        clauses.append(Term("field", p.field))
+    if p.ipc_section:
+        clauses.append(Term("ipc", p.ipc_section))
+    if p.patent_type:
+        clauses.append(Term("patent_type", p.patent_type))
+    if p.legal_status:
+        clauses.append(Term("legal_status", p.legal_status))
+    if p.maturity is not None:
+        clauses.append(Term("maturity", p.maturity))
+    if p.region:
+        clauses.append(Term("region", p.region))
+    if p.price_min is not None or p.price_max is not None:
+        low = (p.price_min or 0) * 1_000_000
+        high = None if p.price_max is None else p.price_max * 1_000_000
+        clauses.append(NumericRange("price_fen", low, high))
+    if not clauses:
+        return None
+    return And([Term("public", True), *clauses])
+
+
+# Sortable NUMERIC columns hold signed 64-bit values shifted by 2**63.
+_SHIFT = 1 << 63
+
+
+def _price_asc(key):
+    # 面议 (-1) sorts after every priced listing, whichever the direction.
+    value = key - _SHIFT
+    return value if value >= 0 else 1 << 62
+
+
+def _price_desc(key):
+    value = key - _SHIFT
+    return -value if value >= 0 else 1
+
+
+def _sortedby(sort: str):
+    if sort == "newest":
+        return sorting.FieldFacet("updated_at", reverse=True)
+    if sort == "price_asc":
+        return sorting.TranslateFacet(_price_asc, sorting.FieldFacet("price_fen"))
+    if sort == "price_desc":
+        return sorting.TranslateFacet(_price_desc, sorting.FieldFacet("price_fen"))
+    return None
+
+
+def search(p: SearchParams, user, *, snippets: bool = True) -> SearchOutcome:
+    """Search published listings; empty text lists everything, newest first."""
+    ix = open_index()
+    analyzer = query_analyzer(ix)
+    query = safe_user_query(p.q, analyzer) if p.q.strip() else None
+    terms = user_query_terms(p.q, analyzer) if query is not None else []
+    if query is None:
+        query = Every()
+    sort = p.sort if (p.sort != "relevance" or terms) else "newest"
+    # Demands past their deadline drop out at query time, before any job marks them expired.
+    query = AndNot(query, expired_mask())
+    filt = _filters(p)
+    facet = {"kind": sorting.FieldFacet("kind_col", maptype=sorting.Count)}
+    searcher = cached_searcher()
+    if p.kind:
+        grouped = searcher.search(query, limit=1, filter=filt, groupedby=facet)
+        # An And clause rather than a filter: no bitset over the whole index per search.
+        page_query = And([query, Term("kind", p.kind, boost=ZERO_BOOST)])
+        results = searcher.search_page(
+            page_query, p.page, pagelen=p.per_page, filter=filt, sortedby=_sortedby(sort)
+        )
+    else:
+        results = searcher.search_page(
+            query, p.page, pagelen=p.per_page, filter=filt, sortedby=_sortedby(sort), groupedby=facet
+        )
+        grouped = results.results
+    kind_counts = grouped.groups("kind")
+    counts = {k: int(kind_counts.get(k, 0)) for k in KINDS}
+    counts["all"] = sum(counts.values())
+    total = results.total
+    keys = [(hit["kind"], int(hit["obj_id"])) for hit in results]
+    items = build_items(keys, user, terms=terms, analyzer=analyzer, snippets=snippets)
+    return SearchOutcome(Page(items=items, total=total, page=p.page, per_page=p.per_page), counts, terms)
+
+
+# --- items --------------------------------------------------------------------------------------
+
+
+def organisation_of(obj, user) -> dict:
+    if isinstance(obj, Demand) and not obj.shows_name_to(user):
+        return {"id": None, "name": HIDDEN_NAME}
+    org = obj.organisation
+    return {"id": org.id, "name": org.name} if org else {"id": None, "name": ""}
+
+
+def _body(obj) -> str:
+    if isinstance(obj, Demand):
+        return obj.description or obj.technical_indicators or ""
+    return obj.abstract or ""
+
+
+def build_items(
+    keys,
+    user,
+    *,
+    terms=(),
+    analyzer=None,
+    scores=None,
+    matched=None,
+    snippets: bool = True,
+    stored_snippets=None,
+) -> list[dict]:
+    """Turn (kind, id) keys into display items, dropping anything no longer public."""
+    objs: dict[str, dict[int, object]] = {}
+    for kind in KINDS:
+        ids = [i for k, i in keys if k == kind]
+        if ids:
+            objs[kind] = load_listings(db.session, kind, ids)
+    items = []
+    for n, (kind, obj_id) in enumerate(keys):
+        obj = objs.get(kind, {}).get(obj_id)
+        if obj is None or not obj.is_public:
+            continue
+        words = [m["term"] for m in matched[n]] if matched else list(terms)
+        if stored_snippets is not None:
+            # Made by ranking.snippet when the match was computed: escaped text and <mark> only.
+            excerpt = Markup(stored_snippets[n] or "") if snippets else Markup("")
+        else:
+            excerpt = snippet(_body(obj), words, 160, analyzer) if snippets else Markup("")
+        item = {
+            "type": kind,
+            "type_label": KIND_LABELS[kind],
+            "id": obj.id,
+            "title": obj.title,
+            "title_html": (
+                snippet(obj.title, words, 200, analyzer)
+                if snippets and stored_snippets is None
+                else escape(obj.title)
+            ),
+            "score": scores[n] if scores else None,
+            "snippet": excerpt,
+            "matched_terms": matched[n] if matched else [],
+            "organisation": organisation_of(obj, user),
+            "url": listing_url(kind, obj.id),
+            "obj": obj,
+        }
+        if kind == "patent":
+            item["publication_number"] = obj.publication_number
+        items.append(item)
+    return items
+
+
+def api_item(item: dict) -> dict:
+    out = {
+        "type": item["type"],
+        "id": item["id"],
+        "title": item["title"],
+        "score": item["score"],
+        "snippet": str(item["snippet"]),
+        "matched_terms": item["matched_terms"],
+        "organisation": item["organisation"],
+        "url": item["url"],
+    }
+    if item["type"] == "patent":
+        out["publication_number"] = item.get("publication_number")
+    return out
+
+
+# --- stored matches -----------------------------------------------------------------------------
+
+
+def may_see_demand_matches(user, demand: Demand) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return demand.is_owned_by(user) or user.role in ("broker", "bureau")
+
+
+def may_see_listing_matches(user, listing) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return listing.is_owned_by(user)
+
+
+def get_listing(kind: str, obj_id: int):
+    obj = db.session.get(LISTING_MODELS[kind], obj_id)
+    if obj is None:
+        raise NotFound(f"{KIND_LABELS[kind]}不存在")
+    return obj
+
+
+def stored_matches(obj, user, *, limit: int = 10, snippets: bool = True, check: bool = True) -> list[dict]:
+    """Read a listing's stored matches for a user who may see them."""
+    if check:
+        allowed = (
+            may_see_demand_matches(user, obj)
+            if isinstance(obj, Demand)
+            else may_see_listing_matches(user, obj)
+        )
+        if not allowed:
+            raise PermissionDenied("只有发布单位（需求另含技术经纪人和科技局）可以查看匹配结果")
+    rows = db.session.execute(
+        select(
+            SearchMatch.target_kind,
+            SearchMatch.target_id,
+            SearchMatch.score,
+            SearchMatch.matched,
+            SearchMatch.snippet,
+        )
+        .where(SearchMatch.source_kind == obj.kind, SearchMatch.source_id == obj.id)
+        .order_by(SearchMatch.rank)
+        .limit(max(1, min(limit, 50)) + 10)  # a few spare in case some are no longer public
+    ).all()
+    keys = [(r[0], r[1]) for r in rows]
+    items = build_items(
+        keys,
+        user,
+        scores=[round(r[2], 3) for r in rows],
+        matched=[r[3] or [] for r in rows],
+        snippets=snippets,
+        stored_snippets=[r[4] for r in rows],
+    )
+    for item in items:
+        item["why"] = [
+            {"term": m["term"], "where": [FIELD_LABELS.get(f, f) for f in m.get("fields", [])]}
+            for m in item["matched_terms"]
+        ]
+    return items[:limit]

@@ -1,0 +1,192 @@
+"""Search pages: the public search, stored matches of a listing, the bureau's dictionary."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from marketplace.accounts.forms import ConfirmForm
+from marketplace.common.audit import record_audit
+from marketplace.common.domain import REGIONS, TECHNOLOGY_FIELDS
+from marketplace.common.errors import PermissionDenied
+from marketplace.common.permissions import role_required
+from marketplace.common.tasks import run_in_background
+from marketplace.extensions import db
+from marketplace.listings.models import LEGAL_STATUSES, MATURITY_LEVELS, PATENT_TYPES, Demand
+from marketplace.search import services
+from marketplace.search.analysis import build_user_dictionary, load_terms
+from marketplace.search.ipc import SECTION_NAMES
+from marketplace.search.models import SearchTerm
+
+bp = Blueprint("search", __name__, url_prefix="/search")
+
+
+@bp.app_template_global()
+def demand_matches(demand, limit: int = 10):
+    """Stored matches of a demand for the current user, or None when they may not see them."""
+    if not services.may_see_demand_matches(current_user, demand):
+        return None
+    items = services.stored_matches(demand, current_user, limit=limit, check=False)
+    if items:
+        _record_shown(demand, items)
+    return items
+
+
+def _record_shown(demand, items) -> None:
+    """Count the matches shown for the bureau's funnel (first step: 展示匹配)."""
+    from flask import after_this_request
+
+    from marketplace.deals.funnel import record_matches_shown
+
+    viewer = current_user.org.id if current_user.org is not None else None
+    record_matches_shown(demand.id, [(item["type"], item["id"]) for item in items], viewer)
+
+    @after_this_request
+    def commit_shown(response):
+        # A GET that showed matches still has to store that it did.
+        db.session.commit()
+        return response
+
+
+@bp.app_template_global()
+def listing_matches(listing, limit: int = 10):
+    """Stored matching demands of a result or patent for its owner, or None for anyone else."""
+    if not services.may_see_listing_matches(current_user, listing):
+        return None
+    return services.stored_matches(listing, current_user, limit=limit, check=False)
+
+
+@bp.route("/")
+def index():
+    params = services.parse_search_args(request.args)
+    outcome = services.search(params, current_user)
+    return render_template(
+        "search/index.html",
+        params=params,
+        outcome=outcome,
+        kinds=services.KIND_LABELS,
+        sorts=services.SORTS,
+        fields=TECHNOLOGY_FIELDS,
+        sections=SECTION_NAMES,
+        patent_types=PATENT_TYPES,
+        legal_statuses=LEGAL_STATUSES,
+        maturities=MATURITY_LEVELS,
+        regions=REGIONS,
+    )
+
+
+@bp.route("/matches/<kind>/<int:obj_id>")
+@login_required
+def matches(kind: str, obj_id: int):
+    """A listing's stored matches on a page of their own (the detail pages include the same list)."""
+    if kind not in services.KINDS:
+        return render_template("errors/404.html"), 404
+    obj = services.get_listing(kind, obj_id)
+    allowed = (
+        services.may_see_demand_matches(current_user, obj)
+        if isinstance(obj, Demand)
+        else services.may_see_listing_matches(current_user, obj)
+    )
+    if not allowed:
+        raise PermissionDenied("只有发布单位（需求另含技术经纪人和科技局）可以查看匹配结果")
+    return render_template("search/matches.html", obj=obj, kind_label=services.KIND_LABELS[kind])
+
+
+class TermForm(FlaskForm):
+    term = StringField(
+        "技术术语",
+        validators=[DataRequired("请填写术语"), Length(max=12, message="术语最长 12 个字")],
+        description="2 至 12 个字，须含汉字，如“钙钛矿电池”；不能含空格、标点或“的、和”等连接词。",
+    )
+
+
+@bp.route("/terms", methods=["GET", "POST"])
+@role_required("bureau")
+def terms():
+    form = TermForm()
+    if form.validate_on_submit():
+        raw = form.term.data.strip()
+        cleaned = build_user_dictionary([raw])
+        if not cleaned or cleaned[0] != raw:
+            form.term.errors.append(
+                "该术语不能作为词典词条：须为 2 至 12 个字、含汉字，不含空格、标点和连接词"
+            )
+        elif raw in set(load_terms()) or db.session.scalar(
+            select(SearchTerm.id).where(SearchTerm.term == raw)
+        ):
+            form.term.errors.append("词典中已有该术语")
+        else:
+            term = SearchTerm(term=raw, created_by_id=current_user.id)
+            db.session.add(term)
+            db.session.flush()
+            record_audit(
+                current_user, "search.term_add", term, after={"term": raw}, summary=f"添加检索词条“{raw}”"
+            )
+            db.session.commit()
+            flash(f"已添加“{raw}”。重建索引后，检索和匹配才会按新词切分。", "success")
+            return redirect(url_for("search.terms"))
+    page_terms = db.session.scalars(select(SearchTerm).order_by(SearchTerm.id.desc())).all()
+    return render_template(
+        "search/terms.html",
+        form=form,
+        confirm=ConfirmForm(),
+        terms=page_terms,
+        packaged=len(load_terms()),
+        status=_status(),
+    )
+
+
+@bp.route("/terms/<int:term_id>/delete", methods=["POST"])
+@role_required("bureau")
+def delete_term(term_id: int):
+    form = ConfirmForm()
+    term = db.session.get(SearchTerm, term_id)
+    if term is None:
+        flash("该词条不存在或已删除", "warning")
+    elif form.validate_on_submit():
+        record_audit(
+            current_user,
+            "search.term_delete",
+            term,
+            before={"term": term.term},
+            summary=f"删除检索词条“{term.term}”",
+        )
+        db.session.delete(term)
+        db.session.commit()
+        flash(f"已删除“{term.term}”。重建索引后生效。", "success")
+    return redirect(url_for("search.terms"))
+
+
+@bp.route("/reindex", methods=["POST"])
+@role_required("bureau")
+def reindex():
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        from marketplace.search.tasks import rebuild_everything
+
+        record_audit(
+            current_user, "search.reindex", object_type="search_index", summary="重建检索索引并重新计算匹配"
+        )
+        db.session.commit()
+        run_in_background(rebuild_everything)
+        flash("已开始重建索引；重建期间检索照常可用，完成后自动切换到新索引。", "success")
+    return redirect(url_for("search.terms"))
+
+
+def _status() -> dict:
+    from marketplace.search.index import index_status
+
+    status = index_status()
+    status["extra_terms"] = db.session.scalar(select(func.count(SearchTerm.id))) or 0
+    return status
+
+
+@bp.record_once
+def _install_outbox(_state) -> None:
+    from marketplace.search import outbox
+
+    outbox.install()
