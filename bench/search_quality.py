@@ -118,7 +118,7 @@ def plain_system() -> System:
         terms = list(dict.fromkeys(t.text for t in analyzer(text, mode="query")))
         return Or([Term("text", t) for t in terms]) if terms else None
 
-    def match_fn(searcher, *, title="", body="", keywords=(), exclude=()):
+    def match_fn(searcher, *, title="", body="", keywords=()):
         return or_of_tokens(" ".join([title, body, " ".join(keywords)]))
 
     def search_fn(searcher, text):
@@ -135,10 +135,8 @@ def ours_system() -> System:
 
     analyzer = make_analyzer(load_terms())
 
-    def match_fn(searcher, *, title="", body="", keywords=(), exclude=()):
-        return build_match_query(
-            searcher, analyzer, title=title, body=body, keywords=keywords, exclude=exclude
-        ).query
+    def match_fn(searcher, *, title="", body="", keywords=()):
+        return build_match_query(searcher, analyzer, title=title, body=body, keywords=keywords).query
 
     def search_fn(searcher, text):
         return safe_user_query(text, analyzer)
@@ -205,7 +203,7 @@ def precision_same_label(system, ix, items, labels_match, query_kwargs, sample) 
     total = 0.0
     with ix.searcher() as searcher:
         for i in sample:
-            query = system.match_fn(searcher, **query_kwargs(i, items[i]))
+            query = system.match_fn(searcher, **query_kwargs(items[i]))
             ids = [j for j in top_ids(searcher, query, TOP_K + 1) if j != i][:TOP_K]
             total += sum(1 for j in ids if labels_match(items[i], items[j])) / TOP_K
     return total / len(sample)
@@ -234,8 +232,7 @@ def quality(system: System, papers, patents, quick: bool) -> dict[str, float]:
         ix,
         papers,
         lambda a, b: a.discipline == b.discipline,
-        # A real demand is not in the index: never take the paper itself as feedback.
-        lambda i, p: {"body": p.abstract, "exclude": [f"result:{i}"]},
+        lambda p: {"body": p.abstract},
         paper_sample,
     )
     out["keywords_mrr"] = known_item_mrr(system, ix, [" ".join(p.keywords) for p in papers], paper_sample)
@@ -247,7 +244,7 @@ def quality(system: System, papers, patents, quick: bool) -> dict[str, float]:
         ix,
         patents,
         lambda a, b: bool(a.subclasses & b.subclasses),
-        lambda i, p: {"title": p.title, "exclude": [f"patent:{i}"]},
+        lambda p: {"title": p.title},
         patent_sample,
     )
     return out
@@ -406,6 +403,12 @@ LABELS = {
     "keywords_mrr": "known-item MRR@10 (keywords -> paper)",
     "title_mrr": "known-item MRR@10 (title -> abstracts)",
 }
+
+
+def _row(cells: Sequence[str], widths: Sequence[int]) -> str:
+    return "  ".join(
+        c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+    )
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:

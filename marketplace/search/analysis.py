@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from whoosh.analysis import Analyzer, Filter, LowercaseFilter, StopFilter, Token, Tokenizer
+from whoosh.analysis import Analyzer, LowercaseFilter, StopFilter, Token, Tokenizer
 
 TERMS_FILE = Path(__file__).with_name("data") / "terms.txt"
 
@@ -51,8 +51,6 @@ _WIDTH_FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000:
 # jieba only matches dictionary words inside runs of these characters (its re_han_default).
 _JIEBA_WORD_CHARS = re.compile(r"^[\u4e00-\u9fd5a-zA-Z0-9+#&._%\-]+$")
 _HAS_CJK = re.compile(r"[\u4e00-\u9fd5]")
-# A letter or digit in any script; jieba also emits punctuation, spaces and emoji as pieces.
-_WORD_CHAR = re.compile(r"[^\W_]")
 # A keyword containing these is a phrase ("A和B", "X的Y"), not a term.
 _PHRASE_CHARS = frozenset("的和与及或之、，,")
 
@@ -125,7 +123,7 @@ def get_jieba(terms: tuple[str, ...] = ()):
 
 def _is_word(text: str) -> bool:
     """Tell whether a jieba piece is a word rather than whitespace, punctuation or a symbol."""
-    return _WORD_CHAR.search(text) is not None
+    return any(ch.isalnum() for ch in text)
 
 
 class JiebaTokenizer(Tokenizer):
@@ -139,14 +137,6 @@ class JiebaTokenizer(Tokenizer):
     def __getstate__(self):
         """Pickle only the settings; the jieba object is shared per process, not stored."""
         return {"user_terms": self.user_terms, "stop_words": self.stop_words}
-
-    def _jieba(self):
-        """Return the shared jieba tokenizer for this dictionary, remembered on first use."""
-        tok = self.__dict__.get("_tok")
-        if tok is None:
-            # Fingerprinting thousands of terms on every call would cost more than the cut.
-            tok = self.__dict__["_tok"] = get_jieba(self.user_terms)
-        return tok
 
     def __setstate__(self, state):
         """Restore the settings written by __getstate__."""
@@ -168,7 +158,7 @@ class JiebaTokenizer(Tokenizer):
 
     def words(self, text: str) -> Iterator[tuple[str, int, int, bool]]:
         """Yield (word, start, end, is_whole) in jieba search-mode order (as cut_for_search)."""
-        tok = self._jieba()
+        tok = get_jieba(self.user_terms)
         freq = tok.FREQ
         stops = self.stop_words
         start = 0
@@ -214,15 +204,12 @@ class JiebaTokenizer(Tokenizer):
             yield t
             return
         pos = start_pos
-        wordno = 0
         for word, start, end, whole in self.words(value):
             if not _is_word(word):
                 continue
             t.text = word
-            # Filters keep extra attributes: ranking weighs sub-words less, HeadBoostFilter
-            # needs the word's rank whether or not positions were asked for.
+            # Filters keep extra attributes; ranking uses this to weigh sub-words less.
             t.whole = whole
-            t.wordno = wordno
             t.boost = 1.0
             t.stopped = False
             if keeporiginal:
@@ -235,52 +222,6 @@ class JiebaTokenizer(Tokenizer):
             yield t
             if whole:
                 pos += 1
-                wordno += 1
-
-
-class HeadBoostFilter(Filter):
-    """Weigh later words of a short text more: Chinese noun phrases put the head word last.
-
-    In "一种废水循环利用的自动洗车装置" the product is 洗车装置, not 废水. Each token's boost grows
-    linearly from 1 for the first word to 1 + `slope` for the last; Whoosh adds the boosts into
-    the posting weight. Meant for titles only (it buffers the whole token stream).
-    """
-
-    def __init__(self, slope: float = 1.0, max_tokens: int = 200):
-        """Set the extra weight of the last word and the stream length beyond which to stop."""
-        self.slope = slope
-        self.max_tokens = max_tokens
-
-    def __eq__(self, other):
-        return (
-            other is not None
-            and self.__class__ is other.__class__
-            and (self.slope, self.max_tokens) == (other.slope, other.max_tokens)
-        )
-
-    def __hash__(self):
-        return hash((self.__class__, self.slope, self.max_tokens))
-
-    def __call__(self, tokens):
-        buffered = []
-        for t in tokens:
-            buffered.append(t.copy())
-            if len(buffered) > self.max_tokens:
-                # Not a title: pass the rest through unchanged.
-                yield from buffered
-                yield from tokens
-                return
-        ranks = [getattr(t, "wordno", i) for i, t in enumerate(buffered)]
-        first, last = (min(ranks), max(ranks)) if ranks else (0, 0)
-        span = max(last - first, 1)
-        for t, rank in zip(buffered, ranks, strict=True):
-            t.boost = getattr(t, "boost", 1.0) * (1.0 + self.slope * (rank - first) / span)
-            yield t
-
-
-def make_title_analyzer(analyzer: Analyzer, slope: float = 1.0) -> Analyzer:
-    """Return the analyzer for titles: the given one plus head-word boosting."""
-    return analyzer | HeadBoostFilter(slope)
 
 
 def make_analyzer(user_dict_terms: Iterable[str] = (), stop_words: Iterable[str] | None = None) -> Analyzer:

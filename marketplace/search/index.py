@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.orm import selectinload
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC
@@ -316,7 +316,9 @@ def _match_batch(session) -> int:
     rows = session.execute(
         select(SearchOutbox.id, SearchOutbox.kind, SearchOutbox.obj_id)
         .where(SearchOutbox.indexed_at.is_not(None))
-        .order_by(SearchOutbox.id)
+        # Demands first: their pages show the ranked supply, and refreshing a demand also refreshes
+        # the demand lists of the listings it matches, so a large import is useful soonest.
+        .order_by(case((SearchOutbox.kind == "demand", 0), else_=1), SearchOutbox.id)
         .limit(MATCH_BATCH)
     ).all()
     if not rows:

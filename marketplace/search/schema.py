@@ -8,7 +8,6 @@ from datetime import datetime
 from whoosh.analysis import Analyzer
 from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 
-from marketplace.search.analysis import make_title_analyzer
 from marketplace.search.ipc import ipc_keywords, ipc_text, normalise_ipc
 
 KINDS = ("patent", "result", "demand")
@@ -37,35 +36,24 @@ def make_schema(analyzer: Analyzer) -> Schema:
     return Schema(
         doc_id=ID(stored=True, unique=True),
         kind=ID(stored=True),
-        # shift_step=0: one term per value. Ids are matched exactly, and every tier term costs
-        # Whoosh a file-system check per posting when a segment is written.
-        obj_id=NUMERIC(numtype=int, bits=64, stored=True, shift_step=0),
-        # Title words weigh more towards the head noun at the end (see HeadBoostFilter).
-        # No positions (phrase=False) in any text field: nothing runs phrase queries, and
-        # positions make indexing and every posting read slower.
-        title=TEXT(
-            analyzer=make_title_analyzer(analyzer),
-            phrase=False,
-            field_boost=TITLE_BOOST,
-            stored=True,
-        ),
+        obj_id=NUMERIC(numtype=int, bits=64, stored=True),
+        title=TEXT(analyzer=analyzer, field_boost=TITLE_BOOST, stored=True),
         # Abstract / description / indicators / outcome; stored so hits can show snippets.
-        body=TEXT(analyzer=analyzer, phrase=False, stored=True),
-        keywords=TEXT(analyzer=analyzer, phrase=False, field_boost=KEYWORDS_BOOST, stored=True),
+        body=TEXT(analyzer=analyzer, stored=True),
+        keywords=TEXT(analyzer=analyzer, field_boost=KEYWORDS_BOOST, stored=True),
         # Full codes without spaces ("H01M10/0525"), subclasses, classes and sections.
         ipc=KEYWORD(stored=True, scorable=False),
         ipc_text=TEXT(analyzer=analyzer, phrase=False),
         field=ID(stored=True),
         industry=ID(stored=True),
-        org_id=NUMERIC(numtype=int, bits=64, stored=True, shift_step=0),
+        org_id=NUMERIC(numtype=int, bits=64, stored=True),
         org_name=TEXT(analyzer=analyzer, stored=True, phrase=False),
         region=ID(stored=True),
         patent_type=ID(stored=True),
         legal_status=ID(stored=True),
-        # TRL 1-9: a range over at most nine terms needs no tiers.
-        maturity=NUMERIC(numtype=int, bits=32, stored=True, shift_step=0),
+        maturity=NUMERIC(numtype=int, bits=32, stored=True),
         # Money in fen as a 64-bit integer: yuan amounts above 21 million overflow 32 bits.
-        price_fen=NUMERIC(numtype=int, bits=64, stored=True, sortable=True, shift_step=16),
+        price_fen=NUMERIC(numtype=int, bits=64, stored=True, sortable=True),
         status=ID(stored=True),
         public=BOOLEAN(stored=True),
         updated_at=DATETIME(stored=True, sortable=True),

@@ -8,7 +8,6 @@ from dataclasses import field as dc_field
 from flask import current_app, has_request_context, url_for
 from markupsafe import Markup, escape
 from sqlalchemy import select
-from werkzeug.routing import BuildError
 from whoosh import sorting
 from whoosh.query import And, AndNot, Every, NumericRange, Term
 
@@ -48,25 +47,15 @@ SORTS = {
 MAX_QUERY_CHARS = 5000
 MAX_PRICE_WAN = 10_000_000
 # Where each kind's detail page lives; the listings feature owns these routes.
-_DETAIL_ENDPOINTS = {
-    "patent": ("listings.patent_detail", "listings.show_patent", "listings.patent"),
-    "result": ("listings.result_detail", "listings.show_result", "listings.result"),
-    "demand": ("listings.demand_detail", "listings.show_demand", "listings.demand"),
-}
-_DETAIL_PATHS = {"patent": "/patents/{}", "result": "/results/{}", "demand": "/demands/{}"}
+_SEGMENTS = {"patent": "patents", "result": "results", "demand": "demands"}
 
 
 def listing_url(kind: str, obj_id: int) -> str:
     """The path of a listing's detail page; works in background jobs too (no request needed)."""
-    adapter = None if has_request_context() else current_app.url_map.bind("localhost")
-    for endpoint in _DETAIL_ENDPOINTS[kind]:
-        try:
-            if adapter is None:
-                return url_for(endpoint, id=obj_id)
-            return adapter.build(endpoint, {"id": obj_id})
-        except BuildError:
-            continue
-    return _DETAIL_PATHS[kind].format(obj_id)
+    values = {"segment": _SEGMENTS[kind], "listing_id": obj_id}
+    if has_request_context():
+        return url_for("listings.show", **values)
+    return current_app.url_map.bind("localhost").build("listings.show", values)
 
 
 # --- parameters ---------------------------------------------------------------------------------
