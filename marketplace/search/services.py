@@ -278,7 +278,8 @@ def build_items(
             # Made by ranking.snippet when the match was computed: escaped text and <mark> only.
             excerpt = Markup(stored_snippets[n] or "") if snippets else Markup("")
         else:
-            excerpt = snippet(_body(obj), words, 160, analyzer) if snippets else Markup("")
+            # Patents imported from bibliographic data may have a title only: excerpt the title then.
+            excerpt = snippet(_body(obj) or obj.title, words, 160, analyzer) if snippets else Markup("")
         item = {
             "type": kind,
             "type_label": KIND_LABELS[kind],
@@ -291,7 +292,7 @@ def build_items(
             ),
             "score": scores[n] if scores else None,
             "snippet": excerpt,
-            "matched_terms": matched[n] if matched else [],
+            "matched_terms": matched[n] if matched else _found_terms(obj, words),
             "organisation": organisation_of(obj, user),
             "url": listing_url(kind, obj.id),
             "obj": obj,
@@ -300,6 +301,21 @@ def build_items(
             item["publication_number"] = obj.publication_number
         items.append(item)
     return items
+
+
+def _found_terms(obj, words) -> list[dict]:
+    """For a search hit: which query words occur in the listing, and where (same shape as matches)."""
+    places = {
+        "title": obj.title or "",
+        "body": _body(obj),
+        "keywords": " ".join(getattr(obj, "keywords", None) or []),
+    }
+    found = []
+    for word in words:
+        fields = [name for name, text in places.items() if word and word in text]
+        if fields:
+            found.append({"term": word, "fields": fields})
+    return found
 
 
 def api_item(item: dict) -> dict:

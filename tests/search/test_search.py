@@ -194,3 +194,15 @@ def test_api_search_by_type_and_documented(client, corpus):
     assert client.get("/api/v1/search?q=涂布烘箱").json["total"] == 2
     spec = client.get("/api/v1/openapi.json").json
     assert "/api/v1/search" in spec["paths"] and "SearchItem" in spec["components"]["schemas"]
+
+
+def test_api_items_carry_a_marked_snippet_and_matched_terms_for_title_only_patents(client, corpus):
+    with client.application.app_context():
+        patent = make_patent(title="一种储能锂电池箱")
+        patent.abstract = ""  # bibliographic imports often have a title only
+        db.session.commit()
+        patent_id = patent.id
+    item = client.get("/api/v1/search?q=锂电池&type=patent").json["items"][0]
+    assert item["id"] == patent_id
+    assert "<mark>" in item["snippet"] and "锂电池" in item["snippet"]
+    assert {"term": "锂电池", "fields": ["title"]} in item["matched_terms"]
