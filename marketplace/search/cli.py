@@ -7,10 +7,25 @@ search_cli = AppGroup("search", help="检索索引与匹配")
 
 
 @search_cli.command("sync")
-def sync_command():
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="keep running: apply the outbox every few seconds and run the daily maintenance (expire demands)",
+)
+@click.option("--interval", type=float, default=2.0, show_default=True, help="seconds between rounds")
+def sync_command(watch: bool, interval: float):
     """Apply the outbox: index pending changes and store their matches."""
     from marketplace.search.index import drain
 
+    if watch:
+        from marketplace.search.tasks import sync_forever
+
+        click.echo(f"watching the search outbox every {interval:g} s (Ctrl+C stops)")
+        try:
+            sync_forever(interval, echo=click.echo)
+        except KeyboardInterrupt:
+            pass
+        return
     done = drain()
     click.echo(f"indexed {done['indexed']} change(s), matched {done['matched']}")
 

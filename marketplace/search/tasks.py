@@ -1,4 +1,9 @@
-"""Whole-index jobs, run from the CLI or in the background from the bureau's page."""
+"""Whole-index jobs and the background worker, run from the CLI or from the bureau's page."""
+
+import time
+from collections.abc import Callable
+
+from flask import current_app
 
 from marketplace.extensions import db
 from marketplace.search.index import drain, reindex
@@ -12,3 +17,37 @@ def rebuild_everything() -> tuple[int, int]:
     db.session.commit()
     drain()
     return documents, matches
+
+
+def sync_forever(
+    interval: float = 2.0,
+    *,
+    rounds: int | None = None,
+    echo: Callable[[str], None] = print,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Apply the outbox every `interval` seconds and run the daily maintenance when it is due.
+
+    Web workers drain after their own commits; this worker catches whatever they left (a crash,
+    a busy lock), does the slow match stage, and is where daily jobs such as expiring demands
+    run, claimed in the database so that one worker per day does them. An error is logged and
+    the next round tries again.
+    """
+    from marketplace.common.maintenance import run_due
+
+    done_rounds = 0
+    while rounds is None or done_rounds < rounds:
+        try:
+            for name, result in run_due().items():
+                echo(f"maintenance {name}: {result}")
+            done = drain()
+            if done["indexed"] or done["matched"]:
+                echo(f"indexed {done['indexed']} change(s), matched {done['matched']}")
+        except Exception:  # noqa: BLE001 - the worker must outlive a database restart
+            db.session.rollback()
+            current_app.logger.exception("search sync round failed; retrying")
+        finally:
+            db.session.remove()
+        done_rounds += 1
+        if rounds is None or done_rounds < rounds:
+            sleep(interval)
