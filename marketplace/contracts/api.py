@@ -1,6 +1,8 @@
 """The contracts API under /api/v1/contracts; amounts are integers in 分."""
 
-from flask import jsonify, request
+import io
+
+from flask import jsonify, request, send_file
 from flask_login import current_user
 
 from marketplace.api.core import bp, json_body, token_required
@@ -172,6 +174,13 @@ def contracts_attach(contract_id: int):
             "size": attachment.size,
         }
     ), 201
+
+
+@bp.route("/contracts/<int:contract_id>/attachments/<int:attachment_id>", methods=["GET"])
+@token_required()
+def contracts_attachment(contract_id: int, attachment_id: int):
+    item, content = services.attachment_content(current_user, _visible(contract_id), attachment_id)
+    return send_file(io.BytesIO(content), mimetype=item.mimetype, download_name=item.filename)
 
 
 @bp.route("/contracts/<int:contract_id>/submit", methods=["POST"])
@@ -385,6 +394,25 @@ FEATURE_PARTS.append(
                         },
                     },
                     "responses": {"201": {"description": "附件"}, **error_responses(401, 403, 404, 409, 422)},
+                },
+            },
+            "/api/v1/contracts/{contract_id}/attachments/{attachment_id}": {
+                "parameters": [
+                    *_ID,
+                    {"name": "attachment_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                ],
+                "get": {
+                    "summary": "下载合同附件（合同双方、其经纪机构和科技局）",
+                    "responses": {
+                        "200": {
+                            "description": "附件文件（Content-Type 为上传时检查出的类型）",
+                            "content": {
+                                media: {"schema": {"type": "string", "format": "binary"}}
+                                for media in ("application/pdf", "image/jpeg", "image/png")
+                            },
+                        },
+                        **error_responses(401, 403, 404),
+                    },
                 },
             },
             "/api/v1/contracts/{contract_id}/submit": {

@@ -677,6 +677,22 @@ def add_attachment(actor, contract: TechContract, storage) -> ContractAttachment
     return attachment
 
 
+def attachment_content(actor, contract: TechContract, attachment_id: int) -> tuple[ContractAttachment, bytes]:
+    """Return an attachment of a contract the actor may view, with its bytes.
+
+    The whole file is read (attachments are size-limited), so no file handle outlives a response.
+    """
+    if not can_view(actor, contract):
+        raise PermissionDenied("您无权查看该合同：只有合同双方、其经纪机构和科技局可以查看")
+    attachment = db.session.get(ContractAttachment, attachment_id)
+    if attachment is None or attachment.contract_id != contract.id:
+        raise NotFound("附件不存在")
+    path = upload_path(attachment.path)
+    if not path.is_file():
+        raise NotFound("附件文件已不存在，请联系填报单位重新上传")
+    return attachment, path.read_bytes()
+
+
 def remove_attachment(actor, contract: TechContract, attachment: ContractAttachment) -> None:
     """Remove a file uploaded for the open revision; files a reviewer has seen stay in the record."""
     _require_editor(actor, contract)

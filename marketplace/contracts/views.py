@@ -14,7 +14,6 @@ from marketplace.common.money import AmountError, fen_to_yuan_text, format_wan_n
 from marketplace.common.pagination import paginate, parse_page_args
 from marketplace.common.permissions import role_required
 from marketplace.common.timeutil import beijing_today
-from marketplace.common.uploads import upload_path
 from marketplace.contracts import services
 from marketplace.contracts.forms import (
     AttachmentForm,
@@ -234,19 +233,11 @@ def upload(contract_id: int):
 @login_required
 def attachment(contract_id: int, attachment_id: int):
     contract = _get_visible(contract_id)
-    item = db.session.get(ContractAttachment, attachment_id)
-    if item is None or item.contract_id != contract.id:
+    try:
+        item, content = services.attachment_content(current_user, contract, attachment_id)
+    except NotFound:
         abort(404)
-    path = upload_path(item.path)
-    if not path.exists():
-        abort(404)
-    # Read into memory (attachments are size-limited) so no file handle outlives the response.
-    return send_file(
-        io.BytesIO(path.read_bytes()),
-        mimetype=item.mimetype,
-        download_name=item.filename,
-        as_attachment=False,
-    )
+    return send_file(io.BytesIO(content), mimetype=item.mimetype, download_name=item.filename)
 
 
 @bp.route("/contracts/<int:contract_id>/attachments/<int:attachment_id>/delete", methods=["POST"])

@@ -198,6 +198,7 @@ def test_openapi_documents_the_contract_routes(client):
         "/api/v1/contracts",
         "/api/v1/contracts/{contract_id}",
         "/api/v1/contracts/{contract_id}/attachments",
+        "/api/v1/contracts/{contract_id}/attachments/{attachment_id}",
         "/api/v1/contracts/{contract_id}/submit",
         "/api/v1/contracts/{contract_id}/amend",
         "/api/v1/contracts/{contract_id}/review",
@@ -210,3 +211,52 @@ def test_openapi_documents_the_contract_routes(client):
         "request_changes",
         "refuse",
     ]
+
+
+def test_attachment_download_follows_the_page_permissions(cast, client, tokens):
+    contract_id = create(client, tokens["broker"], platform_payload(cast)).json["id"]
+    attachment_id = attach(client, tokens["broker"], contract_id, name="合同.pdf").json["id"]
+    assert client.post(f"/api/v1/contracts/{contract_id}/submit", headers=tokens["broker"]).status_code == 200
+    url = f"/api/v1/contracts/{contract_id}/attachments/{attachment_id}"
+
+    for who in ("broker", "seller", "buyer", "reviewer"):  # the filer, both parties, the bureau
+        response = client.get(url, headers=tokens[who])
+        assert response.status_code == 200, who
+        assert response.data == PDF
+        assert response.mimetype == "application/pdf"
+        assert "filename*=UTF-8''%E5%90%88%E5%90%8C.pdf" in response.headers["Content-Disposition"]
+
+    denied = client.get(url, headers=tokens["outsider"])
+    assert denied.status_code == 403
+    assert denied.json["error"]["code"] == "forbidden"
+    assert PDF not in denied.data
+    assert client.get(url).status_code == 401
+
+
+def test_attachment_download_of_another_contract_or_a_missing_file_is_404(app, cast, client, tokens):
+    first = create(client, tokens["broker"], platform_payload(cast)).json["id"]
+    second = create(client, tokens["broker"], platform_payload(cast)).json["id"]
+    attachment_id = attach(client, tokens["broker"], first).json["id"]
+
+    # The attachment exists, but under another contract: no way to read it through this one.
+    response = client.get(f"/api/v1/contracts/{second}/attachments/{attachment_id}", headers=tokens["broker"])
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "not_found"
+    assert (
+        client.get(f"/api/v1/contracts/{first}/attachments/999999", headers=tokens["broker"]).status_code
+        == 404
+    )
+    assert (
+        client.get(
+            f"/api/v1/contracts/999999/attachments/{attachment_id}", headers=tokens["broker"]
+        ).status_code
+        == 404
+    )
+
+    from marketplace.common.uploads import upload_path
+    from marketplace.contracts.models import ContractAttachment
+
+    upload_path(db.session.get(ContractAttachment, attachment_id).path).unlink()
+    gone = client.get(f"/api/v1/contracts/{first}/attachments/{attachment_id}", headers=tokens["broker"])
+    assert gone.status_code == 404
+    assert "重新上传" in gone.json["error"]["message"]
