@@ -24,7 +24,7 @@ def sync_forever(
     *,
     rounds: int | None = None,
     echo: Callable[[str], None] = print,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> None:
     """Apply the outbox every `interval` seconds and run the daily maintenance when it is due.
 
@@ -50,4 +50,4 @@ def sync_forever(
             db.session.remove()
         done_rounds += 1
         if rounds is None or done_rounds < rounds:
-            sleep(interval)
+            (sleep or time.sleep)(interval)
