@@ -85,6 +85,10 @@ class Config:
         self.DEALS_OVERDUE_DAYS = _int("DEALS_OVERDUE_DAYS", 7)
         # A stored match at or above this score (0-1) counts as a match for notices and statistics.
         self.MATCH_THRESHOLD = float(os.environ.get("MATCH_THRESHOLD") or 0.35)
+        # What a web process does after committing a listing change: "all" (index it, then store
+        # matches), "index" (index only; `flask search sync --watch` stores the matches) or "off".
+        drain_mode = os.environ.get("SEARCH_AUTO_DRAIN", "all").strip().lower()
+        self.SEARCH_AUTO_DRAIN = {"all": True, "index": "index", "off": False}.get(drain_mode, True)
         self.TESTING = False
 
 

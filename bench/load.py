@@ -706,6 +706,12 @@ def main(argv=None) -> int:
         "--match-demands", type=int, default=300, help="demands whose matches are stored first"
     )
     parser.add_argument("--all-matches", action="store_true", help="store every listing's matches (slow)")
+    parser.add_argument(
+        "--web-drain",
+        choices=("all", "index"),
+        default="all",
+        help="SEARCH_AUTO_DRAIN of the web workers: index and match, or index only (the worker matches)",
+    )
     parser.add_argument("--reuse", action="store_true", help="keep the database and index of the last run")
     args = parser.parse_args(argv)
 
@@ -729,6 +735,7 @@ def main(argv=None) -> int:
         raise SystemExit(f"the data has users for {len(state['users']['posters'])} clients; prepare again")
 
     env = flask_env(args.database_url, instance)
+    env["SEARCH_AUTO_DRAIN"] = args.web_drain
     logs = instance / "logs"
     logs.mkdir(exist_ok=True)
     gunicorn = start(
@@ -771,7 +778,8 @@ def main(argv=None) -> int:
         seconds = time.monotonic() - started
         print(
             f"\nload: {args.duration:.0f} s, {args.clients} client threads (closed loop, no think time), "
-            f"gunicorn {args.workers} sync workers + `flask search sync --watch`"
+            f"gunicorn {args.workers} sync workers (SEARCH_AUTO_DRAIN={args.web_drain}) "
+            "+ `flask search sync --watch`"
         )
         errors = report(stats, seconds)
         waited, unindexed, unmatched = wait_indexed(app, 300)

@@ -73,11 +73,13 @@ def _after_commit(session: Session) -> None:
     if not has_app_context():
         return
     app = current_app._get_current_object()
-    if app.config.get("SEARCH_AUTO_DRAIN", True):
+    mode = app.config.get("SEARCH_AUTO_DRAIN", True)
+    if mode:
         from marketplace.common.tasks import run_in_background
         from marketplace.search.index import drain
 
-        run_in_background(drain, app=app)
+        # "index": make the change searchable now and leave the slow match stage to the worker.
+        run_in_background(drain, app=app, with_matches=mode != "index")
 
 
 def install() -> None:

@@ -9,7 +9,7 @@ from marketplace.common.maintenance import MaintenanceRun
 from marketplace.common.timeutil import beijing_today
 from marketplace.extensions import db
 from marketplace.listings.models import Demand
-from marketplace.search.models import SearchOutbox
+from marketplace.search.models import SearchMatch, SearchOutbox
 from marketplace.search.tasks import sync_forever
 from tests.search.factories import make_demand, make_result
 from tests.search.helpers import found
@@ -61,3 +61,34 @@ def test_the_watch_command_stops_cleanly_on_ctrl_c(app, monkeypatch):
     assert "watching the search outbox every 1 s" in result.output
     with app.app_context():
         assert db.session.get(MaintenanceRun, "expire_demands") is not None  # the first round ran
+
+
+def test_web_processes_may_leave_the_match_stage_to_the_worker(app, app_factory):
+    app = app_factory(SEARCH_AUTO_DRAIN="index")
+    with app.app_context():
+        db.create_all()
+        demand_id = make_demand(title="秸秆还田机械改进", keywords=["秸秆还田"]).id
+        result_id = make_result(title="秸秆还田深松机械", keywords=["秸秆还田"]).id
+        # Searchable at once, from the commit's own drain...
+        assert ("result", result_id) in found("秸秆还田")
+        # ...while the matches wait in the outbox for the worker.
+        pending = db.session.scalars(select(SearchOutbox.indexed_at)).all()
+        assert pending and all(indexed_at is not None for indexed_at in pending)
+        assert db.session.scalar(select(func.count(SearchMatch.id))) == 0
+
+        sync_forever(0, rounds=1, echo=lambda _line: None)
+        assert db.session.scalar(select(func.count(SearchOutbox.id))) == 0
+        targets = db.session.scalars(
+            select(SearchMatch.target_id).where(
+                SearchMatch.source_kind == "demand", SearchMatch.source_id == demand_id
+            )
+        ).all()
+        assert result_id in targets
+
+
+def test_the_drain_mode_is_read_from_the_environment(monkeypatch, tmp_path):
+    from config import Config
+
+    for raw, expected in (("index", "index"), ("OFF", False), ("all", True), ("nonsense", True)):
+        monkeypatch.setenv("SEARCH_AUTO_DRAIN", raw)
+        assert Config(tmp_path).SEARCH_AUTO_DRAIN == expected
