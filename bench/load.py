@@ -28,6 +28,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -736,6 +737,8 @@ def main(argv=None) -> int:
 
     env = flask_env(args.database_url, instance)
     env["SEARCH_AUTO_DRAIN"] = args.web_drain
+    # CPU used by the servers, read once they have exited (gunicorn waits for its workers).
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     logs = instance / "logs"
     logs.mkdir(exist_ok=True)
     gunicorn = start(
@@ -770,12 +773,16 @@ def main(argv=None) -> int:
                 raise SystemExit(f"client {worker.n} could not log in: {worker.failed}")
         deadline = time.monotonic() + args.duration
         runners = [threading.Thread(target=w.run, args=(deadline,), daemon=True) for w in workers]
+        load_before = os.getloadavg()[0]
+        client_cpu = time.process_time()
         started = time.monotonic()
         for runner in runners:
             runner.start()
         for runner in runners:
             runner.join()
         seconds = time.monotonic() - started
+        client_cpu = time.process_time() - client_cpu
+        load_after = os.getloadavg()[0]
         print(
             f"\nload: {args.duration:.0f} s, {args.clients} client threads (closed loop, no think time), "
             f"gunicorn {args.workers} sync workers (SEARCH_AUTO_DRAIN={args.web_drain}) "
@@ -791,6 +798,15 @@ def main(argv=None) -> int:
     finally:
         stop(gunicorn)
         stop(sync)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_cpu = (children.ru_utime + children.ru_stime) - (
+        children_before.ru_utime + children_before.ru_stime
+    )
+    print(
+        f"\nmachine: {os.cpu_count()} CPUs shared with other work; 1-min load average {load_before:.1f} "
+        f"at the start, {load_after:.1f} at the end of the load; CPU used by this client during the load: "
+        f"{client_cpu:.1f} s; by gunicorn and the sync worker from start to stop: {server_cpu:.0f} s"
+    )
     ok = errors == 0 and lost == 0 and unindexed == 0
     print(f"\n{'OK' if ok else 'FAILED'}: {errors} request error(s), {lost} lost index update(s)")
     return 0 if ok else 1
