@@ -447,6 +447,13 @@ class Worker:
         except Exception as exc:  # noqa: BLE001 - reported by the main thread
             self.failed = f"{type(exc).__name__}: {exc}"
 
+    def warm_up(self, stats: Stats) -> None:
+        own, self.stats = self.stats, stats
+        for _ in range(3):
+            self.do_search()
+            self.do_api_search()
+        self.stats = own
+
     def run(self, deadline: float) -> None:
         actions = list(MIX)
         weights = [MIX[a] for a in actions]
@@ -703,6 +710,7 @@ def main(argv=None) -> int:
     parser.add_argument("--clients", type=int, default=8, help="client threads, each a closed loop")
     parser.add_argument("--duration", type=float, default=120.0, help="seconds of load")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--serial-rounds", type=int, default=6, help="one-at-a-time requests per action")
     parser.add_argument(
         "--match-demands", type=int, default=300, help="demands whose matches are stored first"
     )
@@ -771,6 +779,25 @@ def main(argv=None) -> int:
         for worker in workers:
             if worker.failed:
                 raise SystemExit(f"client {worker.n} could not log in: {worker.failed}")
+        # Warm up every gunicorn worker (jieba's dictionary, index searchers), uncounted.
+        warm = Stats()
+        warmers = [threading.Thread(target=w.warm_up, args=(warm,), daemon=True) for w in workers]
+        for thread in warmers:
+            thread.start()
+        for thread in warmers:
+            thread.join()
+        # Service times without contention from the load itself: one request at a time.
+        serial = Stats()
+        probe = workers[0]
+        probe.stats = serial
+        serial_started = time.monotonic()
+        for action in MIX:
+            for _ in range(args.serial_rounds):
+                getattr(probe, f"do_{action}")()
+        serial_seconds = time.monotonic() - serial_started
+        probe.stats = stats
+        print(f"\nserial: one client, {args.serial_rounds} rounds of each action, before the load")
+        serial_errors = report(serial, serial_seconds)
         deadline = time.monotonic() + args.duration
         runners = [threading.Thread(target=w.run, args=(deadline,), daemon=True) for w in workers]
         load_before = os.getloadavg()[0]
@@ -794,7 +821,8 @@ def main(argv=None) -> int:
             f"\noutbox after the load: indexed in {waited:.1f} s more (unindexed left: {unindexed}); "
             f"match recomputations still queued: {unmatched}"
         )
-        lost = verify(app, args.port, stats.created)
+        errors += serial_errors + sum(len(v) for v in warm.errors.values())
+        lost = verify(app, args.port, warm.created + serial.created + stats.created)
     finally:
         stop(gunicorn)
         stop(sync)
