@@ -13,7 +13,8 @@ the search API, listing pages, demand match pages (broker), the bureau's dashboa
 statistics page, results posted through the real form (login, CSRF, publish) and results/patents
 posted and published through the API with personal tokens.
 
-Prints per endpoint and in total: requests, throughput, p50/p95/p99 latency (measured by the
+Before the load, each action runs a few times one request at a time (service times without
+contention). Prints per endpoint and in total: requests, throughput, p50/p95/p99 latency (measured by the
 client, from sending the request to reading the whole response) and errors (HTTP status >= 400,
 an unexpected answer, or a connection error). Then waits for the outbox to be indexed and checks
 that every listing created during the run is in the index and found by the search API, and that
