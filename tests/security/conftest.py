@@ -4,6 +4,10 @@ Most security checks only read, or are refused before they write, so a module bu
 once (tests/security stays fast) instead of once per test like tests/test_permissions.py.
 """
 
+import functools
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from marketplace.extensions import db
@@ -47,3 +51,18 @@ def client_as(app, user=None):
 
 def bearer(raw_token: str) -> dict:
     return {"Authorization": f"Bearer {raw_token}"}
+
+
+@functools.cache
+def route_table() -> tuple[tuple[str, frozenset, str], ...]:
+    """(endpoint, methods, rule) of every route, read from a throwaway app at collection time."""
+    with tempfile.TemporaryDirectory() as folder:
+        app = make_test_app(Path(folder))
+        rules = tuple(
+            (rule.endpoint, frozenset(rule.methods - {"HEAD", "OPTIONS"}), rule.rule)
+            for rule in app.url_map.iter_rules()
+            if rule.endpoint != "static"
+        )
+        with app.app_context():
+            db.engine.dispose()
+    return rules

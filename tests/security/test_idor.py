@@ -7,22 +7,11 @@ that table's setups create objects for. Each intruder must get 403 or 404 and a 
 nothing from the object (its private details, names, messages, file names).
 """
 
-from pathlib import Path
-
 import pytest
-from sqlalchemy import select
 
-from marketplace.accounts.services import create_api_token
-from marketplace.contracts.models import ContractAttachment, ContractRevision
-from marketplace.deals.models import DealMessage, Inquiry
-from marketplace.extensions import db
-from marketplace.listings.models import Demand, ImportJob, Patent, ResearchResult
-from marketplace.notices.models import Notice
-from marketplace.organisations.models import Organisation
-from tests.factories import make_user
-from tests.permission_roles import ORG_ROLES
 from tests.security.conftest import bearer, client_as
-from tests.test_permissions import FEATURES, RULE_OWNER, RULES
+from tests.security.world import OWNING_ROLES, URL_OVERRIDES, make_world, rule_url
+from tests.test_permissions import RULES
 
 # Object routes anyone (or any user of the allowed roles) may use on any organisation's object.
 PUBLIC_BY_DESIGN = {
@@ -58,9 +47,6 @@ ROLE_WIDE = {
     "search.matches": {"broker"},
     "api.demand_matches": {"broker"},
 }
-# The permission table points these at objects that do not exist; give them real ones.
-URL_OVERRIDES = {"notices.open_notice": ("POST", "/notices/{notice}/open")}
-OWNING_ROLES = ("university", "institute", "enterprise", "broker")
 NON_OBJECT_ARGS = {"segment", "fmt", "kind", "action"}
 
 
@@ -85,96 +71,7 @@ def idor_endpoints() -> list[str]:
 
 @pytest.fixture(scope="module")
 def world(shared_app):
-    """Owners with objects of every kind, and one intruder per role in other organisations."""
-    app = shared_app
-    with app.app_context():
-        owners = {role: make_user(role) for role in ORG_ROLES}
-        owners["admin"] = make_user("bureau", admin=True)
-        for role, user in owners.items():
-            # Distinct names, so that an intruder's own "测试单位12" never matches "测试单位1".
-            user.organisation.name = f"被访问方{role}单位"
-        owners["pending"] = make_user(
-            org=owners["enterprise"].organisation, membership="pending", manager=False
-        )
-        member = make_user(org=owners["enterprise"].organisation, manager=False)
-        tokens = {role: create_api_token(user, "owner") for role, user in owners.items()}
-        create_api_token(member, "member")
-        db.session.commit()
-        ids = {
-            "org": owners["university"].organisation_id,
-            "user": member.id,
-            "token": _token_id(member),
-        }
-        by_feature = {}
-        for module in FEATURES:
-            if hasattr(module, "setup"):
-                by_feature[module.__name__] = module.setup(owners)
-                db.session.commit()
-        ids["notice"] = _notice(owners["enterprise"]).id
-        _evidence(owners["university"].organisation)
-        db.session.commit()
-        intruders = {role: make_user(role) for role in OWNING_ROLES}
-        intruder_tokens = {role: create_api_token(user, "intruder") for role, user in intruders.items()}
-        db.session.commit()
-        secrets = _secrets(owners)
-    return {
-        "owners": owners,
-        "tokens": tokens,
-        "ids": ids,
-        "by_feature": by_feature,
-        "intruders": intruders,
-        "intruder_tokens": intruder_tokens,
-        "secrets": secrets,
-    }
-
-
-def _token_id(user) -> int:
-    from marketplace.accounts.models import ApiToken
-
-    return db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == user.id))
-
-
-def _notice(user) -> Notice:
-    notice = Notice(
-        organisation_id=user.organisation_id, kind="system", title="仅本单位可见的通知标题", url="/deals/"
-    )
-    db.session.add(notice)
-    db.session.flush()
-    return notice
-
-
-def _evidence(org: Organisation) -> None:
-    from flask import current_app
-
-    relative = f"evidence/licence-{org.id}.pdf"
-    path = Path(current_app.config["UPLOAD_DIR"]) / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"%PDF-1.4 licence scan of the owner")
-    org.evidence_path = relative
-    org.evidence_filename = "营业执照扫描件.pdf"
-    org.evidence_mimetype = "application/pdf"
-
-
-def _secrets(owners) -> set[str]:
-    """Strings only the owners' side may see; none may reach an intruder."""
-    values: set[str] = {"licence scan of the owner", "营业执照扫描件"}
-    for model in (Patent, ResearchResult, Demand):
-        values.update(db.session.scalars(select(model.private_details)))
-    values.update(db.session.scalars(select(ContractRevision.project_name)))
-    values.update(db.session.scalars(select(ContractAttachment.filename)))
-    values.update(db.session.scalars(select(Inquiry.message)))
-    values.update(db.session.scalars(select(DealMessage.body)))
-    values.update(db.session.scalars(select(Notice.title)))
-    values.update(db.session.scalars(select(ImportJob.filename)))
-    values.update(user.organisation.name for user in owners.values() if user.organisation is not None)
-    return {value for value in values if value and len(value) >= 4}
-
-
-def _url(world, endpoint) -> tuple[str, str, frozenset]:
-    method, template, allowed = RULES[endpoint]
-    method, template = URL_OVERRIDES.get(endpoint, (method, template))
-    placeholders = {**world["ids"], **world["by_feature"].get(RULE_OWNER.get(endpoint), {})}
-    return method, template.format(**placeholders), allowed
+    return make_world(shared_app)
 
 
 def _send(app, world, user_kind, role, method, url):
@@ -197,7 +94,7 @@ def test_every_object_route_is_classified(shared_app):
 
 @pytest.mark.parametrize("endpoint", idor_endpoints())
 def test_other_organisation_is_refused(shared_app, world, endpoint):
-    method, url, allowed = _url(world, endpoint)
+    method, url, allowed = rule_url(world, endpoint)
     roles = sorted((set(allowed) & set(OWNING_ROLES)) - ROLE_WIDE.get(endpoint, set()))
     assert roles, f"{endpoint}: no owning role to impersonate; classify it instead"
     if method == "GET":
