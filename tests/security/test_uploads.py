@@ -270,7 +270,13 @@ def test_a_pdf_that_is_also_html_is_served_as_a_pdf_only(shared_app, world):
     contracts = world["by_feature"]["tests.contracts.permission_rules"]
     polyglot = b"%PDF-1.4\n" + HTML
     response, _text = _web(
-        shared_app, world, "broker", f"/contracts/{contracts['draft']}/attachments", "file", polyglot, "a.html"
+        shared_app,
+        world,
+        "broker",
+        f"/contracts/{contracts['draft']}/attachments",
+        "file",
+        polyglot,
+        "a.html",
     )
     assert response.status_code == 302
     with shared_app.app_context():
