@@ -71,6 +71,11 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    # Session cookies are signed, not stored: a copy of this one would stay valid after
+    # logout_user(). A new session version makes every copy (and remember-me cookie) worthless.
+    current_user.session_version += 1
+    record_audit(current_user, "user.logout", current_user)
+    db.session.commit()
     logout_user()
     flash("您已安全退出", "info")
     return redirect(url_for("main.index"))
