@@ -92,22 +92,49 @@ def test_every_object_route_is_classified(shared_app):
     assert not stale, f"IDOR entries for routes that no longer exist: {stale}"
 
 
+def _assert_refused(app, world, label, method, url, roles, owner_role=None) -> None:
+    if method == "GET":
+        # The case is real only if the owner does see the object at that URL.
+        owner = _send(app, world, "owner", owner_role or roles[0], method, url)
+        owner.close()
+        assert owner.status_code == 200, f"{label}: owner got {owner.status_code}"
+    for role in roles:
+        response = _send(app, world, "intruder", role, method, url)
+        assert response.status_code in (403, 404), f"{label} by another {role}: {response.status_code}"
+        body = response.get_data(as_text=True)
+        response.close()
+        leaked = sorted(secret for secret in world["secrets"] if secret in body)
+        assert not leaked, f"{label} by another {role} shows {leaked}"
+        if url.startswith("/api/"):
+            assert set(response.get_json()) == {"error"}
+
+
 @pytest.mark.parametrize("endpoint", idor_endpoints())
 def test_other_organisation_is_refused(shared_app, world, endpoint):
     method, url, allowed = rule_url(world, endpoint)
     roles = sorted((set(allowed) & set(OWNING_ROLES)) - ROLE_WIDE.get(endpoint, set()))
     assert roles, f"{endpoint}: no owning role to impersonate; classify it instead"
-    if method == "GET":
-        # The case is real only if the owner does see the object at that URL.
-        owner = _send(shared_app, world, "owner", roles[0], method, url)
-        owner.close()
-        assert owner.status_code == 200, f"{endpoint}: owner got {owner.status_code}"
-    for role in roles:
-        response = _send(shared_app, world, "intruder", role, method, url)
-        assert response.status_code in (403, 404), f"{endpoint} by another {role}: {response.status_code}"
-        body = response.get_data(as_text=True)
-        response.close()
-        leaked = sorted(secret for secret in world["secrets"] if secret in body)
-        assert not leaked, f"{endpoint} by another {role} shows {leaked}"
-        if url.startswith("/api/"):
-            assert set(response.get_json()) == {"error"}
+    _assert_refused(shared_app, world, endpoint, method, url, roles)
+
+
+# The permission table tries the listing routes on a demand; patents and results share the
+# routes but not the code paths that load them, so they get the same cases.
+SEGMENT_CASES = [
+    ("GET", "edit"),
+    ("GET", "private"),
+    ("POST", "withdraw"),
+    ("POST", "confirm"),
+    ("POST", "publish"),
+]
+
+
+@pytest.mark.parametrize(("segment", "placeholder"), [("patents", "api_patent"), ("results", "api_result")])
+@pytest.mark.parametrize(("method", "action"), SEGMENT_CASES)
+def test_other_organisation_is_refused_on_patents_and_results(
+    shared_app, world, segment, placeholder, method, action
+):
+    listing_id = world["by_feature"]["tests.listings.permission_rules"][placeholder]
+    url = f"/{segment}/{listing_id}/{action}"
+    # The university owns them; any organisation that may post them is a possible intruder.
+    intruders = ["university", "institute"] + (["enterprise"] if segment == "patents" else [])
+    _assert_refused(shared_app, world, url, method, url, intruders, owner_role="university")
