@@ -126,6 +126,7 @@ def register():
             flash(error.message, "danger")
             return render_template("accounts/register.html", form=form), 422
         db.session.commit()
+        session.clear()  # as at login: nothing from before the account existed carries over
         login_user(user)
         if form.mode.data == "new":
             flash("注册成功。单位认证通过前可以准备草稿，认证后方可发布。", "success")

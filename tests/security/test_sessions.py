@@ -113,6 +113,18 @@ def test_login_issues_a_new_session_and_the_old_cookie_stays_anonymous(app, clie
     assert not _signed_in(_replay(app, {"session": planted}))
 
 
+def test_registering_also_starts_a_fresh_session(app, client):
+    from tests.accounts.test_auth import NEW_ORG_FORM
+
+    with client.session_transaction() as session:
+        session["planted"] = "attacker-known"
+    planted = _cookie(client)
+    assert client.post("/account/register", data=NEW_ORG_FORM).status_code == 302
+    with client.session_transaction() as session:
+        assert "planted" not in session and session.get("_user_id")
+    assert not _signed_in(_replay(app, {"session": planted}))
+
+
 def test_logout_makes_a_copied_cookie_useless(app, client, user):
     login_via_form(client, "victim@example.cn", remember="y")
     stolen = {"session": _cookie(client), "remember_token": _cookie(client, "remember_token")}
