@@ -152,3 +152,15 @@ def test_hostile_query_parameters(shared_app, world, endpoint):
         assert response.status_code < 500, f"{endpoint} {args!r:.200}: {response.status_code}"
         if api and response.status_code >= 400:
             assert response.get_json()["error"]["code"], f"{endpoint}: no error code"
+
+
+def test_nul_characters_are_refused_before_the_database(client):
+    # PostgreSQL cannot store NUL in text; every entry point answers a clear refusal instead.
+    page = client.get("/demands", query_string={"q": "a\x00b"})
+    assert page.status_code == 422 and "空字符" in page.get_data(as_text=True)
+    api = client.get("/api/v1/patents", query_string={"q": "\x00"})
+    assert api.status_code == 422 and api.get_json()["error"]["code"] == "validation_error"
+    body = client.post("/api/v1/demands", json={"title": "需求\u0000"})
+    assert body.status_code == 422
+    form = client.post("/account/login", data={"email": "a@b.cn", "password": "x\x00y"})
+    assert form.status_code == 422
