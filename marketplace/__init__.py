@@ -130,10 +130,11 @@ def _register_hooks(app: Flask) -> None:
     from marketplace.common import filters
     from marketplace.common.audit import current_ip
     from marketplace.common.errors import register_error_handlers
-    from marketplace.common.security import register_security_headers
+    from marketplace.common.security import register_input_guards, register_security_headers
 
     register_error_handlers(app)
     register_security_headers(app)
+    register_input_guards(app)
     filters.register(app)
 
     @app.before_request

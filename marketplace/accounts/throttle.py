@@ -24,14 +24,22 @@ class DatabaseStore:
     """Failures as rows; the count is visible to every worker on the same database."""
 
     def stats(self, key: str, window: int) -> tuple[int, float | None]:
-        since = utcnow() - timedelta(seconds=window)
-        count, last = db.session.execute(
-            select(func.count(LoginFailure.id), func.max(LoginFailure.created_at)).where(
-                LoginFailure.key == key, LoginFailure.created_at >= since
+        now = utcnow()
+        last = db.session.scalar(
+            select(func.max(LoginFailure.created_at)).where(
+                LoginFailure.key == key, LoginFailure.created_at >= now - timedelta(seconds=window)
             )
-        ).one()
-        age = (utcnow() - last).total_seconds() if last else None
-        return count, age
+        )
+        if last is None:
+            return 0, None
+        # Count the run of failures that ends with the latest one, so that a lock lasts a whole
+        # window after the failure that caused it instead of lifting as the first ones age out.
+        count = db.session.scalar(
+            select(func.count(LoginFailure.id)).where(
+                LoginFailure.key == key, LoginFailure.created_at >= last - timedelta(seconds=window)
+            )
+        )
+        return count, (now - last).total_seconds()
 
     def record(self, key: str, window: int) -> None:
         db.session.add(LoginFailure(key=key))
@@ -55,16 +63,19 @@ class RedisStore:
     def stats(self, key: str, window: int) -> tuple[int, float | None]:
         now = time.time()
         name = f"login-fail:{key}"
-        self.redis.zremrangebyscore(name, 0, now - window)
-        count = self.redis.zcard(name)
+        self.redis.zremrangebyscore(name, 0, now - 2 * window)
         last = self.redis.zrange(name, -1, -1, withscores=True)
-        return count, (now - last[0][1]) if last else None
+        if not last or now - last[0][1] > window:
+            return 0, None
+        # The run of failures that ends with the latest one (see DatabaseStore.stats).
+        count = self.redis.zcount(name, last[0][1] - window, "+inf")
+        return count, now - last[0][1]
 
     def record(self, key: str, window: int) -> None:
         name = f"login-fail:{key}"
         now = time.time()
         self.redis.zadd(name, {uuid.uuid4().hex: now})
-        self.redis.expire(name, window)
+        self.redis.expire(name, 2 * window)
 
     def clear(self, key: str) -> None:
         self.redis.delete(f"login-fail:{key}")

@@ -71,6 +71,11 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    # Session cookies are signed, not stored: a copy of this one would stay valid after
+    # logout_user(). A new session version makes every copy (and remember-me cookie) worthless.
+    current_user.session_version += 1
+    record_audit(current_user, "user.logout", current_user)
+    db.session.commit()
     logout_user()
     flash("您已安全退出", "info")
     return redirect(url_for("main.index"))
@@ -121,6 +126,7 @@ def register():
             flash(error.message, "danger")
             return render_template("accounts/register.html", form=form), 422
         db.session.commit()
+        session.clear()  # as at login: nothing from before the account existed carries over
         login_user(user)
         if form.mode.data == "new":
             flash("注册成功。单位认证通过前可以准备草稿，认证后方可发布。", "success")

@@ -4,6 +4,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask, request
 
+from marketplace.common.errors import ValidationError
+
 # Scripts only from this site. Styles also allow 'unsafe-inline' because ECharts writes inline
 # style attributes on its chart and tooltip elements; no inline or foreign script is ever allowed.
 CSP = (
@@ -40,3 +42,28 @@ def register_security_headers(app: Flask) -> None:
             # Pages can hold private data (contracts, hidden names): never keep them in shared caches.
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
+def register_input_guards(app: Flask) -> None:
+    """Refuse NUL characters in query strings, forms and JSON before they reach the database.
+
+    PostgreSQL cannot store them in text columns, so they would otherwise end in a 500.
+    """
+
+    @app.before_request
+    def refuse_nul_bytes():
+        values = [*request.args.values(), *request.args.keys(), *request.form.values(), *request.form.keys()]
+        if request.is_json:
+            values.append(request.get_json(silent=True))
+        if any(_holds_nul(value) for value in values):
+            raise ValidationError("请求中含有无效的空字符（\\0），请删除后重试")

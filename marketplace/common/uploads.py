@@ -14,6 +14,14 @@ SIGNATURES = {
     "jpeg": (b"\xff\xd8\xff", "image/jpeg"),
 }
 DOCUMENT_KINDS = ("pdf", "png", "jpeg")
+SUFFIXES = {"pdf": (".pdf",), "png": (".png",), "jpeg": (".jpg", ".jpeg")}
+
+
+def size_label(size: int) -> str:
+    """Say a byte limit the way a person reads it: "10 MB", or "512 KB" under one megabyte."""
+    if size >= 1024 * 1024:
+        return f"{size // (1024 * 1024)} MB"
+    return f"{max(1, size // 1024)} KB"
 
 
 def sniff(head: bytes, kinds=DOCUMENT_KINDS) -> tuple[str, str] | None:
@@ -33,7 +41,7 @@ def store_upload(storage, folder: str, *, max_bytes: int, kinds=DOCUMENT_KINDS) 
     if not data:
         raise ValidationError("上传的文件是空的")
     if len(data) > max_bytes:
-        raise ValidationError(f"文件过大，最大 {max_bytes // (1024 * 1024)} MB")
+        raise ValidationError(f"文件过大，最大 {size_label(max_bytes)}")
     found = sniff(data[:16], kinds)
     if found is None:
         names = "、".join(k.upper() for k in kinds)
@@ -45,6 +53,9 @@ def store_upload(storage, folder: str, *, max_bytes: int, kinds=DOCUMENT_KINDS) 
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
     original = Path(storage.filename).name[:200] or f"upload.{extension}"
+    if Path(original).suffix.lower() not in SUFFIXES[kind]:
+        # Downloads keep this name: "scan.html" holding a PDF must not be saved as a web page.
+        original = f"{Path(original).stem[:190] or 'upload'}.{extension}"
     return {"path": str(relative), "filename": original, "mimetype": mimetype, "size": len(data)}
 
 

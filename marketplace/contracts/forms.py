@@ -43,9 +43,14 @@ def _subtype_choices() -> list[tuple[str, str]]:
     return choices
 
 
+def _is_id(text: str) -> bool:
+    # isdigit() alone accepts "²" and "١", which int() refuses; ids also fit a 32-bit column.
+    return text.isascii() and text.isdigit() and int(text) < 2**31
+
+
 def _ids(text: str) -> list[int]:
     parts = [p for p in (text or "").replace("，", ",").replace(" ", ",").split(",") if p]
-    if not all(p.isdigit() for p in parts):
+    if not all(_is_id(p) for p in parts):
         raise FormValidationError("请填写数字编号，多个用逗号分隔，如 12, 15")
     return [int(p) for p in parts]
 
@@ -204,10 +209,10 @@ class ContractForm(FlaskForm):
             )
         data["deductions"] = deductions
         demand = (self.demand_id.data or "").strip()
-        if demand and not demand.isdigit():
+        if demand and not _is_id(demand):
             self.demand_id.errors = [*self.demand_id.errors, "请填写数字编号"]
             ok = False
-        data["demand_id"] = int(demand) if demand else None
+        data["demand_id"] = int(demand) if demand and _is_id(demand) else None
         self.parse_failed = not ok
         return data
 

@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import uuid
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -20,6 +21,7 @@ from sqlalchemy import insert, select
 from marketplace.common.audit import record_audit
 from marketplace.common.errors import ValidationError
 from marketplace.common.timeutil import utcnow
+from marketplace.common.uploads import size_label
 from marketplace.extensions import db
 from marketplace.listings import services
 from marketplace.listings.fields import COLUMNS, FIELDS, clean_record, patent_type_from_publication_number
@@ -127,9 +129,25 @@ def _read_jsonl(text: str):
     return list(columns), iter(rows), len(rows)
 
 
+def _check_unpacked_size(data: bytes) -> None:
+    """Refuse a workbook that unpacks to far more than it weighs (a zip bomb) before parsing it.
+
+    zipfile never reads past an entry's declared size, so the declared sizes can be trusted.
+    """
+    limit = current_app.config.get("IMPORT_MAX_UNPACKED_BYTES", 200 * 1024 * 1024)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(item.file_size for item in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        raise ValidationError("无法读取该 Excel 文件，请确认是 .xlsx 格式且未加密") from None
+    if unpacked > limit:
+        raise ValidationError(f"该 Excel 文件解压后超过 {size_label(limit)}，请拆分成几个文件或改用 CSV 导入")
+
+
 def _read_xlsx(data: bytes):
     from openpyxl import load_workbook
 
+    _check_unpacked_size(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a damaged file
@@ -346,7 +364,7 @@ def store_import_file(storage, max_bytes: int) -> tuple[str, bytes]:
     if not data:
         raise ValidationError("上传的文件是空的", fields={"file": "文件是空的"})
     if len(data) > max_bytes:
-        raise ValidationError(f"文件过大，最大 {max_bytes // (1024 * 1024)} MB", fields={"file": "文件过大"})
+        raise ValidationError(f"文件过大，最大 {size_label(max_bytes)}", fields={"file": "文件过大"})
     suffix = Path(storage.filename).suffix.lower()
     if suffix not in (".xlsx", ".csv", ".jsonl", ".json", ".ndjson", ".txt"):
         raise ValidationError("只支持 .xlsx、.csv 和 .jsonl 文件", fields={"file": "文件类型不支持"})

@@ -95,6 +95,8 @@ def member_action(user_id: int, action: str):
     member = db.session.get(User, user_id)
     if member is None or action not in ("approve", "remove"):
         abort(404)
+    if not current_user.is_admin and member.organisation_id != current_user.organisation_id:
+        abort(404)  # another organisation's member: do not even confirm the account exists
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
