@@ -257,7 +257,21 @@ def _choose(page, select: str, text: str) -> None:
     page.select_option(select, option.get_attribute("value"))
 
 
-def _file_contract(broker, base, result_id: int, demand_id: int, tmp_path) -> int:
+def _numbers_from_the_pages(broker) -> tuple[str, str]:
+    """The broker finds the demand, then the result among its matches, and notes their numbers."""
+    broker.click("nav >> text=技术需求")
+    broker.click(f"text={DEMAND_TITLE}")
+    assert ENTERPRISE in broker.inner_text("main"), "a broker should see who posted a hidden demand"
+    demand_number = broker.inner_text(".listing-number")
+    broker.locator("section[aria-labelledby=demand-matches-title]").locator(
+        "a", has_text=RESULT_TITLE
+    ).click()
+    broker.wait_for_selector(f"h1:has-text('{RESULT_TITLE}')")
+    return broker.inner_text(".listing-number"), demand_number
+
+
+def _file_contract(broker, base, tmp_path) -> int:
+    result_number, demand_number = _numbers_from_the_pages(broker)
     broker.click("nav >> text=合同登记")
     broker.click("text=填报技术合同")
     broker.fill("#project_name", "制药废水深度处理技术许可")
@@ -276,10 +290,12 @@ def _file_contract(broker, base, result_id: int, demand_id: int, tmp_path) -> in
     broker.select_option("#deductions-0-category", "equipment")
     broker.fill("#deductions-0-description", "膜组件及臭氧发生器")
     broker.fill("#deductions-0-amount", DEDUCTION_YUAN)
-    broker.fill("#result_ids", str(result_id))
-    broker.fill("#demand_id", str(demand_id))
+    broker.fill("#result_ids", result_number)
+    broker.fill("#demand_id", demand_number)
     broker.click("main button[type=submit]:has-text('保存草稿')")
     broker.wait_for_selector("text=合同草稿已保存")
+    linked = broker.inner_text("main")
+    assert f"{RESULT_TITLE}（#{result_number}）" in linked and f"{DEMAND_TITLE}（#{demand_number}）" in linked
     money = broker.inner_text("text=技术交易额 >> xpath=..")
     assert "85.27 万元" in money and "852,700.00" in money.replace("，", ",")
     scan = tmp_path / "合同扫描件.pdf"
@@ -328,7 +344,7 @@ def test_result_to_registered_contract_on_the_dashboard(live_server, sessions, c
     # 3. the broker files; the bureau asks for a correction; resubmitted; approved.
     total_before = _dashboard_total(bureau, base)
     login(broker, base, "agent@jishu.example.cn")
-    contract_id = _file_contract(broker, base, result_id, demand_id, tmp_path)
+    contract_id = _file_contract(broker, base, tmp_path)
     bureau.goto(base + "/dashboard")
     bureau.click("nav >> text=登记审核")
     bureau.click("text=合同审核队列")
