@@ -14,6 +14,7 @@ drain run in threads after the commits, and the test waits for what a user would
 
 import csv
 import io
+import os
 import re
 from decimal import Decimal
 
@@ -32,6 +33,8 @@ from tests.contracts.factories import make_point, make_reviewer, outside_party, 
 from tests.factories import PASSWORD, make_org, make_user, valid_credit_code
 
 pytestmark = pytest.mark.browser
+# Set JOURNEY_SCREENSHOTS=/some/dir to keep a screenshot of each phone page for a visual check.
+SHOTS = os.environ.get("JOURNEY_SCREENSHOTS")
 
 UNIVERSITY = "石家庄示范工业大学"
 ENTERPRISE = "石家庄隐名制药有限公司"
@@ -393,13 +396,60 @@ def test_result_to_registered_contract_on_the_dashboard(live_server, sessions, c
         assert page.js_errors == [], page.js_errors
 
 
-def test_contract_and_demand_pages_fit_a_phone(app, live_server, sessions, background):
+def test_journey_pages_fit_a_phone(app, live_server, sessions, background):
+    """At 375px every page of the journey can be used without scrolling sideways."""
+    from tests.listings.factories import make_demand, make_result
+
     with app.app_context():
+        point = make_point("130104", "02", "手机端登记点")
+        reviewer = make_reviewer(point, email="phone-bureau@example.cn")
         make_user(org=make_org("broker", name="手机端技术转移中心"), email="phone-agent@example.cn")
+        seller = make_user(org=make_org("university", name="手机端示范大学"), email="phone-univ@example.cn")
+        buyer = make_user(org=make_org("enterprise", name="手机端示范企业"), email="phone-firm@example.cn")
+        result = make_result(
+            seller.organisation, title="一种很长名称的制药废水膜生物反应器深度处理与回用技术"
+        )
+        demand = make_demand(
+            buyer.organisation, title="原料药生产废水深度处理与中水回用技术需求", hide_name=True
+        )
+        data = payload(
+            seller={"org_id": seller.organisation_id},
+            buyer={"org_id": buyer.organisation_id},
+            result_ids=[result.id],
+            demand_id=demand.id,
+            contract_amount_fen=865_000_00,
+            deductions=[
+                {"category": "equipment", "description": "膜组件及臭氧发生器", "amount_fen": 12_300_00}
+            ],
+        )
+        contract = registered_contract(seller, reviewer, data)
+        ids = {"result": result.id, "demand": demand.id, "contract": contract.id}
     phone = sessions("phone", width=375, height=740, mobile=True)
-    login(phone, live_server, "phone-agent@example.cn", PASSWORD)
-    for path in ("/contracts/new", "/contracts", "/demands", "/search/?q=废水"):
-        phone.goto(live_server + path)
-        overflow = horizontal_overflow(phone)
-        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 375px"
+    visits = {
+        None: ("/", "/results", f"/results/{ids['result']}", f"/demands/{ids['demand']}", "/search/?q=废水"),
+        "phone-univ@example.cn": ("/dashboard", "/results/new", "/my/listings", "/my/listings/import"),
+        "phone-firm@example.cn": ("/demands/new", f"/demands/{ids['demand']}"),
+        "phone-agent@example.cn": ("/contracts", "/contracts/new"),
+        "phone-bureau@example.cn": (
+            "/bureau/contracts?status=all",
+            f"/contracts/{ids['contract']}",
+            "/bureau/stats/",
+            "/bureau/orgs",
+        ),
+    }
+    wide = []
+    for email, paths in visits.items():
+        phone.context.clear_cookies()
+        if email:
+            login(phone, live_server, email, PASSWORD)
+        for path in paths:
+            response = phone.goto(live_server + path)
+            assert response.status == 200, f"{path}: HTTP {response.status}"
+            overflow = horizontal_overflow(phone)
+            if SHOTS:
+                name = re.sub(r"\W+", "_", path)
+                phone.screenshot(path=f"{SHOTS}/phone{name}.png", full_page=True)
+            if overflow > 0:
+                wide.append(f"{path} ({email or '访客'}) by {overflow}px")
+    assert not wide, "pages scroll sideways at 375px: " + "; ".join(wide)
     assert phone.js_errors == []
