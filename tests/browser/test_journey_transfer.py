@@ -362,8 +362,12 @@ def test_result_to_registered_contract_on_the_dashboard(live_server, sessions, c
     bureau.wait_for_selector("text=已退回补正")
 
     broker.goto(base + "/dashboard")
-    broker.click("nav >> text=合同登记")
-    broker.click("text=制药废水深度处理技术许可")
+    assert broker.inner_text("#unread-count") == "1"
+    broker.click("nav >> text=通知")
+    notice = broker.locator(".list-group-item", has_text="须补正后重新提交")
+    assert "签订地点" in notice.inner_text()
+    notice.locator("button:has-text('查看')").click()
+    broker.wait_for_url(f"{base}/contracts/{contract_id}")
     assert "制药废水深度处理专利实施许可" in broker.inner_text(".alert-warning")
     broker.click("a:has-text('修改')")
     broker.fill("#project_name", "制药废水深度处理专利实施许可")
@@ -379,6 +383,9 @@ def test_result_to_registered_contract_on_the_dashboard(live_server, sessions, c
     assert re.fullmatch(r"2026130104010\d{3}", number), number
     broker.reload()
     assert number in broker.content() and "已登记" in broker.content()
+    # the university, for which the broker filed, is told as well
+    university.click("nav >> text=通知")
+    assert f"登记号 {number}" in university.locator(".list-group-item", has_text="已准予登记").inner_text()
 
     # 4. the dashboard rises by exactly this contract's 技术交易额, and the export has it.
     assert total_before == _wan(EARLIER_TECHNICAL_FEN)
