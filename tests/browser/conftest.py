@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from tests.browser.helpers import console_error
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 # Flags the machine needs: no sandbox as root, and no background calls to Google's servers.
@@ -67,6 +69,7 @@ def page(browser, request):
     page.on("dialog", lambda dialog: dialog.accept())
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda message: console_error(page, message))
     page.js_errors = errors
     yield page
     _keep_artifacts(request, {"": page})

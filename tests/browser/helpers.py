@@ -10,7 +10,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def open_session(browser, *, width: int = 1280, height: int = 900, mobile: bool = False):
-    """A fresh browser session (one user) that records script errors in `page.js_errors`."""
+    """A fresh browser session (one user) that records script and console errors in `page.js_errors`."""
     context = browser.new_context(
         locale="zh-CN", viewport={"width": width, "height": height}, is_mobile=mobile, accept_downloads=True
     )
@@ -19,7 +19,16 @@ def open_session(browser, *, width: int = 1280, height: int = 900, mobile: bool 
     page.on("dialog", lambda dialog: dialog.accept())
     page.js_errors = []
     page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))
+    # Console errors catch what is not an exception: CSP refusals, failed loads of scripts or styles.
+    page.on("console", lambda message: console_error(page, message))
     return page
+
+
+def console_error(page, message) -> None:
+    """Record a console error (CSP refusals, failed loads of scripts or styles) in page.js_errors."""
+    if message.type == "error":
+        where = message.location.get("url", "") if message.location else ""
+        page.js_errors.append(f"console on {page.url}: {message.text} {where}".strip())
 
 
 def login(page, base: str, email: str, password: str = PASSWORD) -> None:

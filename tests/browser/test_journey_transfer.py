@@ -19,6 +19,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from openpyxl import load_workbook
 
 import marketplace.common.tasks as tasks
 from tests.browser.helpers import (
@@ -313,12 +314,20 @@ def _file_contract(broker, base, tmp_path) -> int:
     return int(match.group(1))
 
 
-def _dashboard_total(bureau, base) -> str:
-    bureau.goto(base + "/dashboard")
+def _dashboard_figures(bureau) -> dict[str, str]:
+    """The figures of the dashboard's progress card, as displayed."""
     bureau.click("nav >> text=数据看板")
     bureau.wait_for_selector("#progress-figure")
     card = bureau.locator(".card", has=bureau.locator("#progress-figure"))
-    return card.locator("text=技术交易额：").locator("strong").inner_text()
+    return {
+        label: card.locator(f"text={label}：").locator("strong").inner_text()
+        for label in ("合同成交额", "技术交易额", "登记合同")
+    }
+
+
+def _wan_value(text: str) -> Decimal:
+    assert text.endswith(" 万元"), text
+    return Decimal(text.removesuffix(" 万元").replace(",", ""))
 
 
 def test_result_to_registered_contract_on_the_dashboard(live_server, sessions, cast, background, tmp_path):
@@ -345,7 +354,7 @@ def test_result_to_registered_contract_on_the_dashboard(live_server, sessions, c
     _anonymous_cannot_see_the_company(visitor, base, demand_id)
 
     # 3. the broker files; the bureau asks for a correction; resubmitted; approved.
-    total_before = _dashboard_total(bureau, base)
+    before = _dashboard_figures(bureau)
     login(broker, base, "agent@jishu.example.cn")
     contract_id = _file_contract(broker, base, tmp_path)
     bureau.goto(base + "/dashboard")
@@ -388,17 +397,27 @@ def test_result_to_registered_contract_on_the_dashboard(live_server, sessions, c
     assert f"登记号 {number}" in university.locator(".list-group-item", has_text="已准予登记").inner_text()
 
     # 4. the dashboard rises by exactly this contract's 技术交易额, and the export has it.
-    assert total_before == _wan(EARLIER_TECHNICAL_FEN)
-    total_after = _dashboard_total(bureau, base)
-    assert total_after == _wan(EARLIER_TECHNICAL_FEN + TECHNICAL_FEN)
+    after = _dashboard_figures(bureau)
+    assert before["技术交易额"] == _wan(EARLIER_TECHNICAL_FEN)
+    assert _wan_value(after["技术交易额"]) - _wan_value(before["技术交易额"]) == Decimal("85.27")
+    assert after["技术交易额"] == _wan(EARLIER_TECHNICAL_FEN + TECHNICAL_FEN)
+    assert _wan_value(after["合同成交额"]) - _wan_value(before["合同成交额"]) == Decimal("86.50")
+    assert (before["登记合同"], after["登记合同"]) == ("1", "2")
     with bureau.expect_download() as download:
         bureau.click("text=导出登记合同（CSV）")
+    assert download.value.suggested_filename.endswith(".csv")
     text = download.value.path().read_text(encoding="utf-8-sig")
-    rows = list(csv.DictReader(io.StringIO(text)))
-    ours = [row for row in rows if row["登记号"] == number]
-    assert len(ours) == 1, rows
-    assert ours[0]["技术交易额（元）"] == "852700.00"
-    assert ours[0]["合同成交额（元）"] == CONTRACT_YUAN
+    rows = [row for row in csv.DictReader(io.StringIO(text)) if row["登记号"] == number]
+    assert len(rows) == 1, text
+    assert (rows[0]["合同成交额（元）"], rows[0]["技术交易额（元）"]) == (CONTRACT_YUAN, "852700.00")
+    with bureau.expect_download() as download:
+        bureau.click("text=导出登记合同（Excel）")
+    sheet = load_workbook(io.BytesIO(download.value.path().read_bytes()), read_only=True).worksheets[0]
+    table = [list(row) for row in sheet.iter_rows(values_only=True)]
+    header, ours = table[0], [row for row in table[1:] if row[0] == number]
+    assert len(ours) == 1, table
+    amount = ours[0][header.index("技术交易额（元）")]
+    assert Decimal(str(amount)) == Decimal("852700.00"), amount
     for page in (university, bureau, enterprise, broker, visitor):
         assert page.js_errors == [], page.js_errors
 
