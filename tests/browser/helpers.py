@@ -28,6 +28,8 @@ def console_error(page, message) -> None:
     """Record a console error (CSP refusals, failed loads of scripts or styles) in page.js_errors."""
     if message.type == "error":
         where = message.location.get("url", "") if message.location else ""
+        if where == page.url and "status of 422" in message.text:
+            return  # a form sent back with its errors: the page itself, answered as designed
         page.js_errors.append(f"console on {page.url}: {message.text} {where}".strip())
 
 

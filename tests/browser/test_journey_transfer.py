@@ -236,6 +236,24 @@ def _matches_with_marks(page, result_id: int):
     return wait_until(entry, timeout=30, interval=0.5, message="the demand's stored matches")
 
 
+def _owner_sees_the_demand_but_not_its_company(university, base, result_id: int) -> None:
+    """The result's owner is told of the matching demand, and still cannot tell whose it is."""
+    university.goto(f"{base}/results/{result_id}")
+    section = university.locator("section[aria-labelledby=listing-matches-title]")
+
+    def listed():
+        university.reload()
+        return DEMAND_TITLE in section.inner_text()
+
+    wait_until(listed, timeout=30, interval=0.5, message="the result's matching demands")
+    assert "某企业" in section.inner_text()
+    university.click("nav >> text=通知")
+    assert "新匹配" in university.inner_text("main")
+    assert ENTERPRISE not in university.content()
+    university.goto(f"{base}/results/{result_id}")
+    assert ENTERPRISE not in university.content()
+
+
 def _anonymous_cannot_see_the_company(visitor, base, demand_id: int) -> None:
     visitor.context.clear_cookies()
     pages = [
@@ -283,7 +301,6 @@ def _file_contract(broker, base, tmp_path) -> int:
     broker.select_option("#technology_field", "环境保护与资源综合利用")
     broker.fill("#signed_on", "2026-11-02")
     broker.fill("#valid_from", "2026-11-02")
-    broker.fill("#valid_to", "2029-11-01")
     broker.select_option("#ip_type", "invention_patent")
     broker.check("#seller-kind-0")
     _choose(broker, "#seller-org_id", UNIVERSITY)
@@ -296,6 +313,18 @@ def _file_contract(broker, base, tmp_path) -> int:
     broker.fill("#deductions-0-amount", DEDUCTION_YUAN)
     broker.fill("#result_ids", result_number)
     broker.fill("#demand_id", demand_number)
+    # Forgetting the end date costs nothing of what was typed.
+    broker.click("main button[type=submit]:has-text('保存草稿')")
+    broker.wait_for_selector("text=请填写有效期截止日")
+    assert broker.input_value("#project_name") == "制药废水深度处理技术许可"
+    assert broker.input_value("#deductions-0-amount") == DEDUCTION_YUAN
+    assert broker.input_value("#contract_amount") == CONTRACT_YUAN
+    assert broker.locator("#buyer-org_id option:checked").inner_text().startswith(ENTERPRISE)
+    assert (broker.input_value("#result_ids"), broker.input_value("#demand_id")) == (
+        result_number,
+        demand_number,
+    )
+    broker.fill("#valid_to", "2029-11-01")
     broker.click("main button[type=submit]:has-text('保存草稿')")
     broker.wait_for_selector("text=合同草稿已保存")
     linked = broker.inner_text("main")
@@ -351,6 +380,7 @@ def test_result_to_registered_contract_on_the_dashboard(live_server, sessions, c
     entry = _matches_with_marks(enterprise, result_id)
     marked = entry.locator("mark").all_inner_texts()
     assert {"反应器", "臭氧", "制药"} <= set(marked), marked
+    _owner_sees_the_demand_but_not_its_company(university, base, result_id)
     _anonymous_cannot_see_the_company(visitor, base, demand_id)
 
     # 3. the broker files; the bureau asks for a correction; resubmitted; approved.
