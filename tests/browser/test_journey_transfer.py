@@ -185,6 +185,18 @@ def _import_patents(page, base, tmp_path) -> None:
     assert "已导入 2 条，已发布" in page.inner_text("#import-job")
 
 
+def _link_patents(page, base, result_id: int) -> None:
+    """The university edits its result to link the two imported patents."""
+    page.goto(f"{base}/results/{result_id}")
+    page.click("main a:has-text('修改')")
+    for title in ("一种制药废水的膜生物反应器处理方法", "一种臭氧催化氧化深度处理装置"):
+        page.locator(".listing-patent-picker .form-check", has_text=title).locator("input").check()
+    page.click("button:has-text('保存修改')")
+    page.wait_for_selector("text=修改已保存")
+    linked = page.locator(".card", has_text="关联专利（2）")
+    assert "一种臭氧催化氧化深度处理装置" in linked.inner_text()
+
+
 def _listings_show_up(visitor, base) -> None:
     visitor.goto(base + "/")
     visitor.click("nav >> text=科技成果")
@@ -372,6 +384,7 @@ def test_result_to_registered_contract_on_the_dashboard(live_server, sessions, c
     assert "认证通过前可以保存草稿" not in university.content()
     result_id = _post_result(university, base)
     _import_patents(university, base, tmp_path)
+    _link_patents(university, base, result_id)
     _listings_show_up(visitor, base)
 
     # 2. a hidden demand, its matches, and what the public sees.
