@@ -282,6 +282,12 @@ def _anonymous_cannot_see_the_company(visitor, base, demand_id: int) -> None:
         assert ENTERPRISE not in html and "隐名制药" not in html, f"{path} shows the hidden company name"
     visitor.goto(f"{base}/demands/{demand_id}")
     assert "某企业" in visitor.inner_text("main")
+    # Nor can the name be used to find the demand: that would tell whose it is just the same.
+    for query in ("隐名", "石家庄隐名"):
+        visitor.goto(f"{base}/search/?q={query}")
+        assert DEMAND_TITLE not in visitor.inner_text("main"), f"searching {query} finds the hidden demand"
+    visitor.goto(f"{base}/demands?q=隐名")
+    assert DEMAND_TITLE not in visitor.inner_text("main")
 
 
 def _choose(page, select: str, text: str) -> None:
@@ -435,6 +441,9 @@ def test_result_to_registered_contract_on_the_dashboard(live_server, sessions, c
     assert re.fullmatch(r"2026130104010\d{3}", number), number
     broker.reload()
     assert number in broker.content() and "已登记" in broker.content()
+    broker.click("text=登记证明")
+    certificate = broker.inner_text("main")
+    assert f"登记号：{number}" in certificate and "85.270000 万元" in certificate
     # the university, for which the broker filed, is told as well
     university.click("nav >> text=通知")
     assert f"登记号 {number}" in university.locator(".list-group-item", has_text="已准予登记").inner_text()
