@@ -41,9 +41,8 @@ UNIVERSITY = "石家庄示范工业大学"
 ENTERPRISE = "石家庄隐名制药有限公司"
 RESULT_TITLE = "制药废水膜生物反应器深度处理技术"
 DEMAND_TITLE = "原料药生产废水深度处理技术需求"
-# 成交额 865,000.00 元, a deduction of 12,300.00 元: 技术交易额 852,700.00 元 = 85.27 万元.
+# 成交额 865,000.00 元, deductions of 8,000.00 + 4,300.00 元: 技术交易额 852,700.00 元 = 85.27 万元.
 CONTRACT_YUAN = "865000.00"
-DEDUCTION_YUAN = "12300.00"
 TECHNICAL_FEN = 852_700_00
 EARLIER_TECHNICAL_FEN = 123_456_78  # an earlier registration, so the total does not start at 0
 
@@ -326,16 +325,21 @@ def _file_contract(broker, base, tmp_path) -> int:
     _choose(broker, "#buyer-org_id", ENTERPRISE)
     broker.check("#unit-0")
     broker.fill("#contract_amount", CONTRACT_YUAN)
+    # Two purchases to deduct: one in the first row, one in a row the page adds (rows 2-3 stay blank).
     broker.select_option("#deductions-0-category", "equipment")
-    broker.fill("#deductions-0-description", "膜组件及臭氧发生器")
-    broker.fill("#deductions-0-amount", DEDUCTION_YUAN)
+    broker.fill("#deductions-0-description", "膜组件")
+    broker.fill("#deductions-0-amount", "8000.00")
+    broker.click("button:has-text('再加一行扣除项')")
+    broker.select_option("#deductions-3-category", "equipment")
+    broker.fill("#deductions-3-description", "臭氧发生器")
+    broker.fill("#deductions-3-amount", "4300.00")
     broker.fill("#result_ids", result_number)
     broker.fill("#demand_id", demand_number)
     # Forgetting the end date costs nothing of what was typed.
     broker.click("main button[type=submit]:has-text('保存草稿')")
     broker.wait_for_selector("text=请填写有效期截止日")
     assert broker.input_value("#project_name") == "制药废水深度处理技术许可"
-    assert broker.input_value("#deductions-0-amount") == DEDUCTION_YUAN
+    assert broker.input_value("#deductions-3-amount") == "4300.00"
     assert broker.input_value("#contract_amount") == CONTRACT_YUAN
     assert broker.locator("#buyer-org_id option:checked").inner_text().startswith(ENTERPRISE)
     assert (broker.input_value("#result_ids"), broker.input_value("#demand_id")) == (
@@ -347,8 +351,9 @@ def _file_contract(broker, base, tmp_path) -> int:
     broker.wait_for_selector("text=合同草稿已保存")
     linked = broker.inner_text("main")
     assert f"{RESULT_TITLE}（#{result_number}）" in linked and f"{DEMAND_TITLE}（#{demand_number}）" in linked
-    money = broker.inner_text("text=技术交易额 >> xpath=..")
-    assert "85.27 万元" in money and "852,700.00" in money.replace("，", ",")
+    money = broker.inner_text(".card:has(.card-header:text-is('金额'))")
+    assert "非技术性扣除合计\n12,300.00 元" in money, money
+    assert "85.27 万元（852,700.00 元）" in money, money
     scan = tmp_path / "合同扫描件.pdf"
     scan.write_bytes(PDF)
     broker.set_input_files("input[name=file]", str(scan))
