@@ -42,9 +42,13 @@ def login(page, base: str, email: str, password: str = PASSWORD) -> None:
     page.wait_for_url(f"{base}/dashboard")
 
 
-def flash_text(page) -> str:
-    """The text of the flashed messages on the current page."""
-    return " ".join(page.locator(".alert").all_inner_texts())
+def follow(page, target) -> None:
+    """Click a link or button (a selector or a locator) and wait for the page it leads to."""
+    with page.expect_navigation():
+        if isinstance(target, str):
+            page.click(target)
+        else:
+            target.click()
 
 
 def wait_until(check, *, timeout: float = 30.0, interval: float = 0.2, message: str = "condition"):

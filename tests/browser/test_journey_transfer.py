@@ -26,6 +26,7 @@ from tests.browser.helpers import (
     PDF,
     BackgroundTasks,
     fill_workbook,
+    follow,
     horizontal_overflow,
     login,
     wait_until,
@@ -89,7 +90,7 @@ def _register_university(page, base, tmp_path) -> None:
     licence = tmp_path / "事业单位法人证书.pdf"
     licence.write_bytes(PDF)
     page.goto(base + "/")
-    page.click("text=注册")
+    follow(page, "text=注册")
     page.fill("#email", "kjc@sfgy.example.cn")
     page.fill("#name", "科技处 赵老师")
     page.fill("#phone", "13900002222")
@@ -108,15 +109,15 @@ def _register_university(page, base, tmp_path) -> None:
 
 
 def _bureau_verifies(bureau, base) -> None:
-    bureau.click("text=单位认证")
-    bureau.click(f"text={UNIVERSITY}")
+    follow(bureau, "text=单位认证")
+    follow(bureau, f"text={UNIVERSITY}")
     bureau.click("text=认证通过")
     bureau.wait_for_selector(f"text=已认证：{UNIVERSITY}")
 
 
 def _post_result(page, base) -> int:
-    page.click("nav >> text=我的发布")
-    page.click("text=发布科技成果")
+    follow(page, "nav >> text=我的发布")
+    follow(page, "text=发布科技成果")
     page.fill("#title", RESULT_TITLE)
     page.fill(
         "#abstract",
@@ -139,8 +140,8 @@ def _post_result(page, base) -> int:
 
 
 def _import_patents(page, base, tmp_path) -> None:
-    page.click("nav >> text=我的发布")
-    page.click("text=批量导入")
+    follow(page, "nav >> text=我的发布")
+    follow(page, "text=批量导入")
     page.select_option("#kind", "patent")
     with page.expect_download() as download:
         page.locator("div.mb-2", has_text="专利：").locator("a", has_text="XLSX").click()
@@ -187,7 +188,7 @@ def _import_patents(page, base, tmp_path) -> None:
 def _link_patents(page, base, result_id: int) -> None:
     """The university edits its result to link the two imported patents."""
     page.goto(f"{base}/results/{result_id}")
-    page.click("main a:has-text('修改')")
+    follow(page, "main a:has-text('修改')")
     for title in ("一种制药废水的膜生物反应器处理方法", "一种臭氧催化氧化深度处理装置"):
         page.locator(".listing-patent-picker .form-check", has_text=title).locator("input").check()
     page.click("button:has-text('保存修改')")
@@ -198,27 +199,26 @@ def _link_patents(page, base, result_id: int) -> None:
 
 def _listings_show_up(visitor, base) -> None:
     visitor.goto(base + "/")
-    visitor.click("nav >> text=科技成果")
+    follow(visitor, "nav >> text=科技成果")
     assert RESULT_TITLE in visitor.content()
-    visitor.click("nav >> text=专利")
+    follow(visitor, "nav >> text=专利")
     for title in ("一种制药废水的膜生物反应器处理方法", "一种臭氧催化氧化深度处理装置"):
         assert title in visitor.content()
     # and the search finds them once the outbox drain has indexed the import
-    visitor.click("nav >> text=检索")
+    follow(visitor, "nav >> text=检索")
 
     def found():
         visitor.fill("#q", "臭氧催化氧化 深度处理装置")
-        visitor.click("main button[type=submit]:has-text('检索')")
-        visitor.wait_for_load_state()
+        follow(visitor, "main button[type=submit]:has-text('检索')")
         return "一种臭氧催化氧化深度处理装置" in visitor.inner_text("main")
 
     wait_until(found, timeout=20, interval=0.5, message="the imported patents in the search")
 
 
 def _post_hidden_demand(page, base) -> int:
-    page.click("nav >> text=我的发布")
-    page.click(".nav-tabs >> text=技术需求")
-    page.click("text=发布技术需求")
+    follow(page, "nav >> text=我的发布")
+    follow(page, ".nav-tabs >> text=技术需求")
+    follow(page, "text=发布技术需求")
     page.fill("#title", DEMAND_TITLE)
     page.fill("#description", "原料药生产废水 COD 高、可生化性差，现有工艺出水不稳定。")
     page.fill("#technical_indicators", "出水 COD ≤ 100 mg/L，吨水处理成本 ≤ 8 元。")
@@ -258,7 +258,7 @@ def _owner_sees_the_demand_but_not_its_company(university, base, result_id: int)
 
     wait_until(listed, timeout=30, interval=0.5, message="the result's matching demands")
     assert "某企业" in section.inner_text()
-    university.click("nav >> text=通知")
+    follow(university, "nav >> text=通知")
     assert "新匹配" in university.inner_text("main")
     assert ENTERPRISE not in university.content()
     university.goto(f"{base}/results/{result_id}")
@@ -298,21 +298,22 @@ def _choose(page, select: str, text: str) -> None:
 
 def _numbers_from_the_pages(broker) -> tuple[str, str]:
     """The broker finds the demand, then the result among its matches, and notes their numbers."""
-    broker.click("nav >> text=技术需求")
-    broker.click(f"text={DEMAND_TITLE}")
+    follow(broker, "nav >> text=技术需求")
+    follow(broker, f"text={DEMAND_TITLE}")
     assert ENTERPRISE in broker.inner_text("main"), "a broker should see who posted a hidden demand"
     demand_number = broker.inner_text(".listing-number")
-    broker.locator("section[aria-labelledby=demand-matches-title]").locator(
-        "a", has_text=RESULT_TITLE
-    ).click()
+    follow(
+        broker,
+        broker.locator("section[aria-labelledby=demand-matches-title]").locator("a", has_text=RESULT_TITLE),
+    )
     broker.wait_for_selector(f"h1:has-text('{RESULT_TITLE}')")
     return broker.inner_text(".listing-number"), demand_number
 
 
 def _file_contract(broker, base, tmp_path) -> int:
     result_number, demand_number = _numbers_from_the_pages(broker)
-    broker.click("nav >> text=合同登记")
-    broker.click("text=填报技术合同")
+    follow(broker, "nav >> text=合同登记")
+    follow(broker, "text=填报技术合同")
     broker.fill("#project_name", "制药废水深度处理技术许可")
     broker.select_option("#type_subtype", "license:patent_license")
     broker.select_option("#technology_field", "环境保护与资源综合利用")
@@ -366,11 +367,11 @@ def _file_contract(broker, base, tmp_path) -> int:
     return int(match.group(1))
 
 
-def _dashboard_figures(bureau) -> dict[str, str]:
-    """The figures of the dashboard's progress card, as displayed."""
-    bureau.click("nav >> text=数据看板")
-    bureau.wait_for_selector("#progress-figure")
-    card = bureau.locator(".card", has=bureau.locator("#progress-figure"))
+def _dashboard_figures(page, link: str = "数据看板") -> dict[str, str]:
+    """The figures of the progress card (the bureau's dashboard, or the public page), as displayed."""
+    follow(page, f"nav >> text={link}")
+    page.wait_for_selector("#progress-figure")
+    card = page.locator(".card", has=page.locator("#progress-figure"))
     return {
         label: card.locator(f"text={label}：").locator("strong").inner_text()
         for label in ("合同成交额", "技术交易额", "登记合同")
@@ -413,8 +414,8 @@ def test_result_to_registered_contract_on_the_dashboard(live_server, sessions, c
     contract_id = _file_contract(broker, base, tmp_path)
     bureau.goto(base + "/dashboard")
     bureau.click("nav >> text=登记审核")
-    bureau.click("text=合同审核队列")
-    bureau.click("text=制药废水深度处理技术许可")
+    follow(bureau, "text=合同审核队列")
+    follow(bureau, "text=制药废水深度处理技术许可")
     bureau.click("button:has-text('开始审核')")
     bureau.wait_for_selector("text=已开始审核")
     bureau.fill(
@@ -426,13 +427,13 @@ def test_result_to_registered_contract_on_the_dashboard(live_server, sessions, c
 
     broker.goto(base + "/dashboard")
     assert broker.inner_text("#unread-count") == "1"
-    broker.click("nav >> text=通知")
+    follow(broker, "nav >> text=通知")
     notice = broker.locator(".list-group-item", has_text="须补正后重新提交")
     assert "签订地点" in notice.inner_text()
     notice.locator("button:has-text('查看')").click()
     broker.wait_for_url(f"{base}/contracts/{contract_id}")
     assert "制药废水深度处理专利实施许可" in broker.inner_text(".alert-warning")
-    broker.click("a:has-text('修改')")
+    follow(broker, "a:has-text('修改')")
     broker.fill("#project_name", "制药废水深度处理专利实施许可")
     broker.click("main button[type=submit]:has-text('保存草稿')")
     broker.wait_for_selector("text=合同信息已保存")
@@ -446,11 +447,11 @@ def test_result_to_registered_contract_on_the_dashboard(live_server, sessions, c
     assert re.fullmatch(r"2026130104010\d{3}", number), number
     broker.reload()
     assert number in broker.content() and "已登记" in broker.content()
-    broker.click("text=登记证明")
+    follow(broker, "text=登记证明")
     certificate = broker.inner_text("main")
     assert f"登记号：{number}" in certificate and "85.270000 万元" in certificate
     # the university, for which the broker filed, is told as well
-    university.click("nav >> text=通知")
+    follow(university, "nav >> text=通知")
     assert f"登记号 {number}" in university.locator(".list-group-item", has_text="已准予登记").inner_text()
 
     # 4. the dashboard rises by exactly this contract's 技术交易额, and the export has it.
@@ -460,6 +461,7 @@ def test_result_to_registered_contract_on_the_dashboard(live_server, sessions, c
     assert after["技术交易额"] == _wan(EARLIER_TECHNICAL_FEN + TECHNICAL_FEN)
     assert _wan_value(after["合同成交额"]) - _wan_value(before["合同成交额"]) == Decimal("86.50")
     assert (before["登记合同"], after["登记合同"]) == ("1", "2")
+    assert _dashboard_figures(visitor, "成果转化动态") == after  # the public page agrees
     with bureau.expect_download() as download:
         bureau.click("text=导出登记合同（CSV）")
     assert download.value.suggested_filename.endswith(".csv")
