@@ -70,7 +70,7 @@ def cast(app):
     with app.app_context():
         point = make_point("130104", "01", "桥西区技术合同登记点")
         reviewer = make_reviewer(point, email="reviewer@kjj.example.cn", name="审核员 李")
-        make_user(org=make_org("enterprise", name=ENTERPRISE), email="rd@yinming.example.cn")
+        enterprise = make_user(org=make_org("enterprise", name=ENTERPRISE), email="rd@yinming.example.cn")
         make_user(org=make_org("broker", name="石家庄示范技术转移中心"), email="agent@jishu.example.cn")
         seller = make_user("university", email="old-seller@example.cn")
         earlier = payload(
@@ -79,7 +79,7 @@ def cast(app):
             contract_amount_fen=EARLIER_TECHNICAL_FEN,
         )
         registered_contract(seller, reviewer, earlier)
-    return point
+        return {"enterprise_org": enterprise.organisation_id}
 
 
 def _wan(fen: int) -> str:
@@ -265,7 +265,7 @@ def _owner_sees_the_demand_but_not_its_company(university, base, result_id: int)
     assert ENTERPRISE not in university.content()
 
 
-def _anonymous_cannot_see_the_company(visitor, base, demand_id: int) -> None:
+def _anonymous_cannot_see_the_company(visitor, base, demand_id: int, org_id: int) -> None:
     visitor.context.clear_cookies()
     pages = [
         f"/demands/{demand_id}",
@@ -287,6 +287,10 @@ def _anonymous_cannot_see_the_company(visitor, base, demand_id: int) -> None:
         assert DEMAND_TITLE not in visitor.inner_text("main"), f"searching {query} finds the hidden demand"
     visitor.goto(f"{base}/demands?q=隐名")
     assert DEMAND_TITLE not in visitor.inner_text("main")
+    # The company's own page and its filtered list do not own up to the demand either.
+    for path in (f"/orgs/{org_id}", f"/demands?org={org_id}"):
+        visitor.goto(base + path)
+        assert DEMAND_TITLE not in visitor.inner_text("main"), path
 
 
 def _choose(page, select: str, text: str) -> None:
@@ -406,7 +410,7 @@ def test_result_to_registered_contract_on_the_dashboard(live_server, sessions, c
     marked = entry.locator("mark").all_inner_texts()
     assert {"反应器", "臭氧", "制药"} <= set(marked), marked
     _owner_sees_the_demand_but_not_its_company(university, base, result_id)
-    _anonymous_cannot_see_the_company(visitor, base, demand_id)
+    _anonymous_cannot_see_the_company(visitor, base, demand_id, cast["enterprise_org"])
 
     # 3. the broker files; the bureau asks for a correction; resubmitted; approved.
     before = _dashboard_figures(bureau)
