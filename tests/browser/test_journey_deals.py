@@ -5,7 +5,7 @@ import os
 import pytest
 
 from tests.browser.conftest import new_page
-from tests.browser.helpers import login
+from tests.browser.helpers import follow, login
 from tests.deals.factories import make_result
 from tests.factories import make_org, make_user
 
@@ -65,7 +65,7 @@ def test_inquiry_to_deal(app, live_server, page, browser, tmp_path):
     owner.context.close()
 
     page.goto(f"{live_server}/deals/?tab=deals")
-    page.click("text=耐高温陶瓷膜制备技术")
+    follow(page, "text=耐高温陶瓷膜制备技术")  # then read the page it opens, not the list
     content = page.content()
     assert "欢迎联系" in content and "0311-7777" in content and "烧结温度曲线见附件二" in content
     _shot(page, "4-deal-buyer")
