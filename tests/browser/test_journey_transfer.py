@@ -541,4 +541,13 @@ def test_journey_pages_fit_a_phone(app, live_server, sessions, background):
             if overflow > 0:
                 wide.append(f"{path} ({email or '访客'}) by {overflow}px")
     assert not wide, "pages scroll sideways at 375px: " + "; ".join(wide)
+    # On the contract form, a party from outside the platform opens its own fields, which fit too.
+    phone.context.clear_cookies()
+    login(phone, live_server, "phone-agent@example.cn", PASSWORD)
+    phone.goto(live_server + "/contracts/new")
+    assert not phone.is_visible("#buyer-name")
+    phone.check("#buyer-kind-1")
+    assert phone.is_visible("#buyer-name") and phone.is_visible("#buyer-credit_code")
+    assert not phone.is_visible("#buyer-org_id")
+    assert horizontal_overflow(phone) <= 0
     assert phone.js_errors == []
