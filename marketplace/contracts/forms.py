@@ -149,9 +149,11 @@ class ContractForm(FlaskForm):
         min_entries=3,
         max_entries=50,
     )
-    patent_ids = IdListField("关联专利编号", description="平台上的专利编号，多个用逗号分隔")
-    result_ids = IdListField("关联成果编号", description="平台上的科技成果编号，多个用逗号分隔")
-    demand_id = StringField("关联技术需求编号", validators=[Optional()])
+    patent_ids = IdListField("关联专利编号", description="专利详情页上的“专利编号”，多个用逗号分隔")
+    result_ids = IdListField("关联成果编号", description="科技成果详情页上的“科技成果编号”，多个用逗号分隔")
+    demand_id = StringField(
+        "关联技术需求编号", validators=[Optional()], description="技术需求详情页上的“技术需求编号”"
+    )
 
     def amount_fields(self) -> dict[str, int]:
         """Parse the amounts in the chosen unit into 分; record Chinese errors on the fields."""

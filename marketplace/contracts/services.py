@@ -43,6 +43,7 @@ from marketplace.contracts.models import (
 )
 from marketplace.extensions import db
 from marketplace.listings.models import Demand, Patent, ResearchResult
+from marketplace.notices.services import notify
 from marketplace.organisations.models import Organisation
 
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -930,7 +931,21 @@ def approve_contract(actor, contract: TechContract) -> TechContract:
         ),
     )
     on_registration_change(contract)
+    _tell_filer(
+        contract,
+        revision,
+        f"《{revision.project_name}》" + ("变更已登记" if amended else "已准予登记"),
+        f"登记号 {contract.registration_number}。",
+    )
     return contract
+
+
+def _tell_filer(contract: TechContract, revision, title: str, body: str) -> None:
+    """Tell the filing organisation, and the registering party a broker filed for, of a decision."""
+    for org_id in dict.fromkeys((contract.filer_org_id, revision.registrant_org_id)):
+        if org_id is not None:
+            # A plain path, not url_for: the API and CLI review without a request.
+            notify(org_id, "contract", title, body=body, url=f"/contracts/{contract.id}", email=True)
 
 
 def request_changes(actor, contract: TechContract, comment: str) -> TechContract:
@@ -958,6 +973,7 @@ def request_changes(actor, contract: TechContract, comment: str) -> TechContract
         after={"status": "needs_correction", "comment": comment[:2000]},
         summary=f"退回补正：{comment[:200]}",
     )
+    _tell_filer(contract, revision, f"《{revision.project_name}》须补正后重新提交", comment[:500])
     return contract
 
 
@@ -996,6 +1012,12 @@ def refuse_contract(actor, contract: TechContract, reasons: list[str], comment: 
         before={"status": before},
         after={"status": "refused", "reasons": revision.refusal_reasons, "comment": comment[:2000]},
         summary=("变更不予登记" if amended else "不予登记") + f"：{labels}。{comment[:200]}",
+    )
+    _tell_filer(
+        contract,
+        revision,
+        f"《{revision.project_name}》" + ("变更不予登记" if amended else "不予登记"),
+        f"{labels}。{comment[:500]}",
     )
     return contract
 

@@ -65,7 +65,6 @@ def import_command(kind: str, path: Path, org_name: str, draft: bool):
             click.echo(f"第 {error['line']} 行：{error['message']}", err=True)
         raise click.ClickException(f"{len(report.errors)} 行有错误，未导入任何数据")
     db.session.commit()
-    importer.finish_import(kind_key, report.ids)
     state = "草稿" if draft or not org.is_verified else "已发布"
     click.echo(f"已导入 {report.imported} 条{services.KIND_LABELS[kind_key]}（{state}）")
 

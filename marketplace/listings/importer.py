@@ -2,7 +2,8 @@
 
 Every row is checked first; one bad row means nothing is imported and every bad row is reported
 with its line number. Good files are inserted in bulk (one statement per kind, not one per row),
-then `services.after_bulk_import` lets observers (search) catch up.
+and `services.after_bulk_import` queues them for the search index in the same transaction, so the
+caller's commit stores the listings and their outbox rows together (and starts the drain).
 """
 
 import csv
@@ -343,14 +344,10 @@ def import_file(
     report.ids = insert_records(
         kind, org, user, records, publish=publish, progress=on_insert, source=filename
     )
+    # Queued before the caller commits: queued after it, nothing would commit the queue.
+    services.after_bulk_import(kind, report.ids)
     report.imported = len(report.ids)
     return report
-
-
-def finish_import(kind: str, ids: list[int]) -> None:
-    """Tell observers about rows inserted in bulk, after the commit."""
-    if ids:
-        services.after_bulk_import(kind, ids)
 
 
 # --- background jobs for web uploads -----------------------------------------------------------
@@ -445,7 +442,6 @@ def run_job(job_id: int) -> None:
     job.state = "done" if report.ok else "failed"
     job.finished_at = utcnow()
     db.session.commit()
-    finish_import(job.kind, report.ids)
 
 
 def _save_progress(job: ImportJob) -> None:

@@ -1,6 +1,6 @@
 """The home page, the signed-in user's workbench and static information pages."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -41,6 +41,12 @@ def dashboard():
 @bp.route("/about")
 def about():
     return render_template("main/about.html")
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    # Pages link the SVG icon; this answers clients that ask for the conventional path anyway.
+    return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
 @bp.route("/healthz")

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from tests.browser.helpers import console_error
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 # Flags the machine needs: no sandbox as root, and no background calls to Google's servers.
@@ -67,18 +69,44 @@ def page(browser, request):
     page.on("dialog", lambda dialog: dialog.accept())
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda message: console_error(page, message))
     page.js_errors = errors
     yield page
+    _keep_artifacts(request, {"": page})
+    context.close()
+
+
+def _keep_artifacts(request, pages: dict) -> None:
+    """After a failed test, save a screenshot and the HTML of each named page."""
     failed = getattr(request.node, "rep_call", None)
-    if failed is not None and failed.failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)
+    if failed is None or not failed.failed:
+        return
+    ARTIFACTS.mkdir(exist_ok=True)
+    base = re.sub(r"[^\w.-]+", "_", request.node.nodeid)
+    for label, page in pages.items():
+        name = f"{base}-{label}" if label else base
         try:
             page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
             (ARTIFACTS / f"{name}.html").write_text(page.content(), encoding="utf-8")
         except Exception as exc:  # the page may be gone; the failure itself matters more
             print(f"could not save browser artifacts: {exc}")
-    context.close()
+
+
+@pytest.fixture
+def sessions(browser, request):
+    """Open named browser sessions, one per user: `sessions("bureau")`; artifacts kept for each."""
+    from tests.browser.helpers import open_session
+
+    opened: dict = {}
+
+    def open_named(label: str, **kw):
+        opened[label] = open_session(browser, **kw)
+        return opened[label]
+
+    yield open_named
+    _keep_artifacts(request, opened)
+    for page in opened.values():
+        page.context.close()
 
 
 def new_page(browser):

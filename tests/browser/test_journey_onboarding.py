@@ -5,6 +5,7 @@ import pytest
 from marketplace.extensions import db
 from marketplace.organisations.models import Organisation
 from tests.browser.conftest import new_page
+from tests.browser.helpers import follow
 from tests.factories import PASSWORD, make_user, valid_credit_code
 
 pytestmark = pytest.mark.browser
@@ -43,8 +44,8 @@ def test_university_registers_and_bureau_verifies(app, live_server, page, browse
     reviewer.fill("#password", PASSWORD)
     reviewer.click("button[type=submit]")
     reviewer.wait_for_url(f"{live_server}/dashboard")
-    reviewer.click("text=单位认证")
-    reviewer.click("text=石家庄理工示范学院")
+    follow(reviewer, "text=单位认证")
+    follow(reviewer, "text=石家庄理工示范学院")
     assert "查看 法人证书.pdf" in reviewer.content()
     reviewer.click("text=认证通过")
     reviewer.wait_for_selector("text=已认证：石家庄理工示范学院")

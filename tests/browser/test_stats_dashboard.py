@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 
 from marketplace.extensions import db
-from tests.factories import PASSWORD, make_user
+from tests.browser.helpers import login
+from tests.factories import make_user
 from tests.stats.factories import make_fact
 
 pytestmark = pytest.mark.browser
@@ -30,11 +31,7 @@ def test_bureau_dashboard_and_public_page_draw_their_charts(app, live_server, pa
     page.wait_for_selector("#chart-progress canvas")
     assert page.js_errors == []
 
-    page.goto(f"{live_server}/account/login")
-    page.fill("#email", "stats@kjj.example.cn")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/dashboard")
+    login(page, live_server, "stats@kjj.example.cn")
     page.click("text=数据看板")
     page.wait_for_selector("#chart-progress canvas")
     for chart in ("by_type", "by_field", "by_seller_nature", "by_buyer_region", "districts", "activity"):

@@ -300,3 +300,22 @@ def test_amendment_copies_the_registered_content(cast):
     assert services.revision_payload(amendment) == services.revision_payload(registered)
     assert amendment.party("seller").org_id == cast.seller.organisation_id
     assert amendment.registrant_org_id == registered.registrant_org_id
+
+
+@pytest.mark.parametrize(
+    ("state", "title", "body"),
+    [
+        ("needs_correction", "须补正后重新提交", "请补充盖章页"),
+        ("registered", "已准予登记", "登记号 "),
+        ("refused", "不予登记", "不属于技术合同"),
+    ],
+)
+def test_the_filer_and_the_registering_party_are_told_of_each_decision(cast, state, title, body):
+    from marketplace.notices.models import Notice
+
+    contract = drive(cast, state)
+    notices = db.session.scalars(select(Notice).where(Notice.kind == "contract")).all()
+    # The broker filed for the university (the seller, who registers); the buyer is not told.
+    assert {n.organisation_id for n in notices} == {cast.broker.organisation_id, cast.seller.organisation_id}
+    for notice in notices:
+        assert title in notice.title and body in notice.body and notice.url == f"/contracts/{contract.id}"

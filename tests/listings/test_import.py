@@ -272,3 +272,27 @@ def test_an_abandoned_job_shows_as_failed(client, people):
     status = client.get(f"/my/listings/import/{job.id}/status").json
     assert status["state"] == "failed" and status["finished"]
     assert "中断" in client.get(f"/my/listings/import/{job.id}").get_data(as_text=True)
+
+
+def test_imported_listings_are_searchable_from_the_web_and_the_cli(client, runner, people, tmp_path):
+    """The outbox rows of a bulk import are committed with it, so the drain indexes the rows."""
+    from marketplace.search.models import SearchOutbox
+    from tests.search.helpers import found
+
+    signin(client, people["university"])
+    response = client.post(
+        "/my/listings/import",
+        data={"kind": "patent", "file": (io.BytesIO(as_xlsx(GOOD)), "good.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    ids = set(db.session.scalars(select(Patent.id)))
+    assert len(ids) == 2
+    assert {obj_id for _kind, obj_id in found("传感器") + found("阀门")} == ids
+    path = tmp_path / "results.csv"
+    path.write_bytes(as_csv([{"title": "一种超声滚压强化工艺"}]))
+    result = runner.invoke(args=["import", "results", str(path), "--org", people["university"].org.name])
+    assert result.exit_code == 0, result.output
+    result_id = db.session.scalar(select(ResearchResult.id))
+    assert found("超声滚压强化") == [("result", result_id)]
+    assert db.session.scalar(select(func.count(SearchOutbox.id))) == 0

@@ -279,3 +279,18 @@ def test_bureau_lists_taken_down_listings_others_cannot(client, people):
     login(client, people["rival"])
     assert "违规专利" not in _page(client, "/patents?status=taken_down")
     assert client.get(f"/patents/{patent.id}").status_code == 404
+
+
+def test_detail_pages_show_the_number_a_contract_links_by(client, people):
+    """Filing a contract asks for the listing numbers; the detail pages are where people find them."""
+    org = people["university"].organisation
+    result = make_result(org)
+    patent = make_patent(org)
+    demand = make_demand(people["enterprise"].organisation)
+    for segment, item, label in (
+        ("results", result, "科技成果"),
+        ("patents", patent, "专利"),
+        ("demands", demand, "技术需求"),
+    ):
+        text = _page(client, f"/{segment}/{item.id}")
+        assert f'{label}编号 <span class="listing-number">{item.id}</span>' in text
