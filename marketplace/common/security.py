@@ -54,6 +54,12 @@ def _holds_nul(value) -> bool:
     return False
 
 
+def accepts_any_query_text(view):
+    """Mark a GET view whose query text never reaches the database, so NUL is searched, not refused."""
+    view.accepts_any_query_text = True
+    return view
+
+
 def register_input_guards(app: Flask) -> None:
     """Refuse NUL characters in query strings, forms and JSON before they reach the database.
 
@@ -62,7 +68,11 @@ def register_input_guards(app: Flask) -> None:
 
     @app.before_request
     def refuse_nul_bytes():
-        values = [*request.args.values(), *request.args.keys(), *request.form.values(), *request.form.keys()]
+        view = app.view_functions.get(request.endpoint)
+        any_query_text = request.method == "GET" and getattr(view, "accepts_any_query_text", False)
+        values = [*request.form.values(), *request.form.keys()]
+        if not any_query_text:
+            values += [*request.args.values(), *request.args.keys()]
         if request.is_json:
             values.append(request.get_json(silent=True))
         if any(_holds_nul(value) for value in values):

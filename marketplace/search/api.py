@@ -6,10 +6,12 @@ from flask_login import current_user
 from marketplace.api.core import bp, token_required
 from marketplace.api.openapi import FEATURE_PARTS, error_responses
 from marketplace.common.errors import json_error
+from marketplace.common.security import accepts_any_query_text
 from marketplace.search import services
 
 
 @bp.route("/search")
+@accepts_any_query_text
 def search():
     params = services.parse_search_args(request.args, per_page_default=20)
     outcome = services.search(params, current_user)

@@ -14,6 +14,7 @@ from marketplace.common.audit import record_audit
 from marketplace.common.domain import REGIONS, TECHNOLOGY_FIELDS
 from marketplace.common.errors import PermissionDenied
 from marketplace.common.permissions import role_required
+from marketplace.common.security import accepts_any_query_text
 from marketplace.common.tasks import run_in_background
 from marketplace.extensions import db
 from marketplace.listings.models import LEGAL_STATUSES, MATURITY_LEVELS, PATENT_TYPES, Demand
@@ -61,6 +62,7 @@ def listing_matches(listing, limit: int = 10):
 
 
 @bp.route("/")
+@accepts_any_query_text
 def index():
     params = services.parse_search_args(request.args)
     outcome = services.search(params, current_user)

@@ -39,6 +39,11 @@ RULES = {
     "api.contracts_get": ("GET", "/api/v1/contracts/{contract}", VIEWERS),
     "api.contracts_update": ("PATCH", "/api/v1/contracts/{contract}", EDITORS),
     "api.contracts_attach": ("POST", "/api/v1/contracts/{draft}/attachments", EDITORS),
+    "api.contracts_attachment": (
+        "GET",
+        "/api/v1/contracts/{contract}/attachments/{attachment}",
+        VIEWERS,
+    ),
     "api.contracts_submit": ("POST", "/api/v1/contracts/{contract}/submit", EDITORS),
     "api.contracts_amend": ("POST", "/api/v1/contracts/{draft}/amend", EDITORS),
     "api.contracts_review": ("POST", "/api/v1/contracts/{contract}/review", BUREAU),
