@@ -5,6 +5,7 @@ All functions are pure given a Whoosh searcher (for document frequencies) and an
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import threading
@@ -15,13 +16,17 @@ from markupsafe import Markup, escape
 from whoosh.analysis import Analyzer
 from whoosh.query import Or, Query, Term
 
+from marketplace.search import engine
 from marketplace.search.analysis import JiebaTokenizer, load_terms, make_analyzer
+from marketplace.search.engine import Clause
 
 # Per-query weights of the fields a demand is matched against.
 MATCH_FIELD_WEIGHTS = {"title": 1.6, "keywords": 1.3, "body": 1.0}
 # Where a key term came from in the demand: title and keywords name the need most precisely.
 SOURCE_WEIGHTS = {"title": 2.0, "keywords": 2.0, "body": 1.0}
 MAX_KEY_TERMS = 24
+# Fields whose matches explain a hit ("where they matched").
+EXPLAIN_FIELDS = ("title", "keywords", "body")
 # Sub-words of a longer word ("电池" in "锂离子电池") add recall but are weaker evidence.
 SUBWORD_WEIGHT = 0.6
 # Key term weights are raised to this power before becoming query boosts: BM25 already
@@ -65,15 +70,31 @@ class KeyTerm:
 
 @dataclass(frozen=True)
 class MatchQuery:
-    """A matching query and the key terms that built it (to explain a match)."""
+    """A matching query as weighted (field, term) clauses and the key terms that built it."""
 
-    query: Query | None
+    clauses: tuple[Clause, ...]
     terms: tuple[KeyTerm, ...]
+
+    @property
+    def query(self) -> Query | None:
+        """Return the same query as a Whoosh query (slower to run; for tools and comparisons)."""
+        if not self.clauses:
+            return None
+        return Or([Term(c.field, c.text, boost=c.boost) for c in self.clauses])
 
     @property
     def term_texts(self) -> list[str]:
         """Return the key term texts, most important first."""
         return [t.text for t in self.terms]
+
+
+@dataclass(frozen=True)
+class RankedMatch:
+    """A document found by a match query: its docnum, ranking score and matched key terms."""
+
+    docnum: int
+    score: float
+    matched: tuple[tuple[str, tuple[str, ...]], ...]
 
 
 def default_analyzer() -> Analyzer:
@@ -179,18 +200,64 @@ def build_match_query(
         fields=tuple(field_weights),
     )
     if not terms:
-        return MatchQuery(None, ())
-    top = terms[0].weight
-    clauses: list[Query] = []
+        return MatchQuery((), ())
+    top_weight = terms[0].weight
+    clauses: list[Clause] = []
     for term in terms:
-        boost = (term.weight / top) ** BOOST_EXPONENT
+        boost = (term.weight / top_weight) ** BOOST_EXPONENT
         for fieldname, field_weight in field_weights.items():
             if fieldname in searcher.schema:
-                clauses.append(Term(fieldname, term.text, boost=boost * field_weight))
+                clauses.append(Clause(fieldname, term.text, boost * field_weight))
     for fieldname, value in (structured or {}).items():
         if value and fieldname in searcher.schema:
-            clauses.append(Term(fieldname, value, boost=STRUCTURED_BOOSTS.get(fieldname, 0.5)))
-    return MatchQuery(Or(clauses), tuple(terms))
+            clauses.append(Clause(fieldname, value, STRUCTURED_BOOSTS.get(fieldname, 0.5)))
+    return MatchQuery(tuple(clauses), tuple(terms))
+
+
+def rank_matches(
+    searcher,
+    mq: MatchQuery,
+    limit: int,
+    *,
+    within: frozenset[int] | None = None,
+    without: Iterable[frozenset[int]] = (),
+) -> list[RankedMatch]:
+    """Rank the documents of a match query, best first, with the key terms each one contains.
+
+    `within` keeps only these docnums, `without` drops any in these sets (e.g. the source
+    listing's own kind, expired demands). Structured clauses rank but explain nothing, so a hit
+    that matches no key term is left out.
+    """
+    if not mq.clauses:
+        return []
+    scores, masks = engine.score(searcher, mq.clauses, track=True)
+    term_index = {t.text: i for i, t in enumerate(mq.terms)}
+    term_bits = 0
+    for i, clause in enumerate(mq.clauses):
+        if clause.text in term_index and clause.field in EXPLAIN_FIELDS:
+            term_bits |= 1 << i
+    excluded = tuple(without)
+    candidates = (
+        (d, sc)
+        for d, sc in scores.items()
+        if masks[d] & term_bits
+        and (within is None or d in within)
+        and not any(d in group for group in excluded)
+    )
+    best = heapq.nsmallest(limit, candidates, key=lambda item: (-item[1], item[0]))
+    order = list(EXPLAIN_FIELDS)
+    out = []
+    for d, sc in best:
+        found: dict[str, set[str]] = {}
+        mask = masks[d]
+        for i, clause in enumerate(mq.clauses):
+            if mask >> i & 1 and clause.text in term_index and clause.field in EXPLAIN_FIELDS:
+                found.setdefault(clause.text, set()).add(clause.field)
+        matched = tuple(
+            (t.text, tuple(f for f in order if f in found[t.text])) for t in mq.terms if t.text in found
+        )
+        out.append(RankedMatch(d, sc, matched))
+    return out
 
 
 def matched_terms(
@@ -255,10 +322,14 @@ def safe_user_query(
         return None
     if not terms:
         return None
-    clauses = [
-        Term(fieldname, term, boost=weight) for term in terms for fieldname, weight in field_weights.items()
-    ]
-    return Or(clauses)
+    return Or([Term(c.field, c.text, boost=c.boost) for c in user_clauses(terms, field_weights)])
+
+
+def user_clauses(
+    terms: Iterable[str], field_weights: Mapping[str, float] = USER_FIELD_WEIGHTS
+) -> list[Clause]:
+    """Return the scoring clauses of analysed search-box terms (see user_query_terms)."""
+    return [Clause(fieldname, term, weight) for term in terms for fieldname, weight in field_weights.items()]
 
 
 def _snippet_spans(text: str, terms: set[str], analyzer: Analyzer) -> list[tuple[int, int]]:
