@@ -130,16 +130,19 @@ def plain_system() -> System:
 def ours_system() -> System:
     """Our analyzer (user dictionary, stop words), listing schema and ranking."""
     from marketplace.search.analysis import load_terms, make_analyzer
-    from marketplace.search.ranking import build_match_query, safe_user_query
+    from marketplace.search.ranking import build_match_query, user_clauses, user_query_terms
     from marketplace.search.schema import build_document, make_schema
 
     analyzer = make_analyzer(load_terms())
 
     def match_fn(searcher, *, title="", body="", keywords=()):
-        return build_match_query(searcher, analyzer, title=title, body=body, keywords=keywords).query
+        # A MatchQuery, ranked by the engine as matching.compute() ranks it.
+        return build_match_query(searcher, analyzer, title=title, body=body, keywords=keywords)
 
     def search_fn(searcher, text):
-        return safe_user_query(text, analyzer)
+        # Scoring clauses, ranked by the engine as services.search() ranks them.
+        terms = user_query_terms(text, analyzer)
+        return user_clauses(terms) if terms else None
 
     return System(
         "OURS",
@@ -188,11 +191,23 @@ def _obj_id(hit) -> int:
     return int(hit["doc_id"].split(":", 1)[1])
 
 
-def top_ids(searcher, query, limit: int) -> list[int]:
-    """Return the object ids of the top hits of a query."""
+def top_docnums(searcher, query, limit: int) -> list[int]:
+    """Return the docnums of the top hits: a Whoosh query (PLAIN) or OURS run by the engine."""
+    from marketplace.search import engine
+    from marketplace.search.ranking import MatchQuery, rank_matches
+
     if query is None:
         return []
-    return [_obj_id(h) for h in searcher.search(query, limit=limit)]
+    if isinstance(query, MatchQuery):
+        return [r.docnum for r in rank_matches(searcher, query, limit)]
+    if isinstance(query, list):
+        return engine.top(engine.score(searcher, query)[0], limit)
+    return [h.docnum for h in searcher.search(query, limit=limit)]
+
+
+def top_ids(searcher, query, limit: int) -> list[int]:
+    """Return the object ids of the top hits of a query."""
+    return [_obj_id(searcher.stored_fields(d)) for d in top_docnums(searcher, query, limit)]
 
 
 # --- quality -----------------------------------------------------------------------------------
@@ -310,9 +325,7 @@ def timed(fn, *args, **kwargs) -> tuple[float, object]:
 
 def performance(system: System, papers, patents, total: int, n_queries: int) -> dict:
     """Index `total` listings on disk and time indexing, updates, searches and matching."""
-    from whoosh.query import Term
-
-    from marketplace.search.ranking import build_match_query, matched_terms, snippet
+    from marketplace.search.ranking import build_match_query, rank_matches, snippet
 
     rng = random.Random(SEED)
     specs = generated_listings(papers, patents, total, rng)
@@ -336,22 +349,19 @@ def performance(system: System, papers, patents, total: int, n_queries: int) -> 
         out["update_ms"] = update_ms
         user_queries = _user_queries(papers, patents, rng, n_queries)
         demands = [rng.choice(papers) for _ in range(n_queries)]
-        public = Term("public", True) if system.name == "OURS" else None
         search_ms, match_ms, snippet_ms = [], [], []
         with ix.searcher() as searcher:
             for text in user_queries:
 
                 def search(text=text):
-                    query = system.search_fn(searcher, text)
-                    return searcher.search(query, limit=10, filter=public) if query else []
+                    return top_docnums(searcher, system.search_fn(searcher, text), 10)
 
                 search_ms.append(timed(search)[0])
             for paper in demands:
                 kwargs = {"title": paper.title, "body": paper.abstract, "keywords": paper.keywords}
 
                 def match(kwargs=kwargs):
-                    query = system.match_fn(searcher, **kwargs)
-                    return searcher.search(query, limit=10, filter=public) if query else []
+                    return top_docnums(searcher, system.match_fn(searcher, **kwargs), 10)
 
                 match_ms.append(timed(match)[0])
                 if system.name != "OURS":
@@ -359,13 +369,14 @@ def performance(system: System, papers, patents, total: int, n_queries: int) -> 
 
                 def match_with_snippets(kwargs=kwargs):
                     mq = build_match_query(searcher, system.analyzer, **kwargs)
-                    hits = searcher.search(mq.query, limit=10, filter=public)
                     return [
-                        (
-                            matched_terms(hit, mq.terms, system.analyzer),
-                            snippet(hit.get("body", ""), mq.term_texts, 160, system.analyzer),
+                        snippet(
+                            searcher.stored_fields(r.docnum).get("body", ""),
+                            [t for t, _ in r.matched],
+                            160,
+                            system.analyzer,
                         )
-                        for hit in hits
+                        for r in rank_matches(searcher, mq, 10)
                     ]
 
                 snippet_ms.append(timed(match_with_snippets)[0])
