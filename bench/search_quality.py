@@ -135,9 +135,11 @@ def ours_system() -> System:
 
     analyzer = make_analyzer(load_terms())
 
-    def match_fn(searcher, *, title="", body="", keywords=()):
+    def match_fn(searcher, *, title="", body="", keywords=(), in_index=False):
         # A MatchQuery, ranked by the engine as matching.compute() ranks it.
-        return build_match_query(searcher, analyzer, title=title, body=body, keywords=keywords)
+        return build_match_query(
+            searcher, analyzer, title=title, body=body, keywords=keywords, in_index=in_index
+        )
 
     def search_fn(searcher, text):
         # Scoring clauses, ranked by the engine as services.search() ranks them.
@@ -191,35 +193,43 @@ def _obj_id(hit) -> int:
     return int(hit["doc_id"].split(":", 1)[1])
 
 
-def top_docnums(searcher, query, limit: int) -> list[int]:
-    """Return the docnums of the top hits: a Whoosh query (PLAIN) or OURS run by the engine."""
+def top_docnums(searcher, query, limit: int, exclude: frozenset[int] = frozenset()) -> list[int]:
+    """Return the docnums of the top hits: a Whoosh query (PLAIN) or OURS run by the engine.
+
+    `exclude` (OURS matching only) leaves documents out of the ranking and of its feedback.
+    """
     from marketplace.search import engine
     from marketplace.search.ranking import MatchQuery, rank_matches
 
     if query is None:
         return []
     if isinstance(query, MatchQuery):
-        return [r.docnum for r in rank_matches(searcher, query, limit)]
+        return [r.docnum for r in rank_matches(searcher, query, limit, without=(exclude,))]
     if isinstance(query, list):
         return engine.top(engine.score(searcher, query)[0], limit)
     return [h.docnum for h in searcher.search(query, limit=limit)]
 
 
-def top_ids(searcher, query, limit: int) -> list[int]:
+def top_ids(searcher, query, limit: int, exclude: frozenset[int] = frozenset()) -> list[int]:
     """Return the object ids of the top hits of a query."""
-    return [_obj_id(searcher.stored_fields(d)) for d in top_docnums(searcher, query, limit)]
+    return [_obj_id(searcher.stored_fields(d)) for d in top_docnums(searcher, query, limit, exclude)]
 
 
 # --- quality -----------------------------------------------------------------------------------
 
 
-def precision_same_label(system, ix, items, labels_match, query_kwargs, sample) -> float:
+def precision_same_label(system, ix, items, labels_match, query_kwargs, sample, kind: str) -> float:
     """Mean share of the top 10 (the item itself excluded) that shares the item's label."""
     total = 0.0
     with ix.searcher() as searcher:
         for i in sample:
-            query = system.match_fn(searcher, **query_kwargs(items[i]))
-            ids = [j for j in top_ids(searcher, query, TOP_K + 1) if j != i][:TOP_K]
+            # A real demand is not in the index: the item itself never ranks nor lends feedback,
+            # and OURS does not count it in its terms' document frequencies.
+            own = searcher.document_number(doc_id=f"{kind}:{i}")
+            exclude = frozenset() if own is None else frozenset({own})
+            extra = {"in_index": True} if system.name == "OURS" else {}
+            query = system.match_fn(searcher, **query_kwargs(items[i]), **extra)
+            ids = [j for j in top_ids(searcher, query, TOP_K + 1, exclude) if j != i][:TOP_K]
             total += sum(1 for j in ids if labels_match(items[i], items[j])) / TOP_K
     return total / len(sample)
 
@@ -249,6 +259,7 @@ def quality(system: System, papers, patents, quick: bool) -> dict[str, float]:
         lambda a, b: a.discipline == b.discipline,
         lambda p: {"body": p.abstract},
         paper_sample,
+        "result",
     )
     out["keywords_mrr"] = known_item_mrr(system, ix, [" ".join(p.keywords) for p in papers], paper_sample)
     ix = build_index(system, paper_docs(system, papers, abstracts_only=True))
@@ -261,6 +272,7 @@ def quality(system: System, papers, patents, quick: bool) -> dict[str, float]:
         lambda a, b: bool(a.subclasses & b.subclasses),
         lambda p: {"title": p.title},
         patent_sample,
+        "patent",
     )
     return out
 

@@ -56,7 +56,7 @@ _PHRASE_CHARS = frozenset("的和与及或之、，,")
 
 # Texts up to this long are cut once per tokenizer and remembered, at most this many: organisation
 # names, IPC captions and search-box words repeat from document to document and query to query.
-_CUT_CACHE_MAX_CHARS = 64
+_CUT_CACHE_MAX_CHARS = 100
 _CUT_CACHE_SIZE = 4096
 
 _jieba_cache: dict[str, object] = {}
@@ -189,20 +189,26 @@ class JiebaTokenizer(Tokenizer):
         stops = self.stop_words
         start = 0
         # Same algorithm as jieba.Tokenizer.cut_for_search, with offsets and a whole-word flag.
-        for word in self._cut(text.translate(_WIDTH_FOLD)):
-            width = len(word)
-            if width > 2 and word.lower() not in stops:
-                for i in range(width - 1):
-                    gram = word[i : i + 2]
-                    if freq.get(gram):
-                        yield gram, start + i, start + i + 2, False
-                if width > 3:
-                    for i in range(width - 2):
-                        gram = word[i : i + 3]
+        # Line by line: jieba never joins words across a line break, and short lines (a title,
+        # a keywords line repeated at the top of the body) come from the cache.
+        for n, line in enumerate(text.translate(_WIDTH_FOLD).split("\n")):
+            if n:
+                yield "\n", start, start + 1, True
+                start += 1
+            for word in self._cut(line):
+                width = len(word)
+                if width > 2 and word.lower() not in stops:
+                    for i in range(width - 1):
+                        gram = word[i : i + 2]
                         if freq.get(gram):
-                            yield gram, start + i, start + i + 3, False
-            yield word, start, start + width, True
-            start += width
+                            yield gram, start + i, start + i + 2, False
+                    if width > 3:
+                        for i in range(width - 2):
+                            gram = word[i : i + 3]
+                            if freq.get(gram):
+                                yield gram, start + i, start + i + 3, False
+                yield word, start, start + width, True
+                start += width
 
     def __call__(
         self,

@@ -85,6 +85,7 @@ def compute(searcher, analyzer, obj, limit: int = STORE_LIMIT) -> list[Match]:
         body=parts["body"],
         keywords=parts["keywords"],
         structured=parts["structured"],
+        in_index=True,  # compute() runs for published listings, after they are indexed
     )
     if not mq.clauses:
         return []

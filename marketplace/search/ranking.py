@@ -21,24 +21,40 @@ from marketplace.search.analysis import JiebaTokenizer, load_terms, make_analyze
 from marketplace.search.engine import Clause
 
 # Per-query weights of the fields a demand is matched against.
-MATCH_FIELD_WEIGHTS = {"title": 1.6, "keywords": 1.3, "body": 1.0}
+# The body holds the title and keywords too (see schema.build_document): matching the short
+# title and keyword fields as well let one incidental word there outweigh the description
+# (same-discipline precision 0.213 -> 0.225 in bench/search_quality.py) and cost time.
+MATCH_FIELD_WEIGHTS = {"body": 1.0}
 # Where a key term came from in the demand: title and keywords name the need most precisely.
 SOURCE_WEIGHTS = {"title": 2.0, "keywords": 2.0, "body": 1.0}
-MAX_KEY_TERMS = 24
+MAX_KEY_TERMS = 40
+# Pseudo-relevance feedback (see rank_matches): listings read, words taken, and weights.
+FEEDBACK_DOCS = 5
+FEEDBACK_TERMS = 30
+FEEDBACK_TERM_WEIGHT = 0.7
+# Characters of a feedback listing's description read (the opening says what it is about).
+FEEDBACK_BODY_CHARS = 300
+# An IPC subclass shared by the best listings adds this share of the best first-pass score.
+FEEDBACK_IPC_WEIGHT = 0.6
+# Feedback from fewer of the listings than this share (weighted by score) is noise.
+FEEDBACK_MIN_SHARE = 0.15
+# Extra weight of a key term per bit of residual IDF (see _residual_idf); 0 turns it off.
+RESIDUAL_IDF_WEIGHT = 1.5
 # Fields whose matches explain a hit ("where they matched").
 EXPLAIN_FIELDS = ("title", "keywords", "body")
 # Sub-words of a longer word ("电池" in "锂离子电池") add recall but are weaker evidence.
-SUBWORD_WEIGHT = 0.6
+SUBWORD_WEIGHT = 0.3
 # Key term weights are raised to this power before becoming query boosts: BM25 already
 # multiplies by IDF, so a full second IDF factor over-rewards rare, often incidental terms.
 BOOST_EXPONENT = 0.5
 # Single Chinese characters (钢, 菌, 桥) can name a topic but are ambiguous: weigh them less.
-SINGLE_CHAR_WEIGHT = 0.0
+SINGLE_CHAR_WEIGHT = 0.5
 # Terms in more than this share of documents say nothing about the topic.
-MAX_DF_RATIO = 0.25
+MAX_DF_RATIO = 0.1
 MIN_DF = 1
-# Below this many documents the share above is meaningless (a new site with 5 listings).
-MIN_DOCS_FOR_DF_CUT = 20
+# A term in at most this many documents is never too common: on a small site (a few dozen
+# listings) a share of documents says nothing.
+MIN_DF_FOR_CUT = 20
 # Optional structured boosts, added as optional clauses (never filters).
 STRUCTURED_BOOSTS = {"field": 0.8, "industry": 0.5}
 
@@ -136,8 +152,13 @@ def extract_key_terms(
     keywords: Iterable[str] = (),
     max_terms: int | None = None,
     fields: Sequence[str] | None = None,
+    in_index: bool = False,
 ) -> list[KeyTerm]:
-    """Pick the terms that best describe a text, weighted by tf in it and rarity in the index."""
+    """Pick the terms that best describe a text, weighted by tf in it and rarity in the index.
+
+    `in_index`: the text is an indexed listing's own, so every one of its terms is counted once
+    for the listing itself; a term no other listing has cannot match and is dropped.
+    """
     max_terms = MAX_KEY_TERMS if max_terms is None else max_terms
     fields = tuple(MATCH_FIELD_WEIGHTS) if fields is None else fields
     sources = {"title": title or "", "keywords": " ".join(keywords or ()), "body": body or ""}
@@ -158,12 +179,16 @@ def extract_key_terms(
     scored = []
     for term, count in tf.items():
         df = max((searcher.doc_frequency(f, term) for f in fields), default=0)
+        if in_index:
+            df -= 1
         # A term absent from the index cannot match; a very common one cannot discriminate.
-        if df < MIN_DF or (n_docs >= MIN_DOCS_FOR_DF_CUT and df > MAX_DF_RATIO * n_docs):
+        if df < MIN_DF or _too_common(df, n_docs):
             continue
         idf = math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
         source_weight = max(SOURCE_WEIGHTS[s] for s in seen_in[term])
         weight = (1.0 + math.log(count)) * idf * source_weight
+        if RESIDUAL_IDF_WEIGHT:
+            weight *= 1.0 + RESIDUAL_IDF_WEIGHT * _residual_idf(searcher, fields, term, df, n_docs)
         if not whole[term]:
             weight *= SUBWORD_WEIGHT
         if len(term) == 1:
@@ -171,6 +196,24 @@ def extract_key_terms(
         scored.append(KeyTerm(term, weight, tuple(sorted(seen_in[term])), whole[term]))
     scored.sort(key=lambda k: (-k.weight, k.text))
     return scored[: max(max_terms, 0)]
+
+
+def _too_common(df: int, n_docs: int) -> bool:
+    """Tell whether a term is in too many documents to tell listings apart."""
+    return df > MIN_DF_FOR_CUT and df > MAX_DF_RATIO * n_docs
+
+
+def _residual_idf(searcher, fields: Sequence[str], term: str, df: int, n_docs: int) -> float:
+    """Return a term's residual IDF (Church & Gale): observed idf minus the idf of a Poisson term.
+
+    Topical words come in bursts (several times in few listings); generic ones spread evenly,
+    so their residual is near zero.
+    """
+    cf = max((searcher.frequency(f, term) for f in fields), default=0.0)
+    if not df or not cf:
+        return 0.0
+    expected_present = 1.0 - math.exp(-cf / n_docs)
+    return max(math.log2(n_docs / df) + math.log2(max(expected_present, 1e-12)), 0.0)
 
 
 def build_match_query(
@@ -183,6 +226,7 @@ def build_match_query(
     max_terms: int | None = None,
     field_weights: Mapping[str, float] | None = None,
     structured: Mapping[str, str] | None = None,
+    in_index: bool = False,
 ) -> MatchQuery:
     """Build the query matching a demand (or listing) text against listings, with its key terms.
 
@@ -198,6 +242,7 @@ def build_match_query(
         keywords=keywords,
         max_terms=max_terms,
         fields=tuple(field_weights),
+        in_index=in_index,
     )
     if not terms:
         return MatchQuery((), ())
@@ -221,15 +266,23 @@ def rank_matches(
     *,
     within: frozenset[int] | None = None,
     without: Iterable[frozenset[int]] = (),
+    analyzer: Analyzer | None = None,
+    feedback: int | None = None,
 ) -> list[RankedMatch]:
     """Rank the documents of a match query, best first, with the key terms each one contains.
 
     `within` keeps only these docnums, `without` drops any in these sets (e.g. the source
-    listing's own kind, expired demands). Structured clauses rank but explain nothing, so a hit
-    that matches no key term is left out.
+    listing's own kind, expired demands). Structured and feedback clauses rank but explain
+    nothing, so a hit that matches no key term is left out.
+
+    Pseudo-relevance feedback: the `feedback` best listings of a first ranking lend their IPC
+    subclasses and their title and keyword words to a second, additive ranking (BM25 scores of
+    separate clauses add up, so only the new clauses are scored). A demand worded differently
+    from a patent still finds it through the patents its own words found.
     """
     if not mq.clauses:
         return []
+    feedback = FEEDBACK_DOCS if feedback is None else feedback
     scores, masks = engine.score(searcher, mq.clauses, track=True)
     term_index = {t.text: i for i, t in enumerate(mq.terms)}
     term_bits = 0
@@ -237,27 +290,106 @@ def rank_matches(
         if clause.text in term_index and clause.field in EXPLAIN_FIELDS:
             term_bits |= 1 << i
     excluded = tuple(without)
-    candidates = (
-        (d, sc)
-        for d, sc in scores.items()
-        if masks[d] & term_bits
-        and (within is None or d in within)
-        and not any(d in group for group in excluded)
-    )
-    best = heapq.nsmallest(limit, candidates, key=lambda item: (-item[1], item[0]))
-    order = list(EXPLAIN_FIELDS)
+
+    def best(n: int) -> list[tuple[int, float]]:
+        # Set operations run in C; only the few best are then checked for a key-term match.
+        eligible = scores.keys() & within if within is not None else set(scores)
+        for group in excluded:
+            eligible -= group
+        key = scores.__getitem__
+        ranked = heapq.nlargest(2 * n, eligible, key=lambda d: (key(d), -d))
+        chosen = [(d, scores[d]) for d in ranked if masks.get(d, 0) & term_bits]
+        if len(chosen) < n and len(ranked) == 2 * n:
+            # Many hits matched structured clauses only: take the slow path.
+            ranked = sorted(eligible, key=lambda d: (-key(d), d))
+            chosen = [(d, scores[d]) for d in ranked if masks.get(d, 0) & term_bits]
+        return chosen[:n]
+
+    if feedback > 0:
+        extra = _feedback_clauses(searcher, mq, best(feedback), analyzer or default_analyzer())
+        if extra:
+            more, _ = engine.score(searcher, extra)
+            for d, sc in more.items():
+                if d in scores:
+                    scores[d] += sc
     out = []
-    for d, sc in best:
-        found: dict[str, set[str]] = {}
+    for d, sc in best(limit):
         mask = masks[d]
-        for i, clause in enumerate(mq.clauses):
-            if mask >> i & 1 and clause.text in term_index and clause.field in EXPLAIN_FIELDS:
-                found.setdefault(clause.text, set()).add(clause.field)
-        matched = tuple(
-            (t.text, tuple(f for f in order if f in found[t.text])) for t in mq.terms if t.text in found
+        found = {
+            clause.text
+            for i, clause in enumerate(mq.clauses)
+            if mask >> i & 1 and clause.text in term_index and clause.field in EXPLAIN_FIELDS
+        }
+        out.append(
+            RankedMatch(
+                d, sc, _where(searcher.stored_fields(d), [t.text for t in mq.terms if t.text in found])
+            )
         )
-        out.append(RankedMatch(d, sc, matched))
     return out
+
+
+def _where(stored: Mapping, terms: Sequence[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Return (term, fields) for matched terms: the stored fields whose text contains each one.
+
+    The indexed body holds the title and keywords too, so the postings cannot tell where a term
+    is; the stored title, keywords and description can.
+    """
+    texts = {f: (stored.get(f) or "").lower() for f in EXPLAIN_FIELDS}
+    out = []
+    for term in terms:
+        fields = tuple(f for f in EXPLAIN_FIELDS if term in texts[f])
+        out.append((term, fields or ("body",)))
+    return tuple(out)
+
+
+def _feedback_clauses(
+    searcher, mq: MatchQuery, first: list[tuple[int, float]], analyzer: Analyzer
+) -> list[Clause]:
+    """Return clauses made from the best hits of a first ranking (see rank_matches)."""
+    if not first:
+        return []
+    top_score = first[0][1] or 1.0
+    n = len(first)
+    ipc: dict[str, float] = {}
+    words: dict[str, float] = {}
+    for d, sc in first:
+        share = sc / top_score / n
+        stored = searcher.stored_fields(d)
+        for code in (stored.get("ipc") or "").split():
+            if len(code) == 4:  # subclasses (H01M): classes are too broad, groups too narrow
+                ipc[code] = ipc.get(code, 0.0) + share
+        body = (stored.get("body") or "")[:FEEDBACK_BODY_CHARS]
+        text = " ".join(filter(None, (stored.get("title"), stored.get("keywords"), body)))
+        for term, _ in _tokens(analyzer, text):
+            if _is_key_term(term):
+                words[term] = words.get(term, 0.0) + share
+    clauses = [
+        Clause("ipc", code, FEEDBACK_IPC_WEIGHT * top_score * weight)
+        for code, weight in ipc.items()
+        if weight >= FEEDBACK_MIN_SHARE
+    ]
+    own = set(term_index_texts(mq))
+    n_docs = max(searcher.doc_count(), 1)
+    weighted = []
+    for term, weight in words.items():
+        if term in own or weight < FEEDBACK_MIN_SHARE:
+            continue
+        df = searcher.doc_frequency("body", term) or searcher.doc_frequency("title", term)
+        if not df or _too_common(df, n_docs):
+            continue
+        weighted.append((weight * math.log(1.0 + n_docs / df), term))
+    weighted.sort(reverse=True)
+    if weighted:
+        norm = weighted[0][0]
+        for weight, term in weighted[:FEEDBACK_TERMS]:
+            for fieldname, field_weight in MATCH_FIELD_WEIGHTS.items():
+                clauses.append(Clause(fieldname, term, FEEDBACK_TERM_WEIGHT * field_weight * weight / norm))
+    return clauses
+
+
+def term_index_texts(mq: MatchQuery) -> list[str]:
+    """Return the key term texts of a match query."""
+    return [t.text for t in mq.terms]
 
 
 def matched_terms(

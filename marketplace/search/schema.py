@@ -53,7 +53,8 @@ def make_schema(analyzer: Analyzer) -> Schema:
         # No positions (phrase=False) in any text field: no query runs phrases, and positions
         # make indexing and every posting read slower.
         title=TEXT(analyzer=analyzer, phrase=False, field_boost=TITLE_BOOST, stored=True),
-        # Abstract / description / indicators / outcome; stored so hits can show snippets.
+        # Title, keywords and abstract / description / indicators / outcome (see build_document);
+        # the description alone is stored, so hits can show snippets.
         body=TEXT(analyzer=analyzer, phrase=False, stored=True),
         keywords=TEXT(analyzer=analyzer, phrase=False, field_boost=KEYWORDS_BOOST, stored=True),
         # Full codes without spaces ("H01M10/0525"), subclasses, classes and sections.
@@ -108,13 +109,21 @@ def build_document(
     if price_fen is not None and (isinstance(price_fen, bool) or not isinstance(price_fen, int)):
         raise TypeError("price_fen must be an int number of fen")
     codes = [normalise_ipc(c) for c in ipc_codes]
+    title = title or ""
+    keywords_line = " ".join(k.strip() for k in keywords if k and k.strip())
+    description = "\n".join(p.strip() for p in body_parts if p and p.strip())
     doc = {
         "doc_id": doc_id(kind, obj_id),
         "kind": kind,
         "obj_id": int(obj_id),
-        "title": title or "",
-        "body": "\n".join(p.strip() for p in body_parts if p and p.strip()),
-        "keywords": " ".join(k.strip() for k in keywords if k and k.strip()),
+        "title": title,
+        # Indexed: the title line, the keywords line, then the description, so one field holds
+        # the whole listing for matching (one incidental word in a short title field otherwise
+        # outweighs the description; measured in bench/search_quality.py). Stored: the
+        # description alone, for snippets.
+        "body": "\n".join(filter(None, [title, keywords_line, description])),
+        "_stored_body": description,
+        "keywords": keywords_line,
         "price_fen": PRICE_NEGOTIABLE if price_fen is None else price_fen,
         "public": bool(public),
         "hide_name": bool(hide_name),
