@@ -95,7 +95,10 @@ def compute(searcher, analyzer, obj, limit: int = STORE_LIMIT) -> list[Match]:
     weights = {t.text: t.weight for t in mq.terms}
     own = doc_id(obj.kind, obj.id)
     out: list[Match] = []
-    for ranked in rank_matches(searcher, mq, limit + 1, **_restrictions(searcher, obj.kind)):
+    ranked_hits = rank_matches(
+        searcher, mq, limit + 1, analyzer=analyzer, **_restrictions(searcher, obj.kind)
+    )
+    for ranked in ranked_hits:
         hit = searcher.stored_fields(ranked.docnum)
         if hit["doc_id"] == own:
             continue

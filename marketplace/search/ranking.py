@@ -27,13 +27,13 @@ from marketplace.search.engine import Clause
 MATCH_FIELD_WEIGHTS = {"body": 1.0}
 # Where a key term came from in the demand: title and keywords name the need most precisely.
 SOURCE_WEIGHTS = {"title": 2.0, "keywords": 2.0, "body": 1.0}
-MAX_KEY_TERMS = 40
+MAX_KEY_TERMS = 30
 # Pseudo-relevance feedback (see rank_matches): listings read, words taken, and weights.
 FEEDBACK_DOCS = 5
 FEEDBACK_TERMS = 30
 FEEDBACK_TERM_WEIGHT = 0.7
 # Characters of a feedback listing's description read (the opening says what it is about).
-FEEDBACK_BODY_CHARS = 300
+FEEDBACK_BODY_CHARS = 150
 # An IPC subclass shared by the best listings adds this share of the best first-pass score.
 FEEDBACK_IPC_WEIGHT = 0.6
 # Feedback from fewer of the listings than this share (weighted by score) is noise.
@@ -495,9 +495,9 @@ def snippet(
     """Return an escaped excerpt of text around the matched words, each wrapped in <mark>.
 
     The window is placed where the terms occur most densely (plain substring search), and only
-    the window, widened to the edges of the word runs it cuts, is segmented to find whole words:
-    jieba cuts each run of word characters on its own, so the words are the same as in the whole
-    text, at a fraction of the cost for a long description.
+    the runs of word characters around those occurrences are segmented to find whole words:
+    jieba cuts each run on its own, so the words are the same as in the whole text, at a
+    fraction of the cost for a long description.
     """
     if not text:
         return Markup("")
@@ -515,9 +515,7 @@ def snippet(
         if occurrences:
             if len(text) > max_chars:
                 start = _best_window(text, occurrences, max_chars)
-            low = _run_edge(text, start, -1)
-            high = _run_edge(text, min(len(text), start + max_chars), 1)
-            spans = [(s + low, e + low) for s, e in _snippet_spans(text[low:high], wanted, analyzer)]
+            spans = _spans_in_runs(text, occurrences, start, start + max_chars, wanted, analyzer)
         elif spans and len(text) > max_chars:
             start = _best_window(text, spans, max_chars)
     end = min(len(text), start + max_chars)
@@ -544,6 +542,25 @@ _RUN_CHAR = re.compile(r"[\u4e00-\u9fd5a-zA-Z0-9+#&._%\-\uff01-\uff5e]")
 _RUN_MARGIN = 60
 # Occurrences of one term considered when placing the window.
 _MAX_OCCURRENCES = 50
+
+
+def _spans_in_runs(
+    text: str, occurrences: list[tuple[int, int]], low: int, high: int, wanted: set[str], analyzer
+) -> list[tuple[int, int]]:
+    """Return the whole-word spans of the word runs around the occurrences inside [low, high)."""
+    runs: list[list[int]] = []
+    for s, e in occurrences:
+        if e <= low or s >= high:
+            continue
+        a, b = _run_edge(text, s, -1), _run_edge(text, e, 1)
+        if runs and a <= runs[-1][1]:
+            runs[-1][1] = max(runs[-1][1], b)
+        else:
+            runs.append([a, b])
+    spans: list[tuple[int, int]] = []
+    for a, b in runs:
+        spans += [(s + a, e + a) for s, e in _snippet_spans(text[a:b], wanted, analyzer)]
+    return spans
 
 
 def _occurrences(lowered: str, terms: set[str]) -> list[tuple[int, int]]:
