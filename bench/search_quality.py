@@ -277,6 +277,32 @@ def quality(system: System, papers, patents, quick: bool) -> dict[str, float]:
     return out
 
 
+def threshold_table(system: System, papers, thresholds=(0.2, 0.25, 0.3, 0.35, 0.4, 0.5)) -> list[list[str]]:
+    """For MATCH_THRESHOLD: stored matches per demand at or above each score, and how many share
+    the demand's discipline (each paper's abstract as a demand, 30 matches stored, as
+    matching.compute() scores them: the share of the top 10 key terms' weight matched)."""
+    from marketplace.search.ranking import rank_matches
+
+    ix = build_index(system, paper_docs(system, papers))
+    counts = {t: [0, 0] for t in thresholds}
+    with ix.searcher() as searcher:
+        for i, paper in enumerate(papers):
+            mq = system.match_fn(searcher, body=paper.abstract, in_index=True)
+            own = searcher.document_number(doc_id=f"result:{i}")
+            total = sum(t.weight for t in mq.terms[:10]) or 1.0
+            weights = {t.text: t.weight for t in mq.terms}
+            for hit in rank_matches(searcher, mq, 30, without=(frozenset({own}),)):
+                score = min(sum(weights[t] for t, _ in hit.matched) / total, 1.0)
+                other = papers[_obj_id(searcher.stored_fields(hit.docnum))]
+                for t in thresholds:
+                    if score >= t:
+                        counts[t][0] += 1
+                        counts[t][1] += other.discipline == paper.discipline
+    return [
+        [f"{t:.2f}", f"{n / len(papers):.2f}", f"{same / max(n, 1):.3f}"] for t, (n, same) in counts.items()
+    ]
+
+
 # --- performance -------------------------------------------------------------------------------
 
 _SENTENCE_RE = re.compile(r"[^。；！？!?;]+[。；！？!?;]?")
@@ -467,6 +493,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="subsets and 5,000 listings")
     parser.add_argument("--listings", type=int, default=None, help="listings for the speed test")
     parser.add_argument("--no-perf", action="store_true", help="skip the speed test")
+    parser.add_argument("--threshold", action="store_true", help="print the MATCH_THRESHOLD calibration")
     args = parser.parse_args(argv)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
@@ -493,6 +520,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             for k in TARGETS
         ],
     )
+    if args.threshold:
+        print()
+        print("MATCH_THRESHOLD calibration (OURS; each paper's abstract as a demand, 30 stored matches)")
+        print_table(
+            ["score >=", "matches per demand", "same discipline"], threshold_table(systems[1], papers)
+        )
     if args.no_perf:
         return 0
     total = args.listings or (5_000 if args.quick else 20_000)

@@ -34,9 +34,6 @@ from marketplace.search.models import SearchOutbox, SearchTerm
 from marketplace.search.schema import build_document, doc_id, make_schema
 
 CURRENT = "current"
-# Boost of a clause that only restricts (kind = demand): next to nothing, never 0, since Whoosh
-# divides by a boost when it skips low-scoring blocks.
-ZERO_BOOST = 1e-6
 INDEX_LOCK = "index.lock"
 MATCH_LOCK = "match.lock"
 INDEX_BATCH = 500

@@ -90,7 +90,7 @@ def compute(searcher, analyzer, obj, limit: int = STORE_LIMIT) -> list[Match]:
     if not mq.clauses:
         return []
     # Matching the SCORE_TERMS most telling terms of the source scores 1; a long demand with
-    # 24 key terms is not penalised for the incidental ones a listing lacks.
+    # 30 key terms is not penalised for the incidental ones a listing lacks.
     total = sum(t.weight for t in mq.terms[:SCORE_TERMS]) or 1.0
     weights = {t.text: t.weight for t in mq.terms}
     own = doc_id(obj.kind, obj.id)

@@ -392,39 +392,6 @@ def term_index_texts(mq: MatchQuery) -> list[str]:
     return [t.text for t in mq.terms]
 
 
-def matched_terms(
-    hit, terms: Iterable[KeyTerm | str], analyzer: Analyzer | None = None
-) -> list[tuple[str, tuple[str, ...]]]:
-    """Return (term, fields) for each key term found in a hit, in key-term order.
-
-    Uses the terms recorded by `searcher.search(..., terms=True)` when present, otherwise
-    re-analyses the hit's stored title/keywords/body.
-    """
-    texts = [t.text if isinstance(t, KeyTerm) else t for t in terms]
-    found: dict[str, set[str]] = {}
-    results = getattr(hit, "results", None)
-    if results is not None and results.has_matched_terms():
-        for fieldname, btext in hit.matched_terms():
-            text = btext.decode("utf-8") if isinstance(btext, bytes) else btext
-            found.setdefault(text, set()).add(fieldname)
-    else:
-        analyzer = analyzer or default_analyzer()
-        wanted = set(texts)
-        for fieldname in MATCH_FIELD_WEIGHTS:
-            value = hit.get(fieldname) if hasattr(hit, "get") else None
-            if not value:
-                continue
-            for tok, _ in _tokens(analyzer, value):
-                if tok in wanted:
-                    found.setdefault(tok, set()).add(fieldname)
-    order = list(MATCH_FIELD_WEIGHTS)
-    return [
-        (text, tuple(sorted(found[text] & set(order), key=order.index)))
-        for text in texts
-        if found.get(text, set()) & set(order)
-    ]
-
-
 def user_query_terms(text: str, analyzer: Analyzer | None = None) -> list[str]:
     """Return the distinct analysed terms of a search-box text, capped in length and number."""
     if not isinstance(text, str) or not text.strip():
@@ -436,25 +403,6 @@ def user_query_terms(text: str, analyzer: Analyzer | None = None) -> list[str]:
         if len(terms) >= MAX_USER_TERMS:
             break
     return list(terms)
-
-
-def safe_user_query(
-    text: str,
-    analyzer: Analyzer | None = None,
-    field_weights: Mapping[str, float] = USER_FIELD_WEIGHTS,
-) -> Query | None:
-    """Build a query from any search-box text, or None when nothing searchable is left.
-
-    Never parses query syntax: the text is analysed into terms, so AND, quotes or brackets are
-    just characters. Documents matching more of the terms rank higher.
-    """
-    try:
-        terms = user_query_terms(text, analyzer)
-    except Exception:  # noqa: BLE001 - a search box must never fail on odd input
-        return None
-    if not terms:
-        return None
-    return Or([Term(c.field, c.text, boost=c.boost) for c in user_clauses(terms, field_weights)])
 
 
 def user_clauses(
