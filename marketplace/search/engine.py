@@ -142,7 +142,7 @@ def score(searcher, clauses: Sequence[Clause], *, track: bool = False):
     matched: dict[int, int] = {}
     get = scores.get
     mget = matched.get
-    stats: dict[int, tuple[float, float, float]] = {}
+    stats: dict[int, float] = {}
     for i, clause in enumerate(clauses):
         fieldname, text, boost = clause
         if fieldname not in schema or boost <= 0:
@@ -157,26 +157,47 @@ def score(searcher, clauses: Sequence[Clause], *, track: bool = False):
             if i not in stats:
                 # Whoosh's BM25F: idf over the whole index, field length against its average.
                 idf = searcher.idf(fieldname, text)
-                avgfl = searcher.avg_field_length(fieldname) or 1.0
-                b = field_b.get(fieldname, default_b)
-                stats[i] = (idf * (k1 + 1.0) * boost, k1 * (1.0 - b), k1 * b / avgfl)
-            scale, base, per_len = stats[i]
-            lengths = _field_lengths(leaf, fieldname) if scorable else None
+                stats[i] = idf * (k1 + 1.0) * boost
+            scale = stats[i]
+            norms = (
+                _norms(searcher, leaf, fieldname, k1, field_b.get(fieldname, default_b)) if scorable else None
+            )
             for ids, weights in _blocks(matcher):
-                if lengths is None:
+                if norms is None:
                     for d in ids:
                         g = d + offset
                         scores[g] = get(g, 0.0) + boost
                         if track:
                             matched[g] = mget(g, 0) | bit
-                    continue
-                for d, w in zip(ids, weights, strict=True):
-                    g = d + offset
-                    scores[g] = get(g, 0.0) + scale * w / (w + base + per_len * lengths[d])
-                    if track:
+                elif track:
+                    for d, w in zip(ids, weights, strict=True):
+                        g = d + offset
+                        scores[g] = get(g, 0.0) + scale * w / (w + norms[d])
                         matched[g] = mget(g, 0) | bit
+                else:
+                    for d, w in zip(ids, weights, strict=True):
+                        g = d + offset
+                        scores[g] = get(g, 0.0) + scale * w / (w + norms[d])
     _drop_deleted(searcher, scores, matched)
     return scores, matched
+
+
+def _norms(searcher, leaf, fieldname: str, k1: float, b: float) -> list[float] | None:
+    """Return BM25's length normaliser K1 * (1 - B + B * length / average) for a segment's docs.
+
+    Kept per searcher: the average length is the whole index's, fixed for a searcher.
+    """
+    memo = _memo(searcher)
+    key = ("norms", id(leaf), fieldname)
+    if key not in memo:
+        lengths = _field_lengths(leaf, fieldname)
+        if lengths is None:
+            memo[key] = None
+        else:
+            avgfl = searcher.avg_field_length(fieldname) or 1.0
+            base, per_len = k1 * (1.0 - b), k1 * b / avgfl
+            memo[key] = [base + per_len * n for n in lengths]
+    return memo[key]
 
 
 def _drop_deleted(searcher, scores: dict, matched: dict) -> None:
