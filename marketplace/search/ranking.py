@@ -30,7 +30,7 @@ MATCH_FIELD_WEIGHTS = {"body": 1.0}
 SOURCE_WEIGHTS = {"title": 2.0, "keywords": 2.0, "body": 1.0}
 MAX_KEY_TERMS = 30
 # Pseudo-relevance feedback (see rank_matches): listings read, words taken, and weights.
-FEEDBACK_DOCS = 5
+FEEDBACK_DOCS = 3
 FEEDBACK_TERMS = 30
 FEEDBACK_TERM_WEIGHT = 0.7
 # Characters of a feedback listing's description read (the opening says what it is about).
@@ -310,53 +310,47 @@ def rank_matches(
     if not mq.clauses:
         return []
     feedback = FEEDBACK_DOCS if feedback is None else feedback
-    scores, masks = engine.score(searcher, mq.clauses, track=True)
-    term_index = {t.text: i for i, t in enumerate(mq.terms)}
-    term_bits = 0
-    for i, clause in enumerate(mq.clauses):
-        if clause.text in term_index and clause.field in EXPLAIN_FIELDS:
-            term_bits |= 1 << i
+    texts = {t.text for t in mq.terms}
+    term_clauses = [c for c in mq.clauses if c.text in texts and c.field in EXPLAIN_FIELDS]
+    # Only listings with a key term are candidates; the other clauses (structured boosts, then
+    # feedback) add to their scores. No per-posting bookkeeping of which clause matched: the
+    # few listings kept are explained from their stored text (_where).
+    scores, _ = engine.score(searcher, term_clauses)
+    _add_scores(scores, searcher, [c for c in mq.clauses if c not in term_clauses])
     excluded = tuple(without)
 
     def best(n: int) -> list[tuple[int, float]]:
-        # Set operations run in C; only the few best are then checked for a key-term match.
+        # Set operations run in C.
         eligible = scores.keys() & within if within is not None else set(scores)
         for group in excluded:
             eligible -= group
         key = scores.__getitem__
-        ranked = heapq.nlargest(2 * n, eligible, key=lambda d: (key(d), -d))
-        chosen = [(d, scores[d]) for d in ranked if masks.get(d, 0) & term_bits]
-        if len(chosen) < n and len(ranked) == 2 * n:
-            # Many hits matched structured clauses only: take the slow path.
-            ranked = sorted(eligible, key=lambda d: (-key(d), d))
-            chosen = [(d, scores[d]) for d in ranked if masks.get(d, 0) & term_bits]
-        return chosen[:n]
+        return [(d, key(d)) for d in heapq.nlargest(n, eligible, key=lambda d: (key(d), -d))]
 
     if feedback > 0:
-        extra = _feedback_clauses(searcher, mq, best(feedback), analyzer or default_analyzer())
-        if extra:
-            more, _ = engine.score(searcher, extra)
-            for d, sc in more.items():
-                if d in scores:
-                    scores[d] += sc
+        _add_scores(
+            scores, searcher, _feedback_clauses(searcher, mq, best(feedback), analyzer or default_analyzer())
+        )
     out = []
     for d, sc in best(limit):
-        mask = masks[d]
-        found = {
-            clause.text
-            for i, clause in enumerate(mq.clauses)
-            if mask >> i & 1 and clause.text in term_index and clause.field in EXPLAIN_FIELDS
-        }
-        out.append(
-            RankedMatch(
-                d, sc, _where(searcher.stored_fields(d), [t.text for t in mq.terms if t.text in found])
-            )
-        )
+        matched = _where(searcher.stored_fields(d), mq.term_texts)
+        if matched:
+            out.append(RankedMatch(d, sc, matched))
     return out
 
 
+def _add_scores(scores: dict[int, float], searcher, clauses: Sequence[Clause]) -> None:
+    """Add the scores of more clauses to the documents already scored (BM25 sums per clause)."""
+    if not clauses:
+        return
+    more, _ = engine.score(searcher, clauses)
+    for d, sc in more.items():
+        if d in scores:
+            scores[d] += sc
+
+
 def _where(stored: Mapping, terms: Sequence[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Return (term, fields) for matched terms: the stored fields whose text contains each one.
+    """Return (term, fields) for the terms a listing contains: the stored fields that hold each.
 
     The indexed body holds the title and keywords too, so the postings cannot tell where a term
     is; the stored title, keywords and description can.
@@ -365,7 +359,8 @@ def _where(stored: Mapping, terms: Sequence[str]) -> tuple[tuple[str, tuple[str,
     out = []
     for term in terms:
         fields = tuple(f for f in EXPLAIN_FIELDS if term in texts[f])
-        out.append((term, fields or ("body",)))
+        if fields:
+            out.append((term, fields))
     return tuple(out)
 
 
