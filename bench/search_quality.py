@@ -130,16 +130,21 @@ def plain_system() -> System:
 def ours_system() -> System:
     """Our analyzer (user dictionary, stop words), listing schema and ranking."""
     from marketplace.search.analysis import load_terms, make_analyzer
-    from marketplace.search.ranking import build_match_query, safe_user_query
+    from marketplace.search.ranking import build_match_query, user_clauses, user_query_terms
     from marketplace.search.schema import build_document, make_schema
 
     analyzer = make_analyzer(load_terms())
 
-    def match_fn(searcher, *, title="", body="", keywords=()):
-        return build_match_query(searcher, analyzer, title=title, body=body, keywords=keywords).query
+    def match_fn(searcher, *, title="", body="", keywords=(), in_index=False):
+        # A MatchQuery, ranked by the engine as matching.compute() ranks it.
+        return build_match_query(
+            searcher, analyzer, title=title, body=body, keywords=keywords, in_index=in_index
+        )
 
     def search_fn(searcher, text):
-        return safe_user_query(text, analyzer)
+        # Scoring clauses, ranked by the engine as services.search() ranks them.
+        terms = user_query_terms(text, analyzer)
+        return user_clauses(terms) if terms else None
 
     return System(
         "OURS",
@@ -188,23 +193,43 @@ def _obj_id(hit) -> int:
     return int(hit["doc_id"].split(":", 1)[1])
 
 
-def top_ids(searcher, query, limit: int) -> list[int]:
-    """Return the object ids of the top hits of a query."""
+def top_docnums(searcher, query, limit: int, exclude: frozenset[int] = frozenset()) -> list[int]:
+    """Return the docnums of the top hits: a Whoosh query (PLAIN) or OURS run by the engine.
+
+    `exclude` (OURS matching only) leaves documents out of the ranking and of its feedback.
+    """
+    from marketplace.search import engine
+    from marketplace.search.ranking import MatchQuery, rank_matches
+
     if query is None:
         return []
-    return [_obj_id(h) for h in searcher.search(query, limit=limit)]
+    if isinstance(query, MatchQuery):
+        return [r.docnum for r in rank_matches(searcher, query, limit, without=(exclude,))]
+    if isinstance(query, list):
+        return engine.top(engine.score(searcher, query)[0], limit)
+    return [h.docnum for h in searcher.search(query, limit=limit)]
+
+
+def top_ids(searcher, query, limit: int, exclude: frozenset[int] = frozenset()) -> list[int]:
+    """Return the object ids of the top hits of a query."""
+    return [_obj_id(searcher.stored_fields(d)) for d in top_docnums(searcher, query, limit, exclude)]
 
 
 # --- quality -----------------------------------------------------------------------------------
 
 
-def precision_same_label(system, ix, items, labels_match, query_kwargs, sample) -> float:
+def precision_same_label(system, ix, items, labels_match, query_kwargs, sample, kind: str) -> float:
     """Mean share of the top 10 (the item itself excluded) that shares the item's label."""
     total = 0.0
     with ix.searcher() as searcher:
         for i in sample:
-            query = system.match_fn(searcher, **query_kwargs(items[i]))
-            ids = [j for j in top_ids(searcher, query, TOP_K + 1) if j != i][:TOP_K]
+            # A real demand is not in the index: the item itself never ranks nor lends feedback,
+            # and OURS does not count it in its terms' document frequencies.
+            own = searcher.document_number(doc_id=f"{kind}:{i}")
+            exclude = frozenset() if own is None else frozenset({own})
+            extra = {"in_index": True} if system.name == "OURS" else {}
+            query = system.match_fn(searcher, **query_kwargs(items[i]), **extra)
+            ids = [j for j in top_ids(searcher, query, TOP_K + 1, exclude) if j != i][:TOP_K]
             total += sum(1 for j in ids if labels_match(items[i], items[j])) / TOP_K
     return total / len(sample)
 
@@ -234,6 +259,7 @@ def quality(system: System, papers, patents, quick: bool) -> dict[str, float]:
         lambda a, b: a.discipline == b.discipline,
         lambda p: {"body": p.abstract},
         paper_sample,
+        "result",
     )
     out["keywords_mrr"] = known_item_mrr(system, ix, [" ".join(p.keywords) for p in papers], paper_sample)
     ix = build_index(system, paper_docs(system, papers, abstracts_only=True))
@@ -246,8 +272,35 @@ def quality(system: System, papers, patents, quick: bool) -> dict[str, float]:
         lambda a, b: bool(a.subclasses & b.subclasses),
         lambda p: {"title": p.title},
         patent_sample,
+        "patent",
     )
     return out
+
+
+def threshold_table(system: System, papers, thresholds=(0.2, 0.25, 0.3, 0.35, 0.4, 0.5)) -> list[list[str]]:
+    """For MATCH_THRESHOLD: stored matches per demand at or above each score, and how many share
+    the demand's discipline (each paper's abstract as a demand, 30 matches stored, as
+    matching.compute() scores them: the share of the top 10 key terms' weight matched)."""
+    from marketplace.search.ranking import rank_matches
+
+    ix = build_index(system, paper_docs(system, papers))
+    counts = {t: [0, 0] for t in thresholds}
+    with ix.searcher() as searcher:
+        for i, paper in enumerate(papers):
+            mq = system.match_fn(searcher, body=paper.abstract, in_index=True)
+            own = searcher.document_number(doc_id=f"result:{i}")
+            total = sum(t.weight for t in mq.terms[:10]) or 1.0
+            weights = {t.text: t.weight for t in mq.terms}
+            for hit in rank_matches(searcher, mq, 30, without=(frozenset({own}),)):
+                score = min(sum(weights[t] for t, _ in hit.matched) / total, 1.0)
+                other = papers[_obj_id(searcher.stored_fields(hit.docnum))]
+                for t in thresholds:
+                    if score >= t:
+                        counts[t][0] += 1
+                        counts[t][1] += other.discipline == paper.discipline
+    return [
+        [f"{t:.2f}", f"{n / len(papers):.2f}", f"{same / max(n, 1):.3f}"] for t, (n, same) in counts.items()
+    ]
 
 
 # --- performance -------------------------------------------------------------------------------
@@ -310,9 +363,7 @@ def timed(fn, *args, **kwargs) -> tuple[float, object]:
 
 def performance(system: System, papers, patents, total: int, n_queries: int) -> dict:
     """Index `total` listings on disk and time indexing, updates, searches and matching."""
-    from whoosh.query import Term
-
-    from marketplace.search.ranking import build_match_query, matched_terms, snippet
+    from marketplace.search.ranking import build_match_query, rank_matches, snippet
 
     rng = random.Random(SEED)
     specs = generated_listings(papers, patents, total, rng)
@@ -336,22 +387,19 @@ def performance(system: System, papers, patents, total: int, n_queries: int) -> 
         out["update_ms"] = update_ms
         user_queries = _user_queries(papers, patents, rng, n_queries)
         demands = [rng.choice(papers) for _ in range(n_queries)]
-        public = Term("public", True) if system.name == "OURS" else None
         search_ms, match_ms, snippet_ms = [], [], []
         with ix.searcher() as searcher:
             for text in user_queries:
 
                 def search(text=text):
-                    query = system.search_fn(searcher, text)
-                    return searcher.search(query, limit=10, filter=public) if query else []
+                    return top_docnums(searcher, system.search_fn(searcher, text), 10)
 
                 search_ms.append(timed(search)[0])
             for paper in demands:
                 kwargs = {"title": paper.title, "body": paper.abstract, "keywords": paper.keywords}
 
                 def match(kwargs=kwargs):
-                    query = system.match_fn(searcher, **kwargs)
-                    return searcher.search(query, limit=10, filter=public) if query else []
+                    return top_docnums(searcher, system.match_fn(searcher, **kwargs), 10)
 
                 match_ms.append(timed(match)[0])
                 if system.name != "OURS":
@@ -359,13 +407,14 @@ def performance(system: System, papers, patents, total: int, n_queries: int) -> 
 
                 def match_with_snippets(kwargs=kwargs):
                     mq = build_match_query(searcher, system.analyzer, **kwargs)
-                    hits = searcher.search(mq.query, limit=10, filter=public)
                     return [
-                        (
-                            matched_terms(hit, mq.terms, system.analyzer),
-                            snippet(hit.get("body", ""), mq.term_texts, 160, system.analyzer),
+                        snippet(
+                            searcher.stored_fields(r.docnum).get("body", ""),
+                            [t for t, _ in r.matched],
+                            160,
+                            system.analyzer,
                         )
-                        for hit in hits
+                        for r in rank_matches(searcher, mq, 10)
                     ]
 
                 snippet_ms.append(timed(match_with_snippets)[0])
@@ -444,6 +493,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="subsets and 5,000 listings")
     parser.add_argument("--listings", type=int, default=None, help="listings for the speed test")
     parser.add_argument("--no-perf", action="store_true", help="skip the speed test")
+    parser.add_argument("--threshold", action="store_true", help="print the MATCH_THRESHOLD calibration")
     args = parser.parse_args(argv)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
@@ -470,6 +520,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             for k in TARGETS
         ],
     )
+    if args.threshold:
+        print()
+        print("MATCH_THRESHOLD calibration (OURS; each paper's abstract as a demand, 30 stored matches)")
+        print_table(
+            ["score >=", "matches per demand", "same discipline"], threshold_table(systems[1], papers)
+        )
     if args.no_perf:
         return 0
     total = args.listings or (5_000 if args.quick else 20_000)

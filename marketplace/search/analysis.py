@@ -54,6 +54,11 @@ _HAS_CJK = re.compile(r"[\u4e00-\u9fd5]")
 # A keyword containing these is a phrase ("A和B", "X的Y"), not a term.
 _PHRASE_CHARS = frozenset("的和与及或之、，,")
 
+# Texts up to this long are cut once per tokenizer and remembered, at most this many: organisation
+# names, IPC captions and search-box words repeat from document to document and query to query.
+_CUT_CACHE_MAX_CHARS = 100
+_CUT_CACHE_SIZE = 4096
+
 _jieba_cache: dict[str, object] = {}
 _jieba_lock = threading.Lock()
 
@@ -156,27 +161,54 @@ class JiebaTokenizer(Tokenizer):
     def __repr__(self):
         return f"JiebaTokenizer(user_terms=<{len(self.user_terms)} terms>)"
 
+    def _jieba(self):
+        """Return the shared jieba tokenizer of this dictionary, remembered on the instance.
+
+        Fingerprinting thousands of dictionary terms on every call cost more than cutting a title.
+        """
+        tok = self.__dict__.get("_tok")
+        if tok is None:
+            tok = self.__dict__["_tok"] = get_jieba(self.user_terms)
+        return tok
+
+    def _cut(self, text: str) -> list[str]:
+        """Return jieba's words of a text; short texts (names, IPC captions) are remembered."""
+        if len(text) > _CUT_CACHE_MAX_CHARS:
+            return list(self._jieba().cut(text))
+        cache = self.__dict__.setdefault("_cut_cache", {})
+        words = cache.get(text)
+        if words is None:
+            if len(cache) >= _CUT_CACHE_SIZE:
+                cache.clear()
+            words = cache[text] = list(self._jieba().cut(text))
+        return words
+
     def words(self, text: str) -> Iterator[tuple[str, int, int, bool]]:
         """Yield (word, start, end, is_whole) in jieba search-mode order (as cut_for_search)."""
-        tok = get_jieba(self.user_terms)
-        freq = tok.FREQ
+        freq = self._jieba().FREQ
         stops = self.stop_words
         start = 0
         # Same algorithm as jieba.Tokenizer.cut_for_search, with offsets and a whole-word flag.
-        for word in tok.cut(text.translate(_WIDTH_FOLD)):
-            width = len(word)
-            if width > 2 and word.lower() not in stops:
-                for i in range(width - 1):
-                    gram = word[i : i + 2]
-                    if freq.get(gram):
-                        yield gram, start + i, start + i + 2, False
-                if width > 3:
-                    for i in range(width - 2):
-                        gram = word[i : i + 3]
+        # Line by line: jieba never joins words across a line break, and short lines (a title,
+        # a keywords line repeated at the top of the body) come from the cache.
+        for n, line in enumerate(text.translate(_WIDTH_FOLD).split("\n")):
+            if n:
+                yield "\n", start, start + 1, True
+                start += 1
+            for word in self._cut(line):
+                width = len(word)
+                if width > 2 and word.lower() not in stops:
+                    for i in range(width - 1):
+                        gram = word[i : i + 2]
                         if freq.get(gram):
-                            yield gram, start + i, start + i + 3, False
-            yield word, start, start + width, True
-            start += width
+                            yield gram, start + i, start + i + 2, False
+                    if width > 3:
+                        for i in range(width - 2):
+                            gram = word[i : i + 3]
+                            if freq.get(gram):
+                                yield gram, start + i, start + i + 3, False
+                yield word, start, start + width, True
+                start += width
 
     def __call__(
         self,

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import delete, select
-from whoosh.query import And, AndNot, Term
+from whoosh.query import Term
 
 from marketplace.common.timeutil import utcnow
 from marketplace.listings.models import LISTING_MODELS, Demand, Patent
+from marketplace.search.engine import doc_set
 from marketplace.search.index import (
-    ZERO_BOOST,
     expired_mask,
     indexable,
     load_listings,
@@ -24,7 +24,7 @@ from marketplace.search.index import (
     query_analyzer,
 )
 from marketplace.search.models import SearchMatch
-from marketplace.search.ranking import build_match_query, matched_terms, snippet
+from marketplace.search.ranking import build_match_query, rank_matches, snippet
 from marketplace.search.schema import doc_id
 
 # How many matches are stored per listing; pages show fewer.
@@ -67,11 +67,12 @@ def _query_parts(obj) -> dict:
     }
 
 
-def _restrict(query, kind: str):
-    """Limit a query to the other side's kind and to open demands, without a filter bitset."""
+def _restrictions(searcher, kind: str) -> dict:
+    """Limit matches to the other side's kind and to open demands (docnum sets, kept per searcher)."""
+    demands = doc_set(searcher, Term("kind", "demand"))
     if kind == "demand":
-        return AndNot(query, Term("kind", "demand"))
-    return AndNot(And([query, Term("kind", "demand", boost=ZERO_BOOST)]), expired_mask())
+        return {"without": (demands,)}
+    return {"within": demands, "without": (doc_set(searcher, expired_mask()),)}
 
 
 def compute(searcher, analyzer, obj, limit: int = STORE_LIMIT) -> list[Match]:
@@ -84,22 +85,24 @@ def compute(searcher, analyzer, obj, limit: int = STORE_LIMIT) -> list[Match]:
         body=parts["body"],
         keywords=parts["keywords"],
         structured=parts["structured"],
+        in_index=True,  # compute() runs for published listings, after they are indexed
     )
-    if mq.query is None:
+    if not mq.clauses:
         return []
     # Matching the SCORE_TERMS most telling terms of the source scores 1; a long demand with
-    # 24 key terms is not penalised for the incidental ones a listing lacks.
+    # 30 key terms is not penalised for the incidental ones a listing lacks.
     total = sum(t.weight for t in mq.terms[:SCORE_TERMS]) or 1.0
     weights = {t.text: t.weight for t in mq.terms}
     own = doc_id(obj.kind, obj.id)
-    hits = searcher.search(_restrict(mq.query, obj.kind), limit=limit + 1, terms=True)
     out: list[Match] = []
-    for hit in hits:
+    ranked_hits = rank_matches(
+        searcher, mq, limit + 1, analyzer=analyzer, **_restrictions(searcher, obj.kind)
+    )
+    for ranked in ranked_hits:
+        hit = searcher.stored_fields(ranked.docnum)
         if hit["doc_id"] == own:
             continue
-        found = matched_terms(hit, mq.terms, analyzer)
-        if not found:
-            continue
+        found = ranked.matched
         score = sum(weights[term] for term, _ in found) / total
         excerpt = snippet(hit.get("body") or "", [term for term, _ in found], 160, analyzer)
         out.append(

@@ -5,6 +5,7 @@ All functions are pure given a Whoosh searcher (for document frequencies) and an
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import threading
@@ -14,26 +15,47 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 from whoosh.analysis import Analyzer
 from whoosh.query import Or, Query, Term
+from whoosh.reading import TermNotFound
 
+from marketplace.search import engine
 from marketplace.search.analysis import JiebaTokenizer, load_terms, make_analyzer
+from marketplace.search.engine import Clause
 
 # Per-query weights of the fields a demand is matched against.
-MATCH_FIELD_WEIGHTS = {"title": 1.6, "keywords": 1.3, "body": 1.0}
+# The body holds the title and keywords too (see schema.build_document): matching the short
+# title and keyword fields as well let one incidental word there outweigh the description
+# (same-discipline precision 0.213 -> 0.225 in bench/search_quality.py) and cost time.
+MATCH_FIELD_WEIGHTS = {"body": 1.0}
 # Where a key term came from in the demand: title and keywords name the need most precisely.
 SOURCE_WEIGHTS = {"title": 2.0, "keywords": 2.0, "body": 1.0}
-MAX_KEY_TERMS = 24
+MAX_KEY_TERMS = 30
+# Pseudo-relevance feedback (see rank_matches): listings read, words taken, and weights.
+FEEDBACK_DOCS = 3
+FEEDBACK_TERMS = 30
+FEEDBACK_TERM_WEIGHT = 0.7
+# Characters of a feedback listing's description read (the opening says what it is about).
+FEEDBACK_BODY_CHARS = 150
+# An IPC subclass shared by the best listings adds this share of the best first-pass score.
+FEEDBACK_IPC_WEIGHT = 0.6
+# Feedback from fewer of the listings than this share (weighted by score) is noise.
+FEEDBACK_MIN_SHARE = 0.15
+# Extra weight of a key term per bit of residual IDF (see _residual_idf); 0 turns it off.
+RESIDUAL_IDF_WEIGHT = 1.5
+# Fields whose matches explain a hit ("where they matched").
+EXPLAIN_FIELDS = ("title", "keywords", "body")
 # Sub-words of a longer word ("电池" in "锂离子电池") add recall but are weaker evidence.
-SUBWORD_WEIGHT = 0.6
+SUBWORD_WEIGHT = 0.3
 # Key term weights are raised to this power before becoming query boosts: BM25 already
 # multiplies by IDF, so a full second IDF factor over-rewards rare, often incidental terms.
 BOOST_EXPONENT = 0.5
 # Single Chinese characters (钢, 菌, 桥) can name a topic but are ambiguous: weigh them less.
-SINGLE_CHAR_WEIGHT = 0.0
+SINGLE_CHAR_WEIGHT = 0.5
 # Terms in more than this share of documents say nothing about the topic.
-MAX_DF_RATIO = 0.25
+MAX_DF_RATIO = 0.1
 MIN_DF = 1
-# Below this many documents the share above is meaningless (a new site with 5 listings).
-MIN_DOCS_FOR_DF_CUT = 20
+# A term in at most this many documents is never too common: on a small site (a few dozen
+# listings) a share of documents says nothing.
+MIN_DF_FOR_CUT = 20
 # Optional structured boosts, added as optional clauses (never filters).
 STRUCTURED_BOOSTS = {"field": 0.8, "industry": 0.5}
 
@@ -48,6 +70,8 @@ USER_FIELD_WEIGHTS = {
 MAX_USER_TERMS = 48
 MAX_USER_QUERY_CHARS = 2000
 
+# Term statistics remembered per searcher (about 100 bytes each).
+_TERM_STATS_MEMO_SIZE = 200_000
 _NUMBER_RE = re.compile(r"^[\d.,%+\-]+$")
 _default_analyzer: Analyzer | None = None
 _default_lock = threading.Lock()
@@ -65,15 +89,31 @@ class KeyTerm:
 
 @dataclass(frozen=True)
 class MatchQuery:
-    """A matching query and the key terms that built it (to explain a match)."""
+    """A matching query as weighted (field, term) clauses and the key terms that built it."""
 
-    query: Query | None
+    clauses: tuple[Clause, ...]
     terms: tuple[KeyTerm, ...]
+
+    @property
+    def query(self) -> Query | None:
+        """Return the same query as a Whoosh query (slower to run; for tools and comparisons)."""
+        if not self.clauses:
+            return None
+        return Or([Term(c.field, c.text, boost=c.boost) for c in self.clauses])
 
     @property
     def term_texts(self) -> list[str]:
         """Return the key term texts, most important first."""
         return [t.text for t in self.terms]
+
+
+@dataclass(frozen=True)
+class RankedMatch:
+    """A document found by a match query: its docnum, ranking score and matched key terms."""
+
+    docnum: int
+    score: float
+    matched: tuple[tuple[str, tuple[str, ...]], ...]
 
 
 def default_analyzer() -> Analyzer:
@@ -115,8 +155,13 @@ def extract_key_terms(
     keywords: Iterable[str] = (),
     max_terms: int | None = None,
     fields: Sequence[str] | None = None,
+    in_index: bool = False,
 ) -> list[KeyTerm]:
-    """Pick the terms that best describe a text, weighted by tf in it and rarity in the index."""
+    """Pick the terms that best describe a text, weighted by tf in it and rarity in the index.
+
+    `in_index`: the text is an indexed listing's own, so every one of its terms is counted once
+    for the listing itself; a term no other listing has cannot match and is dropped.
+    """
     max_terms = MAX_KEY_TERMS if max_terms is None else max_terms
     fields = tuple(MATCH_FIELD_WEIGHTS) if fields is None else fields
     sources = {"title": title or "", "keywords": " ".join(keywords or ()), "body": body or ""}
@@ -136,13 +181,17 @@ def extract_key_terms(
     fields = [f for f in fields if f in searcher.schema]
     scored = []
     for term, count in tf.items():
-        df = max((searcher.doc_frequency(f, term) for f in fields), default=0)
+        df, cf = _term_stats(searcher, fields, term)
+        if in_index:
+            df -= 1
         # A term absent from the index cannot match; a very common one cannot discriminate.
-        if df < MIN_DF or (n_docs >= MIN_DOCS_FOR_DF_CUT and df > MAX_DF_RATIO * n_docs):
+        if df < MIN_DF or _too_common(df, n_docs):
             continue
         idf = math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
         source_weight = max(SOURCE_WEIGHTS[s] for s in seen_in[term])
         weight = (1.0 + math.log(count)) * idf * source_weight
+        if RESIDUAL_IDF_WEIGHT:
+            weight *= 1.0 + RESIDUAL_IDF_WEIGHT * _residual_idf(cf, df, n_docs)
         if not whole[term]:
             weight *= SUBWORD_WEIGHT
         if len(term) == 1:
@@ -150,6 +199,48 @@ def extract_key_terms(
         scored.append(KeyTerm(term, weight, tuple(sorted(seen_in[term])), whole[term]))
     scored.sort(key=lambda k: (-k.weight, k.text))
     return scored[: max(max_terms, 0)]
+
+
+def _too_common(df: int, n_docs: int) -> bool:
+    """Tell whether a term is in too many documents to tell listings apart."""
+    return df > MIN_DF_FOR_CUT and df > MAX_DF_RATIO * n_docs
+
+
+def _term_stats(searcher, fields: Sequence[str], term: str) -> tuple[int, float]:
+    """Return (document frequency, collection frequency) of a term, the most of any field.
+
+    Remembered on the searcher: it sees a fixed snapshot of the index, and the background
+    matching of a batch asks for the same words again and again (one lookup per word per
+    segment otherwise, a third of the ranking time at 20,000 listings).
+    """
+    memo = searcher.__dict__.setdefault("_marketplace_term_stats", {})
+    key = (tuple(fields), term)
+    found = memo.get(key)
+    if found is None:
+        if len(memo) >= _TERM_STATS_MEMO_SIZE:
+            memo.clear()
+        reader = searcher.reader()
+        df, cf = 0, 0.0
+        for fieldname in fields:
+            try:
+                info = reader.term_info(fieldname, term)
+            except TermNotFound:
+                continue
+            df, cf = max(df, info.doc_frequency()), max(cf, info.weight())
+        found = memo[key] = (df, cf)
+    return found
+
+
+def _residual_idf(cf: float, df: int, n_docs: int) -> float:
+    """Return a term's residual IDF (Church & Gale): observed idf minus the idf of a Poisson term.
+
+    Topical words come in bursts (several times in few listings); generic ones spread evenly,
+    so their residual is near zero.
+    """
+    if df <= 0 or not cf:
+        return 0.0
+    expected_present = 1.0 - math.exp(-cf / n_docs)
+    return max(math.log2(n_docs / df) + math.log2(max(expected_present, 1e-12)), 0.0)
 
 
 def build_match_query(
@@ -162,6 +253,7 @@ def build_match_query(
     max_terms: int | None = None,
     field_weights: Mapping[str, float] | None = None,
     structured: Mapping[str, str] | None = None,
+    in_index: bool = False,
 ) -> MatchQuery:
     """Build the query matching a demand (or listing) text against listings, with its key terms.
 
@@ -177,53 +269,149 @@ def build_match_query(
         keywords=keywords,
         max_terms=max_terms,
         fields=tuple(field_weights),
+        in_index=in_index,
     )
     if not terms:
-        return MatchQuery(None, ())
-    top = terms[0].weight
-    clauses: list[Query] = []
+        return MatchQuery((), ())
+    top_weight = terms[0].weight
+    clauses: list[Clause] = []
     for term in terms:
-        boost = (term.weight / top) ** BOOST_EXPONENT
+        boost = (term.weight / top_weight) ** BOOST_EXPONENT
         for fieldname, field_weight in field_weights.items():
             if fieldname in searcher.schema:
-                clauses.append(Term(fieldname, term.text, boost=boost * field_weight))
+                clauses.append(Clause(fieldname, term.text, boost * field_weight))
     for fieldname, value in (structured or {}).items():
         if value and fieldname in searcher.schema:
-            clauses.append(Term(fieldname, value, boost=STRUCTURED_BOOSTS.get(fieldname, 0.5)))
-    return MatchQuery(Or(clauses), tuple(terms))
+            clauses.append(Clause(fieldname, value, STRUCTURED_BOOSTS.get(fieldname, 0.5)))
+    return MatchQuery(tuple(clauses), tuple(terms))
 
 
-def matched_terms(
-    hit, terms: Iterable[KeyTerm | str], analyzer: Analyzer | None = None
-) -> list[tuple[str, tuple[str, ...]]]:
-    """Return (term, fields) for each key term found in a hit, in key-term order.
+def rank_matches(
+    searcher,
+    mq: MatchQuery,
+    limit: int,
+    *,
+    within: frozenset[int] | None = None,
+    without: Iterable[frozenset[int]] = (),
+    analyzer: Analyzer | None = None,
+    feedback: int | None = None,
+) -> list[RankedMatch]:
+    """Rank the documents of a match query, best first, with the key terms each one contains.
 
-    Uses the terms recorded by `searcher.search(..., terms=True)` when present, otherwise
-    re-analyses the hit's stored title/keywords/body.
+    `within` keeps only these docnums, `without` drops any in these sets (e.g. the source
+    listing's own kind, expired demands). Structured and feedback clauses rank but explain
+    nothing, so a hit that matches no key term is left out.
+
+    Pseudo-relevance feedback: the `feedback` best listings of a first ranking lend their IPC
+    subclasses and their title and keyword words to a second, additive ranking (BM25 scores of
+    separate clauses add up, so only the new clauses are scored). A demand worded differently
+    from a patent still finds it through the patents its own words found.
     """
-    texts = [t.text if isinstance(t, KeyTerm) else t for t in terms]
-    found: dict[str, set[str]] = {}
-    results = getattr(hit, "results", None)
-    if results is not None and results.has_matched_terms():
-        for fieldname, btext in hit.matched_terms():
-            text = btext.decode("utf-8") if isinstance(btext, bytes) else btext
-            found.setdefault(text, set()).add(fieldname)
-    else:
-        analyzer = analyzer or default_analyzer()
-        wanted = set(texts)
-        for fieldname in MATCH_FIELD_WEIGHTS:
-            value = hit.get(fieldname) if hasattr(hit, "get") else None
-            if not value:
-                continue
-            for tok, _ in _tokens(analyzer, value):
-                if tok in wanted:
-                    found.setdefault(tok, set()).add(fieldname)
-    order = list(MATCH_FIELD_WEIGHTS)
-    return [
-        (text, tuple(sorted(found[text] & set(order), key=order.index)))
-        for text in texts
-        if found.get(text, set()) & set(order)
+    if not mq.clauses:
+        return []
+    feedback = FEEDBACK_DOCS if feedback is None else feedback
+    texts = {t.text for t in mq.terms}
+    term_clauses = [c for c in mq.clauses if c.text in texts and c.field in EXPLAIN_FIELDS]
+    # Only listings with a key term are candidates; the other clauses (structured boosts, then
+    # feedback) add to their scores. No per-posting bookkeeping of which clause matched: the
+    # few listings kept are explained from their stored text (_where).
+    scores, _ = engine.score(searcher, term_clauses)
+    _add_scores(scores, searcher, [c for c in mq.clauses if c not in term_clauses])
+    excluded = tuple(without)
+
+    def best(n: int) -> list[tuple[int, float]]:
+        # Set operations run in C.
+        eligible = scores.keys() & within if within is not None else set(scores)
+        for group in excluded:
+            eligible -= group
+        key = scores.__getitem__
+        return [(d, key(d)) for d in heapq.nlargest(n, eligible, key=lambda d: (key(d), -d))]
+
+    if feedback > 0:
+        _add_scores(
+            scores, searcher, _feedback_clauses(searcher, mq, best(feedback), analyzer or default_analyzer())
+        )
+    out = []
+    for d, sc in best(limit):
+        matched = _where(searcher.stored_fields(d), mq.term_texts)
+        if matched:
+            out.append(RankedMatch(d, sc, matched))
+    return out
+
+
+def _add_scores(scores: dict[int, float], searcher, clauses: Sequence[Clause]) -> None:
+    """Add the scores of more clauses to the documents already scored (BM25 sums per clause)."""
+    if not clauses:
+        return
+    more, _ = engine.score(searcher, clauses)
+    for d, sc in more.items():
+        if d in scores:
+            scores[d] += sc
+
+
+def _where(stored: Mapping, terms: Sequence[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Return (term, fields) for the terms a listing contains: the stored fields that hold each.
+
+    The indexed body holds the title and keywords too, so the postings cannot tell where a term
+    is; the stored title, keywords and description can.
+    """
+    texts = {f: (stored.get(f) or "").lower() for f in EXPLAIN_FIELDS}
+    out = []
+    for term in terms:
+        fields = tuple(f for f in EXPLAIN_FIELDS if term in texts[f])
+        if fields:
+            out.append((term, fields))
+    return tuple(out)
+
+
+def _feedback_clauses(
+    searcher, mq: MatchQuery, first: list[tuple[int, float]], analyzer: Analyzer
+) -> list[Clause]:
+    """Return clauses made from the best hits of a first ranking (see rank_matches)."""
+    if not first:
+        return []
+    top_score = first[0][1] or 1.0
+    n = len(first)
+    ipc: dict[str, float] = {}
+    words: dict[str, float] = {}
+    for d, sc in first:
+        share = sc / top_score / n
+        stored = searcher.stored_fields(d)
+        for code in (stored.get("ipc") or "").split():
+            if len(code) == 4:  # subclasses (H01M): classes are too broad, groups too narrow
+                ipc[code] = ipc.get(code, 0.0) + share
+        body = (stored.get("body") or "")[:FEEDBACK_BODY_CHARS]
+        text = " ".join(filter(None, (stored.get("title"), stored.get("keywords"), body)))
+        for term, _ in _tokens(analyzer, text):
+            if _is_key_term(term):
+                words[term] = words.get(term, 0.0) + share
+    clauses = [
+        Clause("ipc", code, FEEDBACK_IPC_WEIGHT * top_score * weight)
+        for code, weight in ipc.items()
+        if weight >= FEEDBACK_MIN_SHARE
     ]
+    own = set(term_index_texts(mq))
+    n_docs = max(searcher.doc_count(), 1)
+    weighted = []
+    for term, weight in words.items():
+        if term in own or weight < FEEDBACK_MIN_SHARE:
+            continue
+        df = _term_stats(searcher, ("body",), term)[0] or _term_stats(searcher, ("title",), term)[0]
+        if not df or _too_common(df, n_docs):
+            continue
+        weighted.append((weight * math.log(1.0 + n_docs / df), term))
+    weighted.sort(reverse=True)
+    if weighted:
+        norm = weighted[0][0]
+        for weight, term in weighted[:FEEDBACK_TERMS]:
+            for fieldname, field_weight in MATCH_FIELD_WEIGHTS.items():
+                clauses.append(Clause(fieldname, term, FEEDBACK_TERM_WEIGHT * field_weight * weight / norm))
+    return clauses
+
+
+def term_index_texts(mq: MatchQuery) -> list[str]:
+    """Return the key term texts of a match query."""
+    return [t.text for t in mq.terms]
 
 
 def user_query_terms(text: str, analyzer: Analyzer | None = None) -> list[str]:
@@ -239,26 +427,11 @@ def user_query_terms(text: str, analyzer: Analyzer | None = None) -> list[str]:
     return list(terms)
 
 
-def safe_user_query(
-    text: str,
-    analyzer: Analyzer | None = None,
-    field_weights: Mapping[str, float] = USER_FIELD_WEIGHTS,
-) -> Query | None:
-    """Build a query from any search-box text, or None when nothing searchable is left.
-
-    Never parses query syntax: the text is analysed into terms, so AND, quotes or brackets are
-    just characters. Documents matching more of the terms rank higher.
-    """
-    try:
-        terms = user_query_terms(text, analyzer)
-    except Exception:  # noqa: BLE001 - a search box must never fail on odd input
-        return None
-    if not terms:
-        return None
-    clauses = [
-        Term(fieldname, term, boost=weight) for term in terms for fieldname, weight in field_weights.items()
-    ]
-    return Or(clauses)
+def user_clauses(
+    terms: Iterable[str], field_weights: Mapping[str, float] = USER_FIELD_WEIGHTS
+) -> list[Clause]:
+    """Return the scoring clauses of analysed search-box terms (see user_query_terms)."""
+    return [Clause(fieldname, term, weight) for term in terms for fieldname, weight in field_weights.items()]
 
 
 def _snippet_spans(text: str, terms: set[str], analyzer: Analyzer) -> list[tuple[int, int]]:
@@ -289,18 +462,34 @@ def snippet(
     max_chars: int = 160,
     analyzer: Analyzer | None = None,
 ) -> Markup:
-    """Return an escaped excerpt of text around the matched words, each wrapped in <mark>."""
+    """Return an escaped excerpt of text around the matched words, each wrapped in <mark>.
+
+    The window is placed where the terms occur most densely (plain substring search), and only
+    the runs of word characters around those occurrences are segmented to find whole words:
+    jieba cuts each run on its own, so the words are the same as in the whole text, at a
+    fraction of the cost for a long description.
+    """
     if not text:
         return Markup("")
     analyzer = analyzer or default_analyzer()
     wanted = {(t.text if isinstance(t, KeyTerm) else str(t)).lower() for t in terms}
     wanted.discard("")
-    spans = _snippet_spans(text, wanted, analyzer) if wanted else []
-    start = 0
-    if spans and len(text) > max_chars:
-        start = _best_window(text, spans, max_chars)
+    start, spans = 0, []
+    if wanted:
+        lowered = text.lower()
+        if len(lowered) != len(text):  # a character whose lower case is longer: segment it all
+            lowered, occurrences = text, []
+            spans = _snippet_spans(text, wanted, analyzer)
+        else:
+            occurrences = _occurrences(lowered, wanted)
+        if occurrences:
+            if len(text) > max_chars:
+                start = _best_window(text, occurrences, max_chars)
+            spans = _spans_in_runs(text, occurrences, start, start + max_chars, wanted, analyzer)
+        elif spans and len(text) > max_chars:
+            start = _best_window(text, spans, max_chars)
     end = min(len(text), start + max_chars)
-    pieces: list[str] = ["…"] if start > 0 else []
+    pieces: list[Markup] = [Markup("…")] if start > 0 else []
     cursor = start
     for s, e in spans:
         # Whole words only: a word cut by the window edge is shown unmarked.
@@ -311,16 +500,86 @@ def snippet(
         cursor = e
     pieces.append(escape(text[cursor:end]))
     if end < len(text):
-        pieces.append("…")
-    return Markup("").join(escape(p) if not isinstance(p, Markup) else p for p in pieces)
+        pieces.append(Markup("…"))
+    return Markup("").join(pieces)
+
+
+# Characters jieba keeps together in one run (its re_han_default, plus full-width ASCII, which
+# the tokenizer folds to half width first).
+_RUN_CHAR = re.compile(r"[\u4e00-\u9fd5a-zA-Z0-9+#&._%\-\uff01-\uff5e]")
+# A run longer than this on either side of a window edge is cut there (its words may then be
+# split differently from the whole text's, only at that edge).
+_RUN_MARGIN = 60
+# Occurrences of one term considered when placing the window.
+_MAX_OCCURRENCES = 50
+
+
+def _spans_in_runs(
+    text: str, occurrences: list[tuple[int, int]], low: int, high: int, wanted: set[str], analyzer
+) -> list[tuple[int, int]]:
+    """Return the whole-word spans of the word runs around the occurrences inside [low, high)."""
+    runs: list[list[int]] = []
+    for s, e in occurrences:
+        if e <= low or s >= high:
+            continue
+        a, b = _run_edge(text, s, -1), _run_edge(text, e, 1)
+        if runs and a <= runs[-1][1]:
+            runs[-1][1] = max(runs[-1][1], b)
+        else:
+            runs.append([a, b])
+    spans: list[tuple[int, int]] = []
+    for a, b in runs:
+        spans += [(s + a, e + a) for s, e in _snippet_spans(text[a:b], wanted, analyzer)]
+    return spans
+
+
+def _occurrences(lowered: str, terms: set[str]) -> list[tuple[int, int]]:
+    """Return the (start, end) of every occurrence of the terms in a lower-cased text, sorted."""
+    found = []
+    for term in terms:
+        at = lowered.find(term)
+        n = 0
+        while at >= 0 and n < _MAX_OCCURRENCES:
+            found.append((at, at + len(term)))
+            at = lowered.find(term, at + len(term))
+            n += 1
+    found.sort()
+    return found
+
+
+def _run_edge(text: str, i: int, step: int) -> int:
+    """Move a cut position outwards to the edge of the word run it falls in."""
+    for _ in range(_RUN_MARGIN):
+        if step < 0 and i > 0 and _RUN_CHAR.match(text[i - 1]):
+            i -= 1
+        elif step > 0 and i < len(text) and _RUN_CHAR.match(text[i]):
+            i += 1
+        else:
+            break
+    return i
 
 
 def _best_window(text: str, spans: list[tuple[int, int]], width: int) -> int:
-    """Return the start of the width-long window holding the most distinct matched words."""
+    """Return the start of the width-long window holding the most distinct matched words.
+
+    Windows start a little before each matched word; with the spans sorted, two pointers keep
+    the count of the words inside in linear time.
+    """
     best_start, best_score = 0, -1
-    for i, (s, _) in enumerate(spans):
+    counts: dict[str, int] = {}
+    lo = hi = 0
+    for s, _ in spans:
         start = max(0, min(s - width // 8, len(text) - width))
-        words = {text[a:b] for a, b in spans[i:] if a >= start and b <= start + width}
-        if len(words) > best_score:
-            best_start, best_score = start, len(words)
+        while hi < len(spans) and spans[hi][1] <= start + width:
+            word = text[spans[hi][0] : spans[hi][1]].lower()
+            counts[word] = counts.get(word, 0) + 1
+            hi += 1
+        while lo < hi and spans[lo][0] < start:
+            word = text[spans[lo][0] : spans[lo][1]].lower()
+            counts[word] -= 1
+            if not counts[word]:
+                del counts[word]
+            lo += 1
+        if len(counts) > best_score:
+            best_start, best_score = start, len(counts)
     return best_start

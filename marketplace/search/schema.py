@@ -31,32 +31,50 @@ def doc_id(kind: str, obj_id: int) -> str:
     return f"{kind}:{int(obj_id)}"
 
 
+def _sort_only_datetime() -> DATETIME:
+    """A stored, sortable DATETIME indexed as one term per value (no range tiers).
+
+    Never searched by range, only sorted on through its column; DATETIME takes no shift_step.
+    """
+    field = DATETIME(stored=True, sortable=True)
+    field.shift_step = 0
+    return field
+
+
 def make_schema(analyzer: Analyzer) -> Schema:
     """Build the listing schema around the given text analyzer."""
     return Schema(
         doc_id=ID(stored=True, unique=True),
         kind=ID(stored=True),
-        obj_id=NUMERIC(numtype=int, bits=64, stored=True),
-        title=TEXT(analyzer=analyzer, field_boost=TITLE_BOOST, stored=True),
-        # Abstract / description / indicators / outcome; stored so hits can show snippets.
-        body=TEXT(analyzer=analyzer, stored=True),
-        keywords=TEXT(analyzer=analyzer, field_boost=KEYWORDS_BOOST, stored=True),
+        # shift_step=0: one term per value instead of 16 tiers. Ids are only matched exactly, and
+        # every indexed term is a posting Whoosh writes one by one (a third of the postings were
+        # numeric tiers, see bench/README.md "Search").
+        obj_id=NUMERIC(numtype=int, bits=64, stored=True, shift_step=0),
+        # No positions (phrase=False) in any text field: no query runs phrases, and positions
+        # make indexing and every posting read slower.
+        title=TEXT(analyzer=analyzer, phrase=False, field_boost=TITLE_BOOST, stored=True),
+        # Title, keywords and abstract / description / indicators / outcome (see build_document);
+        # the description alone is stored, so hits can show snippets.
+        body=TEXT(analyzer=analyzer, phrase=False, stored=True),
+        keywords=TEXT(analyzer=analyzer, phrase=False, field_boost=KEYWORDS_BOOST, stored=True),
         # Full codes without spaces ("H01M10/0525"), subclasses, classes and sections.
         ipc=KEYWORD(stored=True, scorable=False),
         ipc_text=TEXT(analyzer=analyzer, phrase=False),
         field=ID(stored=True),
         industry=ID(stored=True),
-        org_id=NUMERIC(numtype=int, bits=64, stored=True),
+        org_id=NUMERIC(numtype=int, bits=64, stored=True, shift_step=0),
         org_name=TEXT(analyzer=analyzer, stored=True, phrase=False),
         region=ID(stored=True),
         patent_type=ID(stored=True),
         legal_status=ID(stored=True),
-        maturity=NUMERIC(numtype=int, bits=32, stored=True),
+        # TRL 1-9: matched exactly, never by range.
+        maturity=NUMERIC(numtype=int, bits=32, stored=True, shift_step=0),
         # Money in fen as a 64-bit integer: yuan amounts above 21 million overflow 32 bits.
-        price_fen=NUMERIC(numtype=int, bits=64, stored=True, sortable=True),
+        # Price ranges are searched: 4 tiers per value keep a range query short.
+        price_fen=NUMERIC(numtype=int, bits=64, stored=True, sortable=True, shift_step=16),
         status=ID(stored=True),
         public=BOOLEAN(stored=True),
-        updated_at=DATETIME(stored=True, sortable=True),
+        updated_at=_sort_only_datetime(),
         hide_name=BOOLEAN(stored=True),
     )
 
@@ -91,13 +109,21 @@ def build_document(
     if price_fen is not None and (isinstance(price_fen, bool) or not isinstance(price_fen, int)):
         raise TypeError("price_fen must be an int number of fen")
     codes = [normalise_ipc(c) for c in ipc_codes]
+    title = title or ""
+    keywords_line = " ".join(k.strip() for k in keywords if k and k.strip())
+    description = "\n".join(p.strip() for p in body_parts if p and p.strip())
     doc = {
         "doc_id": doc_id(kind, obj_id),
         "kind": kind,
         "obj_id": int(obj_id),
-        "title": title or "",
-        "body": "\n".join(p.strip() for p in body_parts if p and p.strip()),
-        "keywords": " ".join(k.strip() for k in keywords if k and k.strip()),
+        "title": title,
+        # Indexed: the title line, the keywords line, then the description, so one field holds
+        # the whole listing for matching (one incidental word in a short title field otherwise
+        # outweighs the description; measured in bench/search_quality.py). Stored: the
+        # description alone, for snippets.
+        "body": "\n".join(filter(None, [title, keywords_line, description])),
+        "_stored_body": description,
+        "keywords": keywords_line,
         "price_fen": PRICE_NEGOTIABLE if price_fen is None else price_fen,
         "public": bool(public),
         "hide_name": bool(hide_name),

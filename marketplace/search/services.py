@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
 from flask import current_app, has_request_context, url_for
 from markupsafe import Markup, escape
 from sqlalchemy import select
-from whoosh import sorting
-from whoosh.query import And, AndNot, Every, NumericRange, Term
+from whoosh.query import NumericRange, Term
 
 from marketplace.common.domain import REGIONS, TECHNOLOGY_FIELDS
 from marketplace.common.errors import NotFound, PermissionDenied
@@ -23,8 +23,9 @@ from marketplace.listings.models import (
     PATENT_TYPES,
     Demand,
 )
+from marketplace.search import engine
+from marketplace.search.engine import all_docs, column, doc_set
 from marketplace.search.index import (
-    ZERO_BOOST,
     cached_searcher,
     expired_mask,
     load_listings,
@@ -33,7 +34,7 @@ from marketplace.search.index import (
 )
 from marketplace.search.ipc import SECTION_NAMES
 from marketplace.search.models import SearchMatch
-from marketplace.search.ranking import safe_user_query, snippet, user_query_terms
+from marketplace.search.ranking import snippet, user_clauses, user_query_terms
 
 KINDS = ("patent", "result", "demand")
 KIND_LABELS = {"patent": "专利", "result": "科技成果", "demand": "技术需求"}
@@ -151,8 +152,8 @@ class SearchOutcome:
     terms: list[str]
 
 
-def _filters(p: SearchParams):
-    """The structured filters as a Whoosh filter, or None (only public listings are indexed)."""
+def _filters(p: SearchParams) -> list:
+    """The structured filters as Whoosh queries (only public listings are indexed)."""
     clauses = []
     if p.field:
         clauses.append(Term("field", p.field))
@@ -170,9 +171,7 @@ def _filters(p: SearchParams):
         low = (p.price_min or 0) * 1_000_000
         high = None if p.price_max is None else p.price_max * 1_000_000
         clauses.append(NumericRange("price_fen", low, high))
-    if not clauses:
-        return None
-    return And([Term("public", True), *clauses])
+    return clauses
 
 
 # Sortable NUMERIC columns hold signed 64-bit values shifted by 2**63.
@@ -190,47 +189,55 @@ def _price_desc(key):
     return -value if value >= 0 else 1
 
 
-def _sortedby(sort: str):
+def _order(searcher, sort: str, scores: dict[int, float]):
+    """Return the sort key of a docnum for a sort (smaller first), ties broken by docnum."""
     if sort == "newest":
-        return sorting.FieldFacet("updated_at", reverse=True)
-    if sort == "price_asc":
-        return sorting.TranslateFacet(_price_asc, sorting.FieldFacet("price_fen"))
-    if sort == "price_desc":
-        return sorting.TranslateFacet(_price_desc, sorting.FieldFacet("price_fen"))
-    return None
+        updated = column(searcher, "updated_at")
+        return lambda d: (-(updated[d] or 0), d)
+    if sort in ("price_asc", "price_desc"):
+        prices = column(searcher, "price_fen")
+        translate = _price_asc if sort == "price_asc" else _price_desc
+        return lambda d: (translate(prices[d] if prices[d] is not None else _SHIFT - 1), d)
+    return lambda d: (-scores.get(d, 0.0), d)
 
 
 def search(p: SearchParams, user, *, snippets: bool = True) -> SearchOutcome:
-    """Search published listings; empty text lists everything, newest first."""
+    """Search published listings; empty text lists everything, newest first.
+
+    Scored with the engine module straight from the postings: every matching document is
+    counted per kind (the tabs), and stored fields are read for the shown page only.
+    """
     ix = open_index()
     analyzer = query_analyzer(ix)
-    query = safe_user_query(p.q, analyzer) if p.q.strip() else None
-    terms = user_query_terms(p.q, analyzer) if query is not None else []
-    if query is None:
-        query = Every()
+    terms = user_query_terms(p.q, analyzer) if p.q.strip() else []
     sort = p.sort if (p.sort != "relevance" or terms) else "newest"
-    # Demands past their deadline drop out at query time, before any job marks them expired.
-    query = AndNot(query, expired_mask())
-    filt = _filters(p)
-    facet = {"kind": sorting.FieldFacet("kind_col", maptype=sorting.Count)}
     searcher = cached_searcher()
-    if p.kind:
-        grouped = searcher.search(query, limit=1, filter=filt, groupedby=facet)
-        # An And clause rather than a filter: no bitset over the whole index per search.
-        page_query = And([query, Term("kind", p.kind, boost=ZERO_BOOST)])
-        results = searcher.search_page(
-            page_query, p.page, pagelen=p.per_page, filter=filt, sortedby=_sortedby(sort)
-        )
+    scores: dict[int, float] = {}
+    if terms:
+        scores, _ = engine.score(searcher, user_clauses(terms))
+        matching = scores.keys()
     else:
-        results = searcher.search_page(
-            query, p.page, pagelen=p.per_page, filter=filt, sortedby=_sortedby(sort), groupedby=facet
-        )
-        grouped = results.results
-    kind_counts = grouped.groups("kind")
-    counts = {k: int(kind_counts.get(k, 0)) for k in KINDS}
+        matching = all_docs(searcher)
+    # Demands past their deadline drop out at query time, before any job marks them expired.
+    hidden = doc_set(searcher, expired_mask())
+    allowed = [doc_set(searcher, q) for q in _filters(p)]
+    allowed.sort(key=len)
+    if allowed:
+        candidates = {d for d in allowed[0] if d in matching and d not in hidden}
+        for group in allowed[1:]:
+            candidates &= group
+    else:
+        candidates = {d for d in matching if d not in hidden}
+    by_kind = {k: doc_set(searcher, Term("kind", k)) for k in KINDS}
+    counts = {k: len(candidates & by_kind[k]) for k in KINDS}
     counts["all"] = sum(counts.values())
-    total = results.total
-    keys = [(hit["kind"], int(hit["obj_id"])) for hit in results]
+    pool = candidates & by_kind[p.kind] if p.kind else candidates
+    total = len(pool)
+    shown = heapq.nsmallest(p.page * p.per_page, pool, key=_order(searcher, sort, scores))
+    keys = []
+    for docnum in shown[(p.page - 1) * p.per_page :]:
+        stored = searcher.stored_fields(docnum)
+        keys.append((stored["kind"], int(stored["obj_id"])))
     items = build_items(keys, user, terms=terms, analyzer=analyzer, snippets=snippets)
     return SearchOutcome(Page(items=items, total=total, page=p.page, per_page=p.per_page), counts, terms)
 
