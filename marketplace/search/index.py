@@ -31,10 +31,11 @@ from marketplace.listings.models import LISTING_MODELS, Demand, Patent, Research
 from marketplace.search.analysis import load_terms, make_analyzer
 from marketplace.search.ipc import is_valid_ipc
 from marketplace.search.models import SearchOutbox, SearchTerm
-from marketplace.search.schema import build_document, doc_id, make_schema
+from marketplace.search.schema import SCHEMA_VERSION, build_document, doc_id, make_schema
 
 CURRENT = "current"
 INDEX_LOCK = "index.lock"
+VERSION_FILE = "schema-version"
 MATCH_LOCK = "match.lock"
 INDEX_BATCH = 500
 MATCH_BATCH = 50
@@ -214,7 +215,23 @@ def _create_empty(root: Path) -> None:
     name = f"ix-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
     (root / name).mkdir()
     whoosh_index.create_in(str(root / name), new_schema())
+    _write_version(root / name)
     _point_current(root, name)
+
+
+def _write_version(path: Path) -> None:
+    (path / VERSION_FILE).write_text(f"{SCHEMA_VERSION}\n")
+
+
+def index_is_current() -> bool:
+    """Whether the live index was built with this code's schema (or none exists yet)."""
+    target = _target(index_root())
+    if target is None:
+        return True
+    try:
+        return (target / VERSION_FILE).read_text().strip() == str(SCHEMA_VERSION)
+    except FileNotFoundError:  # built before versions were recorded
+        return False
 
 
 def _point_current(root: Path, name: str) -> None:
@@ -435,6 +452,7 @@ def reindex(batch: int = 1000) -> int:
             writer.cancel()
             shutil.rmtree(path, ignore_errors=True)
             raise
+        _write_version(path)
         _point_current(root, name)
         _remove_old(root, keep={name})
     session.commit()
@@ -454,4 +472,9 @@ def index_status() -> dict:
     pending = db.session.scalar(select(db.func.count(SearchOutbox.id))) or 0
     with ix.searcher() as searcher:
         docs = searcher.doc_count()
-    return {"documents": docs, "pending": pending, "directory": str(_target(index_root()))}
+    return {
+        "documents": docs,
+        "pending": pending,
+        "directory": str(_target(index_root())),
+        "schema_current": index_is_current(),
+    }

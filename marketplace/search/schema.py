@@ -20,6 +20,10 @@ KEYWORDS_BOOST = 1.5
 # Fields a free-text query searches; the ranking module gives them per-query weights.
 TEXT_FIELDS = ("title", "keywords", "body", "org_name", "ipc_text")
 
+# Bump when fields or what goes into them change: the sync worker then rebuilds an index built by
+# an older version on its own (`index.index_is_current`), so a deployment needs no manual reindex.
+SCHEMA_VERSION = 2
+
 # price_fen value meaning 面议 (negotiable); absent also means 面议.
 PRICE_NEGOTIABLE = -1
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from flask import current_app
 
 from marketplace.extensions import db
-from marketplace.search.index import drain, reindex
+from marketplace.search.index import drain, index_is_current, reindex
 from marketplace.search.matching import refresh_all
 
 
@@ -35,6 +35,10 @@ def sync_forever(
     """
     from marketplace.common.maintenance import run_due
 
+    if not index_is_current():
+        echo("the search index was built by an older version: rebuilding it and every match list")
+        documents, matches = rebuild_everything()
+        echo(f"rebuilt: {documents} listing(s) indexed, matches of {matches} stored")
     done_rounds = 0
     while rounds is None or done_rounds < rounds:
         try:

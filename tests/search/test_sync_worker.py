@@ -92,3 +92,21 @@ def test_the_drain_mode_is_read_from_the_environment(monkeypatch, tmp_path):
     for raw, expected in (("index", "index"), ("OFF", False), ("all", True), ("nonsense", True)):
         monkeypatch.setenv("SEARCH_AUTO_DRAIN", raw)
         assert Config(tmp_path).SEARCH_AUTO_DRAIN == expected
+
+
+def test_the_worker_rebuilds_an_index_of_an_older_schema(app_ctx):
+    from marketplace.search.index import VERSION_FILE, _target, index_is_current, index_root
+
+    result_id = make_result(title="玉米秸秆生物质颗粒燃料").id
+    (_target(index_root()) / VERSION_FILE).unlink()  # as left by a version before this one
+    assert not index_is_current()
+    lines = []
+    sync_forever(0, rounds=1, echo=lines.append, sleep=lambda _s: None)
+
+    assert index_is_current()
+    assert lines[0].startswith("the search index was built by an older version")
+    assert lines[1].startswith("rebuilt: 1 listing(s) indexed")
+    assert found("生物质颗粒") == [("result", result_id)]
+    lines.clear()
+    sync_forever(0, rounds=1, echo=lines.append, sleep=lambda _s: None)
+    assert not any("older version" in line for line in lines)  # once, not every start
