@@ -17,6 +17,16 @@ def _date(value) -> str:
     return value.strftime("%Y-%m-%d") if value else ""
 
 
+def filesize(size: int | None) -> str:
+    """Show a byte count the way people read it: 512 字节, 3.4 KB, 2.1 MB."""
+    size = size or 0
+    if size < 1024:
+        return f"{size} 字节"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(
         yuan=money.format_yuan,
@@ -24,6 +34,7 @@ def register(app: Flask) -> None:
         datetime=_datetime,
         date=_date,
         region=domain.region_label,
+        filesize=filesize,
     )
 
     @app.context_processor

@@ -312,7 +312,13 @@ def mine():
     org = current_user.org
     kind = request.args.get("kind", "")
     if kind not in LISTING_MODELS or not services.can_post(current_user, kind):
-        kind = next(k for k in ("result", "patent", "demand") if services.can_post(current_user, k))
+        # Each role lands on what it mostly posts: enterprises their demands, the others results.
+        order = (
+            ("demand", "patent", "result")
+            if current_user.role == "enterprise"
+            else ("result", "patent", "demand")
+        )
+        kind = next(k for k in order if services.can_post(current_user, k))
     model = LISTING_MODELS[kind]
     status = request.args.get("status", "")
     clauses = [model.organisation_id == org.id]

@@ -17,6 +17,13 @@
     return value === null || value === undefined ? null : Number(value);
   }
 
+  // Tooltips are HTML: escape every value in them, so a label can never become markup.
+  function esc(value) {
+    return String(value).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
   function make(id) {
     var el = document.getElementById(id);
     if (!el) {
@@ -64,7 +71,7 @@
         trigger: "axis",
         formatter: function (items) {
           var i = items[0].dataIndex;
-          return rows[i].label + "<br>" + rows[i].value + " 万元，" + rows[i].count + " 项";
+          return esc(rows[i].label) + "<br>" + esc(rows[i].value) + " 万元，" + esc(rows[i].count) + " 项";
         }
       },
       grid: { left: horizontal ? 130 : 60, right: 20, top: 20, bottom: horizontal ? 30 : 60, containLabel: false },

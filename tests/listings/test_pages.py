@@ -294,3 +294,13 @@ def test_detail_pages_show_the_number_a_contract_links_by(client, people):
     ):
         text = _page(client, f"/{segment}/{item.id}")
         assert f'{label}编号 <span class="listing-number">{item.id}</span>' in text
+
+
+def test_my_listings_opens_on_what_the_role_mostly_posts(client, people):
+    make_demand(people["enterprise"].organisation, title="企业自己的需求")
+    make_result(people["university"].organisation, title="高校自己的成果")
+    login(client, people["enterprise"])
+    assert "企业自己的需求" in _page(client, "/my/listings")
+    client.post("/account/logout")
+    login(client, people["university"])
+    assert "高校自己的成果" in _page(client, "/my/listings")
