@@ -299,6 +299,12 @@ def prepare(args, instance: Path) -> dict:
                 conn.execute(text("ANALYZE"))
         db.session.remove()
         db.engine.dispose()
+    empty = [kind for kind in ("patent", "result", "demand") if not ids.get(kind)]
+    if empty:
+        # The generator takes the real patents and papers first; demands come only after them.
+        raise SystemExit(
+            f"no {', '.join(empty)} listings at --listings {args.listings}: use 20000 (the default)"
+        )
     t = time.perf_counter()
     env = flask_env(args.database_url, instance)
     out = subprocess.run(
