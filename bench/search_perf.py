@@ -144,18 +144,9 @@ def load_database(specs, rng: random.Random) -> dict[str, list[int]]:
 def _rank_only(searcher, analyzer, demand):
     """Rank a demand's matches as matching.compute() does, without reading hits or snippets."""
     from marketplace.search import matching
-    from marketplace.search.ranking import build_match_query, rank_matches
+    from marketplace.search.ranking import rank_matches
 
-    parts = matching._query_parts(demand)
-    mq = build_match_query(
-        searcher,
-        analyzer,
-        title=parts["title"],
-        body=parts["body"],
-        keywords=parts["keywords"],
-        structured=parts["structured"],
-        in_index=True,
-    )
+    mq = matching.match_query(searcher, analyzer, demand)
     restrict = matching._restrictions(searcher, demand.kind)
     return rank_matches(searcher, mq, matching.STORE_LIMIT + 1, analyzer=analyzer, **restrict)
 

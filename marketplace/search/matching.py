@@ -75,18 +75,23 @@ def _restrictions(searcher, kind: str) -> dict:
     return {"within": demands, "without": (doc_set(searcher, expired_mask()),)}
 
 
-def compute(searcher, analyzer, obj, limit: int = STORE_LIMIT) -> list[Match]:
-    """Rank the other side's listings for one listing; score = share of key-term weight matched."""
+def match_query(searcher, analyzer, obj):
+    """Build the key-term query of one published (so already indexed) listing."""
     parts = _query_parts(obj)
-    mq = build_match_query(
+    return build_match_query(
         searcher,
         analyzer,
         title=parts["title"],
         body=parts["body"],
         keywords=parts["keywords"],
         structured=parts["structured"],
-        in_index=True,  # compute() runs for published listings, after they are indexed
+        in_index=True,
     )
+
+
+def compute(searcher, analyzer, obj, limit: int = STORE_LIMIT) -> list[Match]:
+    """Rank the other side's listings for one listing; score = share of key-term weight matched."""
+    mq = match_query(searcher, analyzer, obj)
     if not mq.clauses:
         return []
     # Matching the SCORE_TERMS most telling terms of the source scores 1; a long demand with
