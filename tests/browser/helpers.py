@@ -4,7 +4,7 @@ import io
 import threading
 import time
 
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, valid_credit_code
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -117,3 +117,20 @@ class BackgroundTasks:
             return self.running == 0 and self.started == before
 
         wait_until(quiet, timeout=timeout, message="background tasks to finish")
+
+
+def register_university(page, *, email, name, phone, password, org_name, credit_serial, licence) -> None:
+    """Fill the open registration form for a new university with its licence scan and submit it."""
+    page.fill("#email", email)
+    page.fill("#name", name)
+    page.fill("#phone", phone)
+    page.fill("#password", password)
+    page.fill("#confirm", password)
+    page.check("input[name=mode][value=new]")
+    page.fill("#org_name", org_name)
+    page.select_option("#org_type", "university")
+    page.fill("#credit_code", valid_credit_code(credit_serial, "12130100"))
+    page.select_option("#nature_code", "022")
+    page.select_option("#district", "130108")
+    page.set_input_files("#evidence", str(licence))
+    page.click("main button[type=submit]")

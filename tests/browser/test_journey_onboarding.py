@@ -5,8 +5,8 @@ import pytest
 from marketplace.extensions import db
 from marketplace.organisations.models import Organisation
 from tests.browser.conftest import new_page
-from tests.browser.helpers import follow
-from tests.factories import PASSWORD, make_user, valid_credit_code
+from tests.browser.helpers import follow, register_university
+from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -21,19 +21,16 @@ def test_university_registers_and_bureau_verifies(app, live_server, page, browse
     licence.write_bytes(PDF)
 
     page.goto(f"{live_server}/account/register")
-    page.fill("#email", "kyc@sjzlg.example.cn")
-    page.fill("#name", "科研处 王老师")
-    page.fill("#phone", "13900001111")
-    page.fill("#password", "Univ2026pass")
-    page.fill("#confirm", "Univ2026pass")
-    page.check("input[name=mode][value=new]")
-    page.fill("#org_name", "石家庄理工示范学院")
-    page.select_option("#org_type", "university")
-    page.fill("#credit_code", valid_credit_code(4242, "12130100"))
-    page.select_option("#nature_code", "022")
-    page.select_option("#district", "130108")
-    page.set_input_files("#evidence", str(licence))
-    page.click("button[type=submit]")
+    register_university(
+        page,
+        email="kyc@sjzlg.example.cn",
+        name="科研处 王老师",
+        phone="13900001111",
+        password="Univ2026pass",
+        org_name="石家庄理工示范学院",
+        credit_serial=4242,
+        licence=licence,
+    )
     page.wait_for_url(f"{live_server}/dashboard")
     assert "认证通过前可以保存草稿" in page.content()
     assert page.js_errors == []

@@ -29,10 +29,11 @@ from tests.browser.helpers import (
     follow,
     horizontal_overflow,
     login,
+    register_university,
     wait_until,
 )
 from tests.contracts.factories import make_point, make_reviewer, outside_party, payload, registered_contract
-from tests.factories import PASSWORD, make_org, make_user, valid_credit_code
+from tests.factories import PASSWORD, make_org, make_user
 
 pytestmark = pytest.mark.browser
 # Set JOURNEY_SCREENSHOTS=/some/dir to keep a screenshot of each phone page for a visual check.
@@ -91,19 +92,16 @@ def _register_university(page, base, tmp_path) -> None:
     licence.write_bytes(PDF)
     page.goto(base + "/")
     follow(page, "text=注册")
-    page.fill("#email", "kjc@sfgy.example.cn")
-    page.fill("#name", "科技处 赵老师")
-    page.fill("#phone", "13900002222")
-    page.fill("#password", "Univ2026pass")
-    page.fill("#confirm", "Univ2026pass")
-    page.check("input[name=mode][value=new]")
-    page.fill("#org_name", UNIVERSITY)
-    page.select_option("#org_type", "university")
-    page.fill("#credit_code", valid_credit_code(7788, "12130100"))
-    page.select_option("#nature_code", "022")
-    page.select_option("#district", "130108")
-    page.set_input_files("#evidence", str(licence))
-    page.click("main button[type=submit]")
+    register_university(
+        page,
+        email="kjc@sfgy.example.cn",
+        name="科技处 赵老师",
+        phone="13900002222",
+        password="Univ2026pass",
+        org_name=UNIVERSITY,
+        credit_serial=7788,
+        licence=licence,
+    )
     page.wait_for_url(f"{base}/dashboard")
     assert "认证通过前可以保存草稿" in page.content()
 
