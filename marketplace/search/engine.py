@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import heapq
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
+import numpy as np
 from whoosh.query import Query, Term
 from whoosh.reading import TermNotFound
 
@@ -27,8 +29,15 @@ _SEGMENT_CACHE_SIZE = 128
 # Per-searcher memo of document sets (filters, kinds) kept at most this many entries.
 _SET_MEMO_SIZE = 256
 
+# Decoded posting lists kept across searchers (segments never change), at most this many
+# postings in all: 8 bytes each, so 16 MB per process. Matching a batch of demands asks for the
+# same words again and again, and decoding a list costs more than scoring it.
+POSTINGS_CACHE_SIZE = 2_000_000
+
 _segment_cache: dict[tuple, list | None] = {}
 _segment_lock = threading.Lock()
+_postings_cache: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+_postings_held = 0
 
 
 class Clause(NamedTuple):
@@ -55,6 +64,8 @@ def _segment_key(leaf, name: str) -> tuple | None:
     if segment is None:
         return None
     seg = segment()
+    if seg is None:  # an empty index's reader
+        return None
     # Segment ids are random names, and a segment's documents never change once written.
     return (seg.segment_id(), seg.doc_count_all(), name)
 
@@ -78,7 +89,7 @@ def _deleted(leaf) -> frozenset[int]:
     return leaf.deleted_docs_set if leaf.has_deletions() else frozenset()
 
 
-def _field_lengths(leaf, fieldname: str) -> list[int] | None:
+def _field_lengths(leaf, fieldname: str) -> np.ndarray | None:
     """Return the length of a field in every document of a segment (None: not scorable)."""
 
     def build():
@@ -90,10 +101,12 @@ def _field_lengths(leaf, fieldname: str) -> list[int] | None:
             column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
             if column is None:
                 return None
-            table = [byte_to_length(b) for b in range(256)]
-            return [table[b] for b in column]
+            table = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+            return table[np.fromiter(column, dtype=np.uint8, count=leaf.doc_count_all())]
         # Another codec: ask document by document (slow, but correct).
-        return [leaf.doc_field_length(d, fieldname) for d in range(leaf.doc_count_all())]
+        return np.array(
+            [leaf.doc_field_length(d, fieldname) for d in range(leaf.doc_count_all())], dtype=np.float64
+        )
 
     return _cached_per_segment(leaf, f"len:{fieldname}", build)
 
@@ -124,7 +137,104 @@ def _blocks(matcher) -> Iterable[tuple[Sequence[int], Sequence[float]]]:
     yield ids, weights
 
 
+def _posting_arrays(matcher) -> tuple[np.ndarray, np.ndarray]:
+    """Return a whole posting list as (segment docnums, weights) arrays.
+
+    Whoosh's block reader delta-decodes ids in a Python generator; a cumulative sum does the
+    same in C. Other matchers go through _blocks.
+    """
+    fast = all(hasattr(matcher, a) for a in ("_read_data", "_data", "_byteids", "_next_block"))
+    id_parts, weight_parts = [], []
+    if fast and not matcher._byteids:
+        while matcher.is_active():
+            if matcher._data is None:
+                matcher._read_data()
+            deltas, weights = matcher._data[0], matcher._data[1]
+            id_parts.append(np.cumsum(np.fromiter(deltas, dtype=np.int64, count=len(deltas))))
+            if weights is None or isinstance(weights, float):
+                weight_parts.append(np.full(len(deltas), 1.0 if weights is None else weights))
+            else:
+                weight_parts.append(np.fromiter(weights, dtype=np.float64, count=len(weights)))
+            matcher._next_block()
+    else:
+        for ids, weights in _blocks(matcher):
+            id_parts.append(np.asarray(ids, dtype=np.int64))
+            weight_parts.append(np.asarray(weights, dtype=np.float64))
+    if not id_parts:
+        return np.empty(0, dtype=np.int64), np.empty(0)
+    if len(id_parts) == 1:
+        return id_parts[0], weight_parts[0]
+    return np.concatenate(id_parts), np.concatenate(weight_parts)
+
+
+def _segment_postings(leaf, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Return a term's postings in a segment as (docnums, weights) arrays, cached (LRU)."""
+    global _postings_held
+    key = _segment_key(leaf, fieldname)
+    if key is not None:
+        key += (text,)
+        with _segment_lock:
+            found = _postings_cache.get(key)
+            if found is not None:
+                _postings_cache.move_to_end(key)
+                return found
+    try:
+        ids, weights = _posting_arrays(_raw_postings(leaf, fieldname, text))
+    except TermNotFound:
+        ids, weights = np.empty(0, dtype=np.int64), np.empty(0)
+    found = (ids.astype(np.int32), weights.astype(np.float32))
+    if key is not None:
+        with _segment_lock:
+            if key not in _postings_cache:
+                _postings_cache[key] = found
+                _postings_held += len(ids) + 1
+            while _postings_held > POSTINGS_CACHE_SIZE and _postings_cache:
+                _, (old, _) = _postings_cache.popitem(last=False)
+                _postings_held -= len(old) + 1
+    return found
+
+
 # --- scoring ------------------------------------------------------------------------------------
+
+
+def score_array(searcher, clauses: Sequence[Clause]) -> tuple[np.ndarray, np.ndarray]:
+    """Score every document matching any clause with BM25F, as dense arrays over docnums.
+
+    Returns (scores, hit): float scores for every global docnum of the searcher, and a boolean
+    array of the live (not deleted) documents that matched at least one clause.
+    """
+    weighting = searcher.weighting
+    k1 = getattr(weighting, "K1", 1.2)
+    default_b = getattr(weighting, "B", 0.75)
+    field_b = getattr(weighting, "_field_B", {})
+    schema = searcher.schema
+    size = searcher.doc_count_all()
+    scores = np.zeros(size)
+    hit = np.zeros(size, dtype=bool)
+    for fieldname, text, boost in clauses:
+        if fieldname not in schema or boost <= 0:
+            continue
+        scorable = schema[fieldname].scorable
+        scale = None
+        for leaf, offset in leaves(searcher):
+            ids, weights = _segment_postings(leaf, fieldname, text)
+            if not len(ids):
+                continue
+            norms = (
+                _norms(searcher, leaf, fieldname, k1, field_b.get(fieldname, default_b)) if scorable else None
+            )
+            at = ids + offset if offset else ids
+            # A term occurs once per document of its posting list, so fancy-index += is exact.
+            if norms is None:
+                scores[at] += boost
+            else:
+                if scale is None:
+                    # Whoosh's BM25F: idf over the whole index, field length against its average.
+                    scale = searcher.idf(fieldname, text) * (k1 + 1.0) * boost
+                scores[at] += scale * weights / (weights + norms[ids])
+            hit[at] = True
+    hit &= live_mask(searcher)
+    return scores, hit
 
 
 def score(searcher, clauses: Sequence[Clause], *, track: bool = False):
@@ -133,56 +243,19 @@ def score(searcher, clauses: Sequence[Clause], *, track: bool = False):
     `scores` maps global docnums to scores; `matched` (only with track=True) maps them to a
     bit mask of the clause indexes that matched, to explain a hit without re-reading it.
     """
-    weighting = searcher.weighting
-    k1 = getattr(weighting, "K1", 1.2)
-    default_b = getattr(weighting, "B", 0.75)
-    field_b = getattr(weighting, "_field_B", {})
-    schema = searcher.schema
-    scores: dict[int, float] = {}
+    values, hit = score_array(searcher, clauses)
+    docs = np.flatnonzero(hit)
+    scores = dict(zip(docs.tolist(), values[docs].tolist(), strict=True))
     matched: dict[int, int] = {}
-    get = scores.get
-    mget = matched.get
-    stats: dict[int, float] = {}
-    for i, clause in enumerate(clauses):
-        fieldname, text, boost = clause
-        if fieldname not in schema or boost <= 0:
-            continue
-        bit = 1 << i
-        scorable = schema[fieldname].scorable
-        for leaf, offset in leaves(searcher):
-            try:
-                matcher = _raw_postings(leaf, fieldname, text)
-            except TermNotFound:
-                continue
-            if i not in stats:
-                # Whoosh's BM25F: idf over the whole index, field length against its average.
-                idf = searcher.idf(fieldname, text)
-                stats[i] = idf * (k1 + 1.0) * boost
-            scale = stats[i]
-            norms = (
-                _norms(searcher, leaf, fieldname, k1, field_b.get(fieldname, default_b)) if scorable else None
-            )
-            for ids, weights in _blocks(matcher):
-                if norms is None:
-                    for d in ids:
-                        g = d + offset
-                        scores[g] = get(g, 0.0) + boost
-                        if track:
-                            matched[g] = mget(g, 0) | bit
-                elif track:
-                    for d, w in zip(ids, weights, strict=True):
-                        g = d + offset
-                        scores[g] = get(g, 0.0) + scale * w / (w + norms[d])
-                        matched[g] = mget(g, 0) | bit
-                else:
-                    for d, w in zip(ids, weights, strict=True):
-                        g = d + offset
-                        scores[g] = get(g, 0.0) + scale * w / (w + norms[d])
-    _drop_deleted(searcher, scores, matched)
+    if track:
+        for i, clause in enumerate(clauses):
+            _, one = score_array(searcher, [Clause(clause.field, clause.text, 1.0)])
+            for d in np.flatnonzero(one).tolist():
+                matched[d] = matched.get(d, 0) | (1 << i)
     return scores, matched
 
 
-def _norms(searcher, leaf, fieldname: str, k1: float, b: float) -> list[float] | None:
+def _norms(searcher, leaf, fieldname: str, k1: float, b: float) -> np.ndarray | None:
     """Return BM25's length normaliser K1 * (1 - B + B * length / average) for a segment's docs.
 
     Kept per searcher: the average length is the whole index's, fixed for a searcher.
@@ -195,16 +268,50 @@ def _norms(searcher, leaf, fieldname: str, k1: float, b: float) -> list[float] |
             memo[key] = None
         else:
             avgfl = searcher.avg_field_length(fieldname) or 1.0
-            base, per_len = k1 * (1.0 - b), k1 * b / avgfl
-            memo[key] = [base + per_len * n for n in lengths]
+            memo[key] = k1 * (1.0 - b) + (k1 * b / avgfl) * lengths
     return memo[key]
 
 
-def _drop_deleted(searcher, scores: dict, matched: dict) -> None:
-    for leaf, offset in leaves(searcher):
-        for d in _deleted(leaf):
-            scores.pop(d + offset, None)
-            matched.pop(d + offset, None)
+def live_mask(searcher) -> np.ndarray:
+    """Return a boolean array over the searcher's docnums: True where not deleted."""
+    memo = _memo(searcher)
+    if "live" not in memo:
+        live = np.ones(searcher.doc_count_all(), dtype=bool)
+        for leaf, offset in leaves(searcher):
+            deleted = _deleted(leaf)
+            if deleted:
+                live[np.fromiter(deleted, dtype=np.int64, count=len(deleted)) + offset] = False
+        memo["live"] = live
+    return memo["live"]
+
+
+def doc_mask(searcher, docs: frozenset[int]) -> np.ndarray:
+    """Return a document set as a boolean array over the searcher's docnums (memoised)."""
+    memo = _memo(searcher)
+    # A frozenset keeps its hash, and the sets passed here are the memo's own objects.
+    key = ("mask", docs)
+    found = memo.get(key)
+    if found is None:
+        found = np.zeros(searcher.doc_count_all(), dtype=bool)
+        if docs:
+            found[np.fromiter(docs, dtype=np.int64, count=len(docs))] = True
+        memo[key] = found
+    return found
+
+
+def top_array(scores: np.ndarray, eligible: np.ndarray, n: int) -> list[tuple[int, float]]:
+    """Return the n best (docnum, score) among eligible docnums, ties broken by lower docnum."""
+    docs = np.flatnonzero(eligible)
+    if n <= 0 or not len(docs):
+        return []
+    values = scores[docs]
+    if len(docs) > n:
+        # Everything scoring at least the n-th best value (ties included), then an exact sort.
+        cut = np.partition(values, len(values) - n)[len(values) - n]
+        keep = values >= cut
+        docs, values = docs[keep], values[keep]
+    order = np.lexsort((docs, -values))[:n]
+    return list(zip(docs[order].tolist(), values[order].tolist(), strict=True))
 
 
 def top(scores: dict[int, float], n: int, pool: Iterable[int] | None = None) -> list[int]:

@@ -5,14 +5,13 @@ All functions are pure given a Whoosh searcher (for document frequencies) and an
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from whoosh.analysis import Analyzer
 from whoosh.query import Or, Query, Term
 from whoosh.reading import TermNotFound
@@ -73,6 +72,8 @@ MAX_USER_QUERY_CHARS = 2000
 # Term statistics remembered per searcher (about 100 bytes each).
 _TERM_STATS_MEMO_SIZE = 200_000
 _NUMBER_RE = re.compile(r"^[\d.,%+\-]+$")
+# Feedback listings' opening words remembered per analyzer (about 1 KB each).
+_FEEDBACK_MEMO_SIZE = 5000
 _default_analyzer: Analyzer | None = None
 _default_lock = threading.Lock()
 
@@ -315,17 +316,15 @@ def rank_matches(
     # Only listings with a key term are candidates; the other clauses (structured boosts, then
     # feedback) add to their scores. No per-posting bookkeeping of which clause matched: the
     # few listings kept are explained from their stored text (_where).
-    scores, _ = engine.score(searcher, term_clauses)
+    scores, eligible = engine.score_array(searcher, term_clauses)
     _add_scores(scores, searcher, [c for c in mq.clauses if c not in term_clauses])
-    excluded = tuple(without)
+    if within is not None:
+        eligible &= engine.doc_mask(searcher, within)
+    for group in without:
+        eligible &= ~engine.doc_mask(searcher, group)
 
     def best(n: int) -> list[tuple[int, float]]:
-        # Set operations run in C.
-        eligible = scores.keys() & within if within is not None else set(scores)
-        for group in excluded:
-            eligible -= group
-        key = scores.__getitem__
-        return [(d, key(d)) for d in heapq.nlargest(n, eligible, key=lambda d: (key(d), -d))]
+        return engine.top_array(scores, eligible, n)
 
     if feedback > 0:
         _add_scores(
@@ -339,14 +338,13 @@ def rank_matches(
     return out
 
 
-def _add_scores(scores: dict[int, float], searcher, clauses: Sequence[Clause]) -> None:
-    """Add the scores of more clauses to the documents already scored (BM25 sums per clause)."""
-    if not clauses:
-        return
-    more, _ = engine.score(searcher, clauses)
-    for d, sc in more.items():
-        if d in scores:
-            scores[d] += sc
+def _add_scores(scores, searcher, clauses: Sequence[Clause]) -> None:
+    """Add the scores of more clauses to a score array (BM25 sums per clause).
+
+    Only documents already eligible are ranked, so adding to the others changes nothing.
+    """
+    if clauses:
+        scores += engine.score_array(searcher, clauses)[0]
 
 
 def _where(stored: Mapping, terms: Sequence[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -356,11 +354,14 @@ def _where(stored: Mapping, terms: Sequence[str]) -> tuple[tuple[str, tuple[str,
     is; the stored title, keywords and description can.
     """
     texts = {f: (stored.get(f) or "").lower() for f in EXPLAIN_FIELDS}
+    # One search of all the text first: most key terms are in no field of a given listing.
+    everything = "\x00".join(texts.values())
     out = []
     for term in terms:
-        fields = tuple(f for f in EXPLAIN_FIELDS if term in texts[f])
-        if fields:
-            out.append((term, fields))
+        if term in everything:
+            fields = tuple(f for f in EXPLAIN_FIELDS if term in texts[f])
+            if fields:
+                out.append((term, fields))
     return tuple(out)
 
 
@@ -382,9 +383,8 @@ def _feedback_clauses(
                 ipc[code] = ipc.get(code, 0.0) + share
         body = (stored.get("body") or "")[:FEEDBACK_BODY_CHARS]
         text = " ".join(filter(None, (stored.get("title"), stored.get("keywords"), body)))
-        for term, _ in _tokens(analyzer, text):
-            if _is_key_term(term):
-                words[term] = words.get(term, 0.0) + share
+        for term in _feedback_words(analyzer, text):
+            words[term] = words.get(term, 0.0) + share
     clauses = [
         Clause("ipc", code, FEEDBACK_IPC_WEIGHT * top_score * weight)
         for code, weight in ipc.items()
@@ -407,6 +407,21 @@ def _feedback_clauses(
             for fieldname, field_weight in MATCH_FIELD_WEIGHTS.items():
                 clauses.append(Clause(fieldname, term, FEEDBACK_TERM_WEIGHT * field_weight * weight / norm))
     return clauses
+
+
+def _feedback_words(analyzer: Analyzer, text: str) -> list[str]:
+    """Return the key-term tokens of a feedback listing's opening text, remembered by text.
+
+    The best hits of related demands are often the same listings, and segmenting their text
+    again was a fifth of the ranking time.
+    """
+    memo = analyzer.__dict__.setdefault("_marketplace_feedback_words", {})
+    found = memo.get(text)
+    if found is None:
+        if len(memo) >= _FEEDBACK_MEMO_SIZE:
+            memo.clear()
+        found = memo[text] = [term for term, _ in _tokens(analyzer, text) if _is_key_term(term)]
+    return found
 
 
 def term_index_texts(mq: MatchQuery) -> list[str]:
@@ -489,24 +504,32 @@ def snippet(
         elif spans and len(text) > max_chars:
             start = _best_window(text, spans, max_chars)
     end = min(len(text), start + max_chars)
-    pieces: list[Markup] = [Markup("…")] if start > 0 else []
+    # Plain strings escaped as markupsafe.escape does, wrapped once: a Markup per piece cost
+    # a fifth of computing a listing's matches.
+    pieces = ["…"] if start > 0 else []
     cursor = start
     for s, e in spans:
         # Whole words only: a word cut by the window edge is shown unmarked.
         if s < cursor or e > end:
             continue
-        pieces.append(escape(text[cursor:s]))
-        pieces.append(Markup("<mark>") + escape(text[s:e]) + Markup("</mark>"))
+        pieces += (
+            text[cursor:s].translate(_HTML_ESCAPES),
+            "<mark>",
+            text[s:e].translate(_HTML_ESCAPES),
+            "</mark>",
+        )
         cursor = e
-    pieces.append(escape(text[cursor:end]))
+    pieces.append(text[cursor:end].translate(_HTML_ESCAPES))
     if end < len(text):
-        pieces.append(Markup("…"))
-    return Markup("").join(pieces)
+        pieces.append("…")
+    return Markup("".join(pieces))
 
 
+# What markupsafe.escape replaces, and with what.
+_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;"})
 # Characters jieba keeps together in one run (its re_han_default, plus full-width ASCII, which
 # the tokenizer folds to half width first).
-_RUN_CHAR = re.compile(r"[\u4e00-\u9fd5a-zA-Z0-9+#&._%\-\uff01-\uff5e]")
+_RUN = re.compile(r"[\u4e00-\u9fd5a-zA-Z0-9+#&._%\-\uff01-\uff5e]*")
 # A run longer than this on either side of a window edge is cut there (its words may then be
 # split differently from the whole text's, only at that edge).
 _RUN_MARGIN = 60
@@ -520,8 +543,8 @@ def _spans_in_runs(
     """Return the whole-word spans of the word runs around the occurrences inside [low, high)."""
     runs: list[list[int]] = []
     for s, e in occurrences:
-        if e <= low or s >= high:
-            continue
+        if e <= low or s >= high or (runs and e <= runs[-1][1]):
+            continue  # outside the window, or inside the run already found
         a, b = _run_edge(text, s, -1), _run_edge(text, e, 1)
         if runs and a <= runs[-1][1]:
             runs[-1][1] = max(runs[-1][1], b)
@@ -549,14 +572,10 @@ def _occurrences(lowered: str, terms: set[str]) -> list[tuple[int, int]]:
 
 def _run_edge(text: str, i: int, step: int) -> int:
     """Move a cut position outwards to the edge of the word run it falls in."""
-    for _ in range(_RUN_MARGIN):
-        if step < 0 and i > 0 and _RUN_CHAR.match(text[i - 1]):
-            i -= 1
-        elif step > 0 and i < len(text) and _RUN_CHAR.match(text[i]):
-            i += 1
-        else:
-            break
-    return i
+    if step > 0:
+        return _RUN.match(text, i, min(len(text), i + _RUN_MARGIN)).end()
+    low = max(0, i - _RUN_MARGIN)
+    return i - _RUN.match(text[low:i][::-1]).end()
 
 
 def _best_window(text: str, spans: list[tuple[int, int]], width: int) -> int:
@@ -566,16 +585,17 @@ def _best_window(text: str, spans: list[tuple[int, int]], width: int) -> int:
     the count of the words inside in linear time.
     """
     best_start, best_score = 0, -1
+    words = [text[s:e].lower() for s, e in spans]
     counts: dict[str, int] = {}
     lo = hi = 0
     for s, _ in spans:
         start = max(0, min(s - width // 8, len(text) - width))
         while hi < len(spans) and spans[hi][1] <= start + width:
-            word = text[spans[hi][0] : spans[hi][1]].lower()
+            word = words[hi]
             counts[word] = counts.get(word, 0) + 1
             hi += 1
         while lo < hi and spans[lo][0] < start:
-            word = text[spans[lo][0] : spans[lo][1]].lower()
+            word = words[lo]
             counts[word] -= 1
             if not counts[word]:
                 del counts[word]

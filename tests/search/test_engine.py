@@ -1,6 +1,7 @@
 """The fast scorer, snippets and segment merging behind search and matching."""
 
 import pytest
+from markupsafe import escape
 from whoosh.filedb.filestore import RamStorage
 from whoosh.query import Or, Term
 
@@ -80,6 +81,13 @@ def test_snippet_window_marks_the_same_whole_words_as_segmenting_everything(anal
     shown = {part.split("</mark>")[0] for part in marked.split("<mark>")[1:]}
     assert shown and shown <= whole
     assert str(snippet("<b>涂布</b>", {"涂布"}, 160, analyzer)) == "&lt;b&gt;<mark>涂布</mark>&lt;/b&gt;"
+
+
+def test_snippet_escapes_every_character_markupsafe_escapes(analyzer):
+    hostile = "<script>alert('x') & \"y\"</script>"
+    marked = str(snippet(f"{hostile}涂布{hostile}", {"涂布"}, 160, analyzer))
+    assert marked == f"{escape(hostile)}<mark>涂布</mark>{escape(hostile)}"
+    assert "<script" not in marked and "'" not in marked and '"' not in marked
 
 
 def test_single_updates_leave_segments_that_the_drain_merges(app_ctx):
