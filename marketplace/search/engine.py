@@ -194,6 +194,14 @@ def _segment_postings(leaf, fieldname: str, text: str) -> tuple[np.ndarray, np.n
     return found
 
 
+def clear_postings_cache() -> None:
+    """Forget every decoded posting list (as a freshly started process has none)."""
+    global _postings_held
+    with _segment_lock:
+        _postings_cache.clear()
+        _postings_held = 0
+
+
 # --- scoring ------------------------------------------------------------------------------------
 
 

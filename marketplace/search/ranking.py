@@ -424,6 +424,12 @@ def _feedback_words(analyzer: Analyzer, text: str) -> list[str]:
     return found
 
 
+def clear_caches(analyzer: Analyzer) -> None:
+    """Forget decoded postings and an analyzer's remembered feedback words (for measurements)."""
+    engine.clear_postings_cache()
+    analyzer.__dict__.pop("_marketplace_feedback_words", None)
+
+
 def term_index_texts(mq: MatchQuery) -> list[str]:
     """Return the key term texts of a match query."""
     return [t.text for t in mq.terms]

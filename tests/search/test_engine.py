@@ -56,6 +56,26 @@ def test_engine_scores_equal_whoosh_bm25f_across_segments_and_deletions(paper_in
         assert deleted is None and all(masks[d] for d in scores)
 
 
+def test_postings_cache_keeps_to_its_budget_and_changes_no_score(paper_index, analyzer, monkeypatch):
+    ix, papers = paper_index
+    words = [t.text for t in analyzer(papers[5]["abstract"], mode="query")]
+    clauses = [engine.Clause("body", w, 1.0) for w in dict.fromkeys(words)]
+    monkeypatch.setattr(engine, "_postings_cache", engine.OrderedDict())
+    monkeypatch.setattr(engine, "_postings_held", 0)
+    monkeypatch.setattr(engine, "POSTINGS_CACHE_SIZE", 0)
+    with ix.searcher() as searcher:
+        uncached = engine.score(searcher, clauses)[0]
+    assert uncached and not engine._postings_cache
+    monkeypatch.setattr(engine, "POSTINGS_CACHE_SIZE", 60)
+    with ix.searcher() as searcher:
+        first = engine.score(searcher, clauses)[0]
+    with ix.searcher() as searcher:
+        second = engine.score(searcher, clauses)[0]
+    # Least recently used lists were dropped to stay within 60 postings; scores never change.
+    assert 0 < engine._postings_held <= 60 and len(engine._postings_cache) < 2 * len(clauses)
+    assert first == second == uncached
+
+
 def test_match_ranking_explains_where_terms_are_and_honours_restrictions(paper_index, analyzer):
     ix, papers = paper_index
     with ix.searcher() as searcher:
