@@ -7,6 +7,7 @@ from marketplace.common.timeutil import utcnow
 from marketplace.deals import services
 from marketplace.extensions import db
 from marketplace.listings.models import Demand, Patent, ResearchResult
+from tests.factories import add_listing
 
 _seq = itertools.count(1)
 
@@ -18,54 +19,45 @@ def _org_id(owner) -> int:
 
 def make_patent(owner, **kw) -> Patent:
     n = next(_seq)
-    patent = Patent(
-        title=kw.pop("title", f"一种测试装置{n}"),
-        organisation_id=_org_id(owner),
-        status=kw.pop("status", "published"),
-        abstract=kw.pop("abstract", "公开摘要"),
-        private_details=kw.pop("private_details", f"专利私密资料{n}"),
-        published_at=utcnow(),
-        **kw,
-    )
-    db.session.add(patent)
-    db.session.commit()
-    return patent
+    defaults = {
+        "title": f"一种测试装置{n}",
+        "organisation_id": _org_id(owner),
+        "status": "published",
+        "abstract": "公开摘要",
+        "private_details": f"专利私密资料{n}",
+        "published_at": utcnow(),
+    }
+    return add_listing(Patent, defaults, kw)
 
 
 def make_result(owner, **kw) -> ResearchResult:
     n = next(_seq)
-    result = ResearchResult(
-        title=kw.pop("title", f"测试成果{n}"),
-        organisation_id=_org_id(owner),
-        status=kw.pop("status", "published"),
-        technology_field=kw.pop("technology_field", "新材料及其应用"),
-        private_details=kw.pop("private_details", f"成果私密资料{n}"),
-        contact_name=kw.pop("contact_name", f"成果联系人{n}"),
-        contact_phone=kw.pop("contact_phone", f"1380000{n:04d}"),
-        published_at=utcnow(),
-        **kw,
-    )
-    db.session.add(result)
-    db.session.commit()
-    return result
+    defaults = {
+        "title": f"测试成果{n}",
+        "organisation_id": _org_id(owner),
+        "status": "published",
+        "technology_field": "新材料及其应用",
+        "private_details": f"成果私密资料{n}",
+        "contact_name": f"成果联系人{n}",
+        "contact_phone": f"1380000{n:04d}",
+        "published_at": utcnow(),
+    }
+    return add_listing(ResearchResult, defaults, kw)
 
 
 def make_demand(owner, **kw) -> Demand:
     n = next(_seq)
-    demand = Demand(
-        title=kw.pop("title", f"测试需求{n}"),
-        organisation_id=_org_id(owner),
-        status=kw.pop("status", "published"),
-        deadline=kw.pop("deadline", date.today() + timedelta(days=90)),
-        technology_field=kw.pop("technology_field", "先进制造"),
-        private_details=kw.pop("private_details", f"需求私密资料{n}"),
-        hide_name=kw.pop("hide_name", False),
-        published_at=utcnow(),
-        **kw,
-    )
-    db.session.add(demand)
-    db.session.commit()
-    return demand
+    defaults = {
+        "title": f"测试需求{n}",
+        "organisation_id": _org_id(owner),
+        "status": "published",
+        "deadline": date.today() + timedelta(days=90),
+        "technology_field": "先进制造",
+        "private_details": f"需求私密资料{n}",
+        "hide_name": False,
+        "published_at": utcnow(),
+    }
+    return add_listing(Demand, defaults, kw)
 
 
 def send(user, listing, **kw):
