@@ -637,8 +637,11 @@ def report(stats: Stats, seconds: float) -> int:
 # --- after the load -----------------------------------------------------------------------------
 
 
-def wait_indexed(app, seconds: float) -> tuple[float, int, int]:
-    """Wait until the outbox has no unindexed row; return (seconds waited, unindexed, unmatched)."""
+def wait_indexed(app, seconds: float, *, matched: bool = False) -> tuple[float, int, int]:
+    """Wait until the outbox has no unindexed row (with matched: no row at all).
+
+    Returns (seconds waited, unindexed rows, rows indexed but not yet matched).
+    """
     from sqlalchemy import func, select
 
     from marketplace.extensions import db
@@ -652,7 +655,7 @@ def wait_indexed(app, seconds: float) -> tuple[float, int, int]:
             )
             unmatched = db.session.scalar(select(func.count(SearchOutbox.id)))
             db.session.rollback()
-            if unindexed == 0 or time.monotonic() - started > seconds:
+            if (unmatched if matched else unindexed) == 0 or time.monotonic() - started > seconds:
                 return time.monotonic() - started, unindexed, unmatched - unindexed
             time.sleep(0.5)
 
@@ -830,6 +833,14 @@ def main(argv=None) -> int:
         )
         errors += serial_errors + sum(len(v) for v in warm.errors.values())
         lost = verify(app, args.port, warm.created + serial.created + stats.created)
+        if unmatched:
+            waited, _, unmatched = wait_indexed(app, 900, matched=True)
+            if unmatched:
+                print(
+                    f"match queue after the load: {unmatched} row(s) still queued after {waited:.0f} s more"
+                )
+            else:
+                print(f"match queue after the load: worked off in {waited:.0f} s more (site idle)")
     finally:
         stop(gunicorn)
         stop(sync)

@@ -7,6 +7,7 @@ A demand matches published results and patents; a result or patent matches open 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask import current_app
@@ -89,8 +90,15 @@ def match_query(searcher, analyzer, obj):
     )
 
 
-def compute(searcher, analyzer, obj, limit: int = STORE_LIMIT) -> list[Match]:
-    """Rank the other side's listings for one listing; score = share of key-term weight matched."""
+def compute(searcher, analyzer, obj, limit: int = STORE_LIMIT, known: Mapping | None = None) -> list[Match]:
+    """Rank the other side's listings for one listing; score = share of key-term weight matched.
+
+    `known` maps (kind, id) of targets to (set of matched terms, snippet) of the listing's stored
+    list (see stored_snippets): a target still matched by the same terms keeps its snippet (the
+    snippet marks a set of words), which otherwise costs a third of the computation. Leave out
+    targets whose text may have changed.
+    """
+    known = known or {}
     mq = match_query(searcher, analyzer, obj)
     if not mq.clauses:
         return []
@@ -109,11 +117,16 @@ def compute(searcher, analyzer, obj, limit: int = STORE_LIMIT) -> list[Match]:
             continue
         found = ranked.matched
         score = sum(weights[term] for term, _ in found) / total
-        excerpt = snippet(hit.get("body") or "", [term for term, _ in found], 160, analyzer)
+        terms = tuple(term for term, _ in found)
+        key = (hit["kind"], int(hit["obj_id"]))
+        previous = known.get(key)
+        if previous is not None and previous[0] == frozenset(terms):
+            excerpt = previous[1]
+        else:
+            excerpt = snippet(hit.get("body") or "", terms, 160, analyzer)
         out.append(
             Match(
-                hit["kind"],
-                int(hit["obj_id"]),
+                *key,
                 len(out) + 1,
                 round(min(score, 1.0), 4),
                 [{"term": term, "fields": list(fields)} for term, fields in found],
@@ -144,6 +157,23 @@ def _store(session, kind: str, obj_id: int, matches: list[Match]) -> None:
         )
         for m in matches
     )
+
+
+def stored_snippets(session, kind: str, obj_id: int, changed=frozenset()) -> dict:
+    """Return {(kind, id): (set of matched terms, snippet)} of a listing's stored list, for compute().
+
+    Targets in `changed` are left out: their text may differ from when the snippet was made.
+    """
+    rows = session.execute(
+        select(
+            SearchMatch.target_kind, SearchMatch.target_id, SearchMatch.matched, SearchMatch.snippet
+        ).where(SearchMatch.source_kind == kind, SearchMatch.source_id == obj_id)
+    ).all()
+    return {
+        (k, i): (frozenset(m["term"] for m in matched or ()), snip or "")
+        for k, i, matched, snip in rows
+        if (k, i) not in changed
+    }
 
 
 def _sources_pointing_at(session, kind: str, obj_id: int) -> set[tuple[str, int]]:
@@ -181,7 +211,9 @@ def refresh_many(session, keys: list[tuple[str, int]], *, notify: bool) -> int:
                     )
                     continue
                 try:
-                    matches = compute(searcher, analyzer, obj)
+                    matches = compute(
+                        searcher, analyzer, obj, known=stored_snippets(session, kind, obj_id, changed)
+                    )
                 except Exception:  # noqa: BLE001 - one bad listing must not block the outbox
                     current_app.logger.exception("Cannot match %s %s", kind, obj_id)
                     matches = []
@@ -195,7 +227,8 @@ def refresh_many(session, keys: list[tuple[str, int]], *, notify: bool) -> int:
             objs = load_listings(session, kind, ids)
             for obj_id in ids:
                 obj = objs.get(obj_id)
-                matches = compute(searcher, analyzer, obj) if indexable(obj) else []
+                known = stored_snippets(session, kind, obj_id, changed)
+                matches = compute(searcher, analyzer, obj, known=known) if indexable(obj) else []
                 _store(session, kind, obj_id, matches)
                 computed += 1
     session.flush()

@@ -209,3 +209,39 @@ def test_withdrawn_listing_leaves_the_stored_lists(app, corpus):
                 SearchMatch.source_kind == "demand", SearchMatch.source_id == demand.id
             )
         )
+
+
+def _row(source, target):
+    return db.session.scalar(
+        select(SearchMatch).where(
+            SearchMatch.source_kind == source.kind,
+            SearchMatch.source_id == source.id,
+            SearchMatch.target_kind == target.kind,
+            SearchMatch.target_id == target.id,
+        )
+    )
+
+
+def _unmarked(html):
+    return html.replace("<mark>", "").replace("</mark>", "")
+
+
+def test_recomputed_lists_keep_unchanged_snippets_and_remake_changed_ones(corpus):
+    owner, uni, demand, result, patent = _world()
+    kept = _row(demand, result)
+    kept.snippet = "保留的<mark>片段</mark>"
+    _row(demand, patent).snippet = "旧的<mark>专利</mark>片段"
+    db.session.commit()
+    # The patent's text changes: the demand's list is recomputed because it holds the patent.
+    patent.abstract = "含氟添加剂的低温电解液，零下二十度容量保持率高。"
+    db.session.commit()
+    db.session.expire_all()
+    assert _row(demand, result).snippet == "保留的<mark>片段</mark>"  # same target, same terms
+    remade = _row(demand, patent).snippet
+    assert "旧的" not in remade and "<mark>" in remade and "零下二十度" in _unmarked(remade)
+    # The result's own text changes: its snippet in the demand's list is made again.
+    result.abstract = "新型含氟添加剂使锂离子电池低温电解液在零下二十度保持容量，已中试。"
+    db.session.commit()
+    db.session.expire_all()
+    remade = _row(demand, result).snippet
+    assert "保留的" not in remade and "<mark>" in remade and "已中试" in _unmarked(remade)
