@@ -183,6 +183,8 @@ def _segment_postings(leaf, fieldname: str, text: str) -> tuple[np.ndarray, np.n
     except TermNotFound:
         ids, weights = np.empty(0, dtype=np.int64), np.empty(0)
     found = (ids.astype(np.int32), weights.astype(np.float32))
+    for array in found:
+        array.setflags(write=False)  # shared by every caller: never changed in place
     if key is not None:
         with _segment_lock:
             if key not in _postings_cache:
@@ -289,6 +291,7 @@ def live_mask(searcher) -> np.ndarray:
             deleted = _deleted(leaf)
             if deleted:
                 live[np.fromiter(deleted, dtype=np.int64, count=len(deleted)) + offset] = False
+        live.setflags(write=False)
         memo["live"] = live
     return memo["live"]
 
@@ -303,6 +306,7 @@ def doc_mask(searcher, docs: frozenset[int]) -> np.ndarray:
         found = np.zeros(searcher.doc_count_all(), dtype=bool)
         if docs:
             found[np.fromiter(docs, dtype=np.int64, count=len(docs))] = True
+        found.setflags(write=False)
         memo[key] = found
     return found
 
