@@ -4,12 +4,12 @@ Whoosh's query matchers spend 10-25 microseconds of Python per posting and per l
 OR tree, and a search with per-kind counts must visit every matching document, so a two-word
 query over 20,000 listings took 120-150 ms and a demand's key-term query 350-500 ms. Here a
 query is a flat list of (field, term, boost) clauses scored term at a time: each posting list is
-decoded a block at a time and added into one dict, which costs well under a microsecond per
-posting. Scores are Whoosh's BM25F (same idf, K1, B and field boosts), so rankings match what
-`searcher.search(Or([...]))` returns.
+decoded into numpy arrays and added into one dense score array over the docnums, a few
+nanoseconds per posting. Scores are Whoosh's BM25F (same idf, K1, B and field boosts), so
+rankings match what `searcher.search(Or([...]))` returns.
 
-Document sets (a kind, a filter, the expired demands) and sort columns are computed once per
-searcher or per index segment and kept: segments never change once written.
+Decoded posting lists, document sets (a kind, a filter, the expired demands) and sort columns
+are computed once per index segment or per searcher and kept: segments never change once written.
 """
 
 from __future__ import annotations
@@ -259,7 +259,7 @@ def score(searcher, clauses: Sequence[Clause], *, track: bool = False):
     matched: dict[int, int] = {}
     if track:
         for i, clause in enumerate(clauses):
-            _, one = score_array(searcher, [Clause(clause.field, clause.text, 1.0)])
+            _, one = score_array(searcher, [clause])
             for d in np.flatnonzero(one).tolist():
                 matched[d] = matched.get(d, 0) | (1 << i)
     return scores, matched
@@ -299,7 +299,7 @@ def live_mask(searcher) -> np.ndarray:
 def doc_mask(searcher, docs: frozenset[int]) -> np.ndarray:
     """Return a document set as a boolean array over the searcher's docnums (memoised)."""
     memo = _memo(searcher)
-    # A frozenset keeps its hash, and the sets passed here are the memo's own objects.
+    # A frozenset computes its hash once, so looking up even a large set is cheap.
     key = ("mask", docs)
     found = memo.get(key)
     if found is None:
