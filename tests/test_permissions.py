@@ -87,22 +87,29 @@ def test_every_route_has_a_rule(app):
     assert not stale, f"rules for routes that no longer exist: {stale}"
 
 
+def make_role_users(token_name: str):
+    """Make one user per role, plus an admin and a pending and an active member of the enterprise.
+
+    Each user but the active member gets an API token named token_name; returns (users, their raw
+    tokens, the ids of the university, the member and the member's token) for the URL templates.
+    """
+    users = {role: make_user(role) for role in ORG_ROLES}
+    users["admin"] = make_user("bureau", admin=True)
+    users["pending"] = make_user(org=users["enterprise"].organisation, membership="pending", manager=False)
+    member = make_user(org=users["enterprise"].organisation, manager=False)
+    raw_tokens = {role: create_api_token(user, token_name) for role, user in users.items()}
+    create_api_token(member, token_name)
+    db.session.commit()
+    token_id = db.session.scalar(db.select(ApiToken.id).where(ApiToken.user_id == member.id))
+    ids = {"org": users["university"].organisation_id, "user": member.id, "token": token_id}
+    return users, raw_tokens, ids
+
+
 @pytest.fixture
 def world(app):
     """One user per role, plus the objects the URLs refer to."""
     with app.app_context():
-        users = {role: make_user(role) for role in ORG_ROLES}
-        users["admin"] = make_user("bureau", admin=True)
-        users["pending"] = make_user(
-            org=users["enterprise"].organisation, membership="pending", manager=False
-        )
-        member = make_user(org=users["enterprise"].organisation, manager=False)
-        raw_tokens = {role: create_api_token(user, "perm") for role, user in users.items()}
-        create_api_token(member, "perm")
-        db.session.commit()
-        token_id = db.session.scalar(db.select(ApiToken.id).where(ApiToken.user_id == member.id))
-        ids = {"org": users["university"].organisation_id, "user": member.id, "token": token_id}
-    return users, raw_tokens, ids
+        return make_role_users("perm")
 
 
 def _feature_ids(app, users, endpoint) -> dict:

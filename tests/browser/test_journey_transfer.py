@@ -113,6 +113,15 @@ def _bureau_verifies(bureau, base) -> None:
     bureau.wait_for_selector(f"text=已认证：{UNIVERSITY}")
 
 
+def _publish(page, kind: str) -> int:
+    """Press 发布 on a listing form; return the id of the listing page it lands on."""
+    page.click("button[value=publish]")
+    page.wait_for_selector("text=已发布")
+    match = re.search(rf"/{kind}/(\d+)$", page.url)
+    assert match, page.url
+    return int(match.group(1))
+
+
 def _post_result(page, base) -> int:
     follow(page, "nav >> text=我的发布")
     follow(page, "text=发布科技成果")
@@ -130,11 +139,7 @@ def _post_result(page, base) -> int:
     page.select_option("#maturity", "6")
     page.check("input[name=transfer_modes][value=license]")
     page.fill("#price", "80")
-    page.click("button[value=publish]")
-    page.wait_for_selector("text=已发布")
-    match = re.search(r"/results/(\d+)$", page.url)
-    assert match, page.url
-    return int(match.group(1))
+    return _publish(page, "results")
 
 
 def _import_patents(page, base, tmp_path) -> None:
@@ -226,11 +231,7 @@ def _post_hidden_demand(page, base) -> int:
     page.fill("#budget_wan", "90")
     page.fill("#deadline", "2027-12-31")
     page.check("#hide_name")
-    page.click("button[value=publish]")
-    page.wait_for_selector("text=已发布")
-    match = re.search(r"/demands/(\d+)$", page.url)
-    assert match, page.url
-    return int(match.group(1))
+    return _publish(page, "demands")
 
 
 def _matches_with_marks(page, result_id: int):

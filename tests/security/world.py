@@ -9,7 +9,6 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
-from marketplace.accounts.models import ApiToken
 from marketplace.accounts.services import create_api_token
 from marketplace.contracts.models import ContractAttachment, ContractRevision
 from marketplace.deals.models import DealMessage, Inquiry
@@ -19,7 +18,7 @@ from marketplace.notices.models import Notice
 from marketplace.organisations.models import Organisation
 from tests.factories import make_user
 from tests.permission_roles import ORG_ROLES
-from tests.test_permissions import FEATURES, RULE_OWNER, RULES
+from tests.test_permissions import FEATURES, RULE_OWNER, RULES, make_role_users
 
 OWNING_ROLES = ("university", "institute", "enterprise", "broker")
 # The permission table points these at objects that do not exist; give them real ones.
@@ -29,23 +28,11 @@ URL_OVERRIDES = {"notices.open_notice": ("POST", "/notices/{notice}/open")}
 def make_world(app) -> dict:
     """Build the owners, their objects, the intruders and the secrets that must not leak."""
     with app.app_context():
-        owners = {role: make_user(role) for role in ORG_ROLES}
-        owners["admin"] = make_user("bureau", admin=True)
-        for role, user in owners.items():
+        owners, tokens, ids = make_role_users("owner")
+        for role in (*ORG_ROLES, "admin"):
             # Distinct names, so that an intruder's own "测试单位12" never matches "测试单位1".
-            user.organisation.name = f"被访问方{role}单位"
-        owners["pending"] = make_user(
-            org=owners["enterprise"].organisation, membership="pending", manager=False
-        )
-        member = make_user(org=owners["enterprise"].organisation, manager=False)
-        tokens = {role: create_api_token(user, "owner") for role, user in owners.items()}
-        create_api_token(member, "member")
+            owners[role].organisation.name = f"被访问方{role}单位"
         db.session.commit()
-        ids = {
-            "org": owners["university"].organisation_id,
-            "user": member.id,
-            "token": db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == member.id)),
-        }
         by_feature = {}
         for module in FEATURES:
             if hasattr(module, "setup"):
