@@ -112,7 +112,7 @@ def compute(searcher, analyzer, obj, limit: int = STORE_LIMIT, known: Mapping | 
         searcher, mq, limit + 1, analyzer=analyzer, **_restrictions(searcher, obj.kind)
     )
     for ranked in ranked_hits:
-        hit = searcher.stored_fields(ranked.docnum)
+        hit = ranked.stored
         if hit["doc_id"] == own:
             continue
         found = ranked.matched

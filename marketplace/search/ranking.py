@@ -9,7 +9,7 @@ import math
 import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from markupsafe import Markup
 from whoosh.analysis import Analyzer
@@ -110,11 +110,13 @@ class MatchQuery:
 
 @dataclass(frozen=True)
 class RankedMatch:
-    """A document found by a match query: its docnum, ranking score and matched key terms."""
+    """A document found by a match query: its docnum, ranking score, matched key terms and stored
+    fields (read once to explain the match, so callers need not read them again)."""
 
     docnum: int
     score: float
     matched: tuple[tuple[str, tuple[str, ...]], ...]
+    stored: Mapping = field(default_factory=dict, compare=False, repr=False)
 
 
 def default_analyzer() -> Analyzer:
@@ -332,9 +334,10 @@ def rank_matches(
         )
     out = []
     for d, sc in best(limit):
-        matched = _where(searcher.stored_fields(d), mq.term_texts)
+        stored = searcher.stored_fields(d)
+        matched = _where(stored, mq.term_texts)
         if matched:
-            out.append(RankedMatch(d, sc, matched))
+            out.append(RankedMatch(d, sc, matched, stored))
     return out
 
 
