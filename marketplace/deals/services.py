@@ -23,7 +23,7 @@ from marketplace.deals.models import (
     Inquiry,
 )
 from marketplace.extensions import db
-from marketplace.listings.models import HIDDEN_NAME, Demand, Patent, ResearchResult
+from marketplace.listings.models import Demand, Patent, ResearchResult
 from marketplace.notices.services import notify
 from marketplace.organisations.models import Organisation
 
@@ -296,22 +296,17 @@ def can_answer(user, inquiry: Inquiry) -> bool:
 
 
 def org_name_for(inquiry: Inquiry, org: Organisation | None, user) -> str:
-    """An organisation's name as this viewer may see it: a hidden demand owner stays 某企业."""
+    """An organisation's name as this viewer may see it: a hidden demand owner stays 某企业.
+
+    The demand's own rule decides (Demand.shows_name_to): an accepted inquiry makes its
+    counterpart see the name, as do the owner, the bureau and verified brokers.
+    """
     if org is None:
         return ""
     demand = inquiry.demand
-    hidden = (
-        demand is not None
-        and demand.hide_name
-        and demand.organisation_id == org.id
-        and inquiry.status != "accepted"
-    )
-    if not hidden:
+    if demand is None or demand.organisation_id != org.id:
         return org.name
-    viewer = viewer_org_id(user)
-    if viewer == org.id or viewer in _broker_org_ids(inquiry) or getattr(user, "role", None) == "bureau":
-        return org.name
-    return HIDDEN_NAME
+    return demand.public_org_name(user)
 
 
 def contacts_for(inquiry: Inquiry, user) -> list[dict]:

@@ -213,7 +213,9 @@ class DemandForm(ListingForm):
     deadline = StringField("截止日期", validators=[DataRequired(REQUIRED)], render_kw={"type": "date"})
     solution_mode = SelectField("解决方式", choices=_blank(SOLUTION_MODES), validate_choice=False)
     partner_preference = StringField("合作意向单位", validators=[Length(max=200, message="不能超过 200 字")])
-    hide_name = BooleanField("对公众隐藏企业名称（显示为“某企业”；经纪人和科技局仍可见）")
+    hide_name = BooleanField(
+        "对公众隐藏企业名称（显示为“某企业”；经认证的技术经纪机构、科技局和已接受对接的合作方仍可见）"
+    )
     private_details = TextAreaField("非公开信息", description="仅本单位和科技局可见")
 
 

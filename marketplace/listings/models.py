@@ -2,7 +2,7 @@
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, String, Table, Text, or_, select, true
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from marketplace.common.timeutil import beijing_today, utcnow
@@ -53,6 +53,40 @@ MATURITY_LEVELS = {
 }
 STALE_AFTER = timedelta(days=365)
 HIDDEN_NAME = "某企业"
+
+
+def _acting_org(user):
+    """The organisation a signed-in user acts for, or None (anonymous, pending or removed)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return user.org
+
+
+def sees_every_hidden_name(user) -> bool:
+    """The bureau and verified technology brokers see every enterprise name a demand hides.
+
+    A self-registered broker is not trusted with hidden names until the bureau verifies it.
+    """
+    org = _acting_org(user)
+    if org is None:
+        return False
+    return org.org_type == "bureau" or (org.org_type == "broker" and org.is_verified)
+
+
+def _counterpart_demand_ids(org_id: int, demand_id: int | None = None):
+    """Demands on which this organisation took part in an accepted inquiry (its counterpart)."""
+    # The deals feature builds on listings; import its model only when the rule runs.
+    from marketplace.deals.models import Inquiry
+
+    return select(Inquiry.demand_id).where(
+        Inquiry.demand_id.is_not(None) if demand_id is None else Inquiry.demand_id == demand_id,
+        Inquiry.status == "accepted",
+        or_(
+            Inquiry.sender_org_id == org_id,
+            Inquiry.recipient_org_id == org_id,
+            Inquiry.introducer_org_id == org_id,
+        ),
+    )
 
 
 class ListingMixin:
@@ -212,13 +246,36 @@ class Demand(ListingMixin, db.Model):
             return "expired"
         return self.status
 
+    # The one rule for a hidden enterprise name, in Python (shows_name_to) and in SQL
+    # (name_shown_clause); every page, list, filter, export and API answer goes through them.
     def shows_name_to(self, user) -> bool:
-        """The owner, brokers and the bureau see a hidden company's name; nobody else does."""
+        """Whether this user may see who posted the demand.
+
+        A hidden name is shown to the owner's members, the bureau, verified brokers and the
+        counterpart of an accepted inquiry about the demand; everyone else sees 某企业.
+        """
         if not self.hide_name:
             return True
-        if user is None or not getattr(user, "is_authenticated", False):
+        org = _acting_org(user)
+        if org is None:
             return False
-        return self.is_owned_by(user) or user.role in ("broker", "bureau")
+        if org.id == self.organisation_id or sees_every_hidden_name(user):
+            return True
+        return db.session.scalar(_counterpart_demand_ids(org.id, self.id).limit(1)) is not None
+
+    @classmethod
+    def name_shown_clause(cls, user):
+        """The demands whose owner this user may see, as a where-clause (see shows_name_to)."""
+        if sees_every_hidden_name(user):
+            return true()
+        org = _acting_org(user)
+        if org is None:
+            return cls.hide_name.is_(False)
+        return or_(
+            cls.hide_name.is_(False),
+            cls.organisation_id == org.id,
+            cls.id.in_(_counterpart_demand_ids(org.id)),
+        )
 
     def public_org_name(self, user) -> str:
         return self.organisation.name if self.shows_name_to(user) else HIDDEN_NAME

@@ -124,12 +124,9 @@ def index(segment: str):
     org_id = request.args.get("org", "")
     if org_id.isdigit() and int(org_id) <= MAX_ID:
         clauses.append(model.organisation_id == int(org_id))
-        if kind == "demand" and not (
-            services.is_bureau(_user()) or getattr(_user(), "role", None) == "broker"
-        ):
+        if kind == "demand":
             # Filtering by company must not reveal which hidden demands are whose.
-            own = current_user.org.id if _user() and current_user.org else -1
-            clauses.append(or_(Demand.hide_name.is_(False), Demand.organisation_id == own))
+            clauses.append(Demand.name_shown_clause(_user()))
         shown["org"] = org_id
     page, per_page = parse_page_args(request.args)
     stmt = select(model).where(*clauses).order_by(model.updated_at.desc(), model.id.desc())
@@ -513,12 +510,12 @@ def _dashboard() -> dict | None:
 
 
 def _org_listings(org_id: int) -> dict:
-    user = _user()
-    own = user is not None and user.org is not None and user.org.id == org_id
-    sees_hidden = own or services.is_bureau(user) or getattr(user, "role", None) == "broker"
-    demand_clauses = [Demand.organisation_id == org_id, services.active_demand_filter()]
-    if not sees_hidden:
-        demand_clauses.append(Demand.hide_name.is_(False))
+    # A demand that hides its owner is listed on the owner's page only for those who see the name.
+    demand_clauses = [
+        Demand.organisation_id == org_id,
+        services.active_demand_filter(),
+        Demand.name_shown_clause(_user()),
+    ]
     data = {}
     for kind, model, clauses in (
         (

@@ -34,15 +34,9 @@ def _limit() -> int:
 
 
 def _matches(kind: str, obj_id: int):
-    obj = services.get_listing(kind, obj_id)
-    allowed = (
-        services.may_see_demand_matches(current_user, obj)
-        if kind == "demand"
-        else services.may_see_listing_matches(current_user, obj)
-    )
-    if not allowed:
-        who = "发布单位、技术经纪人和科技局" if kind == "demand" else "发布单位"
-        return json_error(403, "forbidden", f"只有{who}可以查看匹配结果")
+    obj = services.get_listing(kind, obj_id, current_user)
+    if not services.may_see_matches(current_user, obj):
+        return json_error(403, "forbidden", f"只有{services.MATCH_VIEWERS[kind]}可以查看匹配结果")
     items = services.stored_matches(obj, current_user, limit=_limit(), check=False)
     return jsonify({"items": [services.api_item(i) for i in items]})
 
@@ -209,7 +203,7 @@ FEATURE_PARTS.append(
                 }
             },
             "/api/v1/demands/{id}/matches": _match_op(
-                "需求匹配的科技成果和专利（需求发布单位、技术经纪人、科技局）"
+                "需求匹配的科技成果和专利（需求发布单位、经认证的技术经纪机构、科技局）"
             ),
             "/api/v1/results/{id}/matches": _match_op("与科技成果匹配的技术需求（成果发布单位）"),
             "/api/v1/patents/{id}/matches": _match_op("与专利匹配的技术需求（专利发布单位）"),

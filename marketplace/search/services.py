@@ -15,13 +15,13 @@ from marketplace.common.domain import REGIONS, TECHNOLOGY_FIELDS
 from marketplace.common.errors import NotFound, PermissionDenied
 from marketplace.common.pagination import Page
 from marketplace.extensions import db
+from marketplace.listings import services as listing_services
 from marketplace.listings.models import (
-    HIDDEN_NAME,
     LEGAL_STATUSES,
-    LISTING_MODELS,
     MATURITY_LEVELS,
     PATENT_TYPES,
     Demand,
+    sees_every_hidden_name,
 )
 from marketplace.search import engine
 from marketplace.search.engine import all_docs, column, doc_set
@@ -152,6 +152,14 @@ class SearchOutcome:
     terms: list[str]
 
 
+# Filters on the owner's attributes: a demand that hides its owner must not be found by them.
+OWNER_FILTERS = ("region",)
+
+
+def _owner_filtered(p: SearchParams) -> bool:
+    return any(getattr(p, name) for name in OWNER_FILTERS)
+
+
 def _filters(p: SearchParams) -> list:
     """The structured filters as Whoosh queries (only public listings are indexed)."""
     clauses = []
@@ -220,6 +228,10 @@ def search(p: SearchParams, user, *, snippets: bool = True) -> SearchOutcome:
         matching = all_docs(searcher)
     # Demands past their deadline drop out at query time, before any job marks them expired.
     hidden = doc_set(searcher, expired_mask())
+    if _owner_filtered(p) and not sees_every_hidden_name(user):
+        # The region is the owner's district: a hidden owner's demands match no such filter,
+        # for whoever may not see the name, so results and counts do not narrow down who it is.
+        hidden = hidden | doc_set(searcher, Term("hide_name", True))
     allowed = [doc_set(searcher, q) for q in _filters(p)]
     allowed.sort(key=len)
     if allowed:
@@ -246,10 +258,9 @@ def search(p: SearchParams, user, *, snippets: bool = True) -> SearchOutcome:
 
 
 def organisation_of(obj, user) -> dict:
-    if isinstance(obj, Demand) and not obj.shows_name_to(user):
-        return {"id": None, "name": HIDDEN_NAME}
-    org = obj.organisation
-    return {"id": org.id, "name": org.name} if org else {"id": None, "name": ""}
+    if obj.organisation is None:
+        return {"id": None, "name": ""}
+    return listing_services.public_org(obj, user)
 
 
 def _body(obj) -> str:
@@ -344,10 +355,18 @@ def api_item(item: dict) -> dict:
 # --- stored matches -----------------------------------------------------------------------------
 
 
+MATCH_VIEWERS = {
+    "demand": "需求发布单位、经认证的技术经纪机构和科技局",
+    "result": "成果发布单位",
+    "patent": "专利发布单位",
+}
+
+
 def may_see_demand_matches(user, demand: Demand) -> bool:
+    """A demand's matches are for its owner and those who see hidden names (bureau, verified brokers)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    return demand.is_owned_by(user) or user.role in ("broker", "bureau")
+    return demand.is_owned_by(user) or sees_every_hidden_name(user)
 
 
 def may_see_listing_matches(user, listing) -> bool:
@@ -356,23 +375,33 @@ def may_see_listing_matches(user, listing) -> bool:
     return listing.is_owned_by(user)
 
 
-def get_listing(kind: str, obj_id: int):
-    obj = db.session.get(LISTING_MODELS[kind], obj_id)
-    if obj is None:
-        raise NotFound(f"{KIND_LABELS[kind]}不存在")
+def may_see_matches(user, obj) -> bool:
+    if isinstance(obj, Demand):
+        return may_see_demand_matches(user, obj)
+    return may_see_listing_matches(user, obj)
+
+
+def get_listing(kind: str, obj_id: int, user):
+    """A listing whose matches are asked for, if the user may see the listing itself.
+
+    The listing's own detail page rule (listings.services.can_view) decides: a listing that is not
+    public is "not found" to everyone but its owner's members and the bureau where it moderates.
+    """
+    obj = listing_services.get_listing(kind, obj_id)
+    if not listing_services.can_view(obj, user if getattr(user, "is_authenticated", False) else None):
+        raise NotFound(f"该{KIND_LABELS[kind]}不存在或未公开")
     return obj
+
+
+def require_matches_access(user, obj) -> None:
+    if not may_see_matches(user, obj):
+        raise PermissionDenied(f"只有{MATCH_VIEWERS[obj.kind]}可以查看匹配结果")
 
 
 def stored_matches(obj, user, *, limit: int = 10, snippets: bool = True, check: bool = True) -> list[dict]:
     """Read a listing's stored matches for a user who may see them."""
     if check:
-        allowed = (
-            may_see_demand_matches(user, obj)
-            if isinstance(obj, Demand)
-            else may_see_listing_matches(user, obj)
-        )
-        if not allowed:
-            raise PermissionDenied("只有发布单位（需求另含技术经纪人和科技局）可以查看匹配结果")
+        require_matches_access(user, obj)
     rows = db.session.execute(
         select(
             SearchMatch.target_kind,

@@ -12,12 +12,11 @@ from wtforms.validators import DataRequired, Length
 from marketplace.accounts.forms import ConfirmForm
 from marketplace.common.audit import record_audit
 from marketplace.common.domain import REGIONS, TECHNOLOGY_FIELDS
-from marketplace.common.errors import PermissionDenied
 from marketplace.common.permissions import role_required
 from marketplace.common.security import accepts_any_query_text
 from marketplace.common.tasks import run_in_background
 from marketplace.extensions import db
-from marketplace.listings.models import LEGAL_STATUSES, MATURITY_LEVELS, PATENT_TYPES, Demand
+from marketplace.listings.models import LEGAL_STATUSES, MATURITY_LEVELS, PATENT_TYPES
 from marketplace.search import services
 from marketplace.search.analysis import build_user_dictionary, load_terms
 from marketplace.search.ipc import SECTION_NAMES
@@ -87,14 +86,8 @@ def matches(kind: str, obj_id: int):
     """A listing's stored matches on a page of their own (the detail pages include the same list)."""
     if kind not in services.KINDS:
         return render_template("errors/404.html"), 404
-    obj = services.get_listing(kind, obj_id)
-    allowed = (
-        services.may_see_demand_matches(current_user, obj)
-        if isinstance(obj, Demand)
-        else services.may_see_listing_matches(current_user, obj)
-    )
-    if not allowed:
-        raise PermissionDenied("只有发布单位（需求另含技术经纪人和科技局）可以查看匹配结果")
+    obj = services.get_listing(kind, obj_id, current_user)
+    services.require_matches_access(current_user, obj)
     return render_template("search/matches.html", obj=obj, kind_label=services.KIND_LABELS[kind])
 
 
