@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from marketplace.accounts.models import ApiToken, User
 from marketplace.common.audit import record_audit
@@ -104,12 +104,23 @@ def register_with_new_org(
     return user
 
 
+def joinable_organisations():
+    """The organisations a new user may ask to join at registration (the join list).
+
+    Never the bureau: its powers come only from an admin who creates or approves its members.
+    """
+    return select(Organisation).where(Organisation.org_type != "bureau").order_by(Organisation.name)
+
+
 def register_joining_org(email: str, name: str, password: str, phone: str, org_id: int) -> User:
     """Register a user who applies to join an existing organisation; its manager approves."""
     _check_new_user(email, password)
-    org = db.session.get(Organisation, org_id)
+    org = None
+    if isinstance(org_id, int) and 0 < org_id < 2**31:
+        org = db.session.scalar(joinable_organisations().where(Organisation.id == org_id))
     if org is None:
-        raise ValidationError("所选单位不存在", fields={"join_org": "不存在"})
+        message = "所选单位不在可加入的单位列表中，请从列表中选择"
+        raise ValidationError(message, fields={"join_org": message})
     user = User(
         email=email.strip().lower(),
         name=name.strip(),
@@ -131,7 +142,7 @@ def change_password(user: User, current: str, new: str) -> None:
     if problem:
         raise ValidationError(problem, fields={"new_password": problem})
     user.set_password(new)
-    user.session_version += 1
+    end_sessions_and_tokens(user)
     record_audit(user, "user.password_changed", user)
 
 
@@ -162,8 +173,24 @@ def reset_password(user: User, new: str) -> None:
     if problem:
         raise ValidationError(problem, fields={"password": problem})
     user.set_password(new)
-    user.session_version += 1
+    end_sessions_and_tokens(user)
     record_audit(user, "user.password_reset", user)
+
+
+def end_sessions_and_tokens(user: User) -> int:
+    """Log the user out everywhere and revoke every API token; return how many were revoked.
+
+    For a change of credentials (password change or reset) and removal from the organisation:
+    a token is a password of its own and must not outlive the one it was made under.
+    """
+    user.session_version += 1
+    revoked = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    return revoked.rowcount or 0
 
 
 def create_api_token(user: User, name: str) -> str:
@@ -210,6 +237,9 @@ def approve_member(actor: User, member: User) -> None:
     _check_can_manage(actor, member)
     if member.membership == "active":
         raise Conflict("该用户已是正式成员")
+    if member.organisation is not None and member.organisation.org_type == "bureau" and not actor.is_admin:
+        # Bureau powers come only from an admin, never from a bureau manager approving an applicant.
+        raise PermissionDenied("科技局成员只能由平台管理员添加或批准")
     member.membership = "active"
     record_audit(actor, "member.approved", member, after={"organisation_id": member.organisation_id})
 
@@ -221,7 +251,7 @@ def remove_member(actor: User, member: User) -> None:
     before = {"organisation_id": member.organisation_id, "membership": member.membership}
     member.membership = "removed"
     member.is_org_manager = False
-    member.session_version += 1
+    end_sessions_and_tokens(member)
     record_audit(actor, "member.removed", member, before=before, after={"membership": "removed"})
 
 
@@ -231,5 +261,7 @@ def set_user_disabled(actor: User, user: User, disabled: bool) -> None:
     if user.id == actor.id:
         raise Conflict("不能停用自己的账户")
     user.is_disabled = disabled
+    # Tokens are refused while the account is disabled (user_for_api_token) and deliberately
+    # work again once it is enabled; a password reset during recovery revokes them.
     user.session_version += 1
     record_audit(actor, "user.disabled" if disabled else "user.enabled", user)

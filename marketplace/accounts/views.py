@@ -23,7 +23,6 @@ from marketplace.common.security import is_safe_next
 from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.organisations import services as org_services
-from marketplace.organisations.models import Organisation
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
@@ -82,9 +81,7 @@ def logout():
 
 
 def _join_choices() -> list[tuple[int, str]]:
-    orgs = db.session.scalars(
-        select(Organisation).where(Organisation.org_type != "bureau").order_by(Organisation.name)
-    )
+    orgs = db.session.scalars(services.joinable_organisations())
     return [(0, "请选择单位")] + [(o.id, f"{o.name}（{o.type_label}）") for o in orgs]
 
 
@@ -175,7 +172,7 @@ def reset_password(token: str):
             form.password.errors = [error.message]
             return render_template("accounts/reset.html", form=form), 422
         db.session.commit()
-        flash("密码已重置，请用新密码登录。", "success")
+        flash("密码已重置，请用新密码登录。原有的 API 令牌已全部吊销。", "success")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset.html", form=form)
 
@@ -224,7 +221,7 @@ def change_password():
         db.session.commit()
         # The session id carries the old session version; log in again under the new one.
         login_user(current_user)
-        flash("密码已修改，其他设备上的登录已失效。", "success")
+        flash("密码已修改，其他设备上的登录和原有的 API 令牌已失效。", "success")
     else:
         for errors in form.errors.values():
             flash("；".join(errors), "danger")
