@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 
 from marketplace.accounts.models import ApiToken, User
 from marketplace.common.audit import record_audit
+from marketplace.common.domain import ORG_TYPES
 from marketplace.common.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from marketplace.common.timeutil import utcnow
 from marketplace.common.validators import normalise_credit_code
@@ -87,6 +88,10 @@ def register_with_new_org(
 ) -> User:
     """Register a user together with a new, unverified organisation it manages."""
     _check_new_user(email, password)
+    if org_data.org_type not in ORG_TYPES or org_data.org_type == "bureau":
+        # The bureau and its members are created by an admin (CLI), never by registration.
+        message = "请选择单位类型：高等院校、科研院所、企业或技术转移机构"
+        raise ValidationError(message, fields={"org_type": message})
     org = create_organisation(org_data)
     user = User(
         email=email.strip().lower(),

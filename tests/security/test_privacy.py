@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from marketplace.accounts import services as account_services
 from marketplace.accounts.models import User
+from marketplace.common.errors import ValidationError
 from marketplace.extensions import db
 from tests.deals.factories import accept, offer
 from tests.factories import PASSWORD, make_org, make_user
@@ -271,6 +272,26 @@ def test_registration_may_not_create_a_bureau(shared_app, world):
     assert response.status_code == 422
     with shared_app.app_context():
         assert db.session.scalar(select(User).where(User.email == "fake-bureau@example.cn")) is None
+
+
+def test_the_registration_service_refuses_a_new_bureau(shared_app, world):
+    data = account_services.NewOrganisation(
+        name="仿冒科技局二",
+        org_type="bureau",
+        credit_code="",
+        district="130104",
+        zone=None,
+        nature_code="010",
+        contact_name="冒名者",
+        contact_phone="13800000000",
+    )
+    with shared_app.app_context():
+        with pytest.raises(ValidationError) as error:
+            account_services.register_with_new_org(
+                "fake-bureau2@example.cn", "冒名者", "Hebei2026pass", "13800000000", data
+            )
+        assert "org_type" in error.value.fields
+        db.session.rollback()
 
 
 def test_a_bureau_manager_cannot_approve_a_bureau_member_only_an_admin_can(shared_app, world):
