@@ -73,13 +73,20 @@ CORE_PATHS = {
 FEATURE_PARTS: list[dict] = []
 
 
+def components() -> dict:
+    """Every schema the features declared, by name (what API bodies are checked against)."""
+    schemas = {"Error": ERROR_SCHEMA}
+    for part in FEATURE_PARTS:
+        schemas.update(part.get("schemas", {}))
+    return schemas
+
+
 def build_spec() -> dict:
     """Merge the core and the features' paths into one OpenAPI document."""
     paths = dict(CORE_PATHS)
-    schemas = {"Error": ERROR_SCHEMA}
     for part in FEATURE_PARTS:
         paths.update(part.get("paths", {}))
-        schemas.update(part.get("schemas", {}))
+    schemas = components()
     return {
         "openapi": "3.0.3",
         "info": {
