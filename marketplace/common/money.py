@@ -24,6 +24,8 @@ class AmountError(ValueError):
 def parse_amount(text: str, unit: str = "yuan") -> int:
     """Parse a non-negative amount in 元 or 万元 with at most two decimals into 分."""
     # NFKC turns full-width digits typed with a Chinese input method into ASCII ones.
+    if unit not in UNIT_LABEL:  # a unit chosen in a form is a value from outside too
+        raise AmountError("请选择金额单位（元或万元）")
     raw = unicodedata.normalize("NFKC", text or "").strip().replace(",", "")
     label = UNIT_LABEL[unit]
     if not raw:

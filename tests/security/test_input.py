@@ -227,3 +227,43 @@ def test_json_nested_too_deeply_is_a_400(shared_app, world):
 def test_a_surrogate_in_a_field_name_is_a_422(shared_app, world):
     response = _post_json(shared_app, world, "enterprise", "/api/v1/demands", DEMAND % '"\\ud800": "x"')
     assert response.status_code == 422 and response.get_json()["error"]["code"] == "validation_error"
+
+
+# --- forms -------------------------------------------------------------------------------------------
+
+ID_FIELD = re.compile(r"(^|_|-)(id|ids|org|user|point|demand|result|patent|listing|deal|on_behalf_of)$")
+
+
+def test_huge_ids_in_every_form_are_refused_without_a_500(shared_app, world):
+    from werkzeug.datastructures import MultiDict
+
+    from tests.security.forms import fill, parse_forms
+    from tests.security.test_xss import _pages
+
+    seen: set[tuple] = set()
+    wrong = []
+    for url, role in _pages(world, roles_per_page=2):
+        client = client_as(shared_app, None if role == "anon" else world["owners"][role])
+        response = client.get(url)
+        page = response.get_data(as_text=True) if response.mimetype == "text/html" else ""
+        response.close()
+        for form in parse_forms(page):
+            action = form["action"] or url
+            names = [f["name"] for f in form["fields"] if f["tag"] == "select" or f["type"] == "hidden"]
+            names += [f["name"] for f in form["fields"] if ID_FIELD.search(f["name"])]
+            names = sorted(set(names) - {"csrf_token"})
+            key = (action, form["method"], tuple(names))
+            if not names or key in seen or action.startswith("/account/logout"):
+                continue
+            seen.add(key)
+            for value in (str(2**63), str(10**20), "²", "-1"):
+                data = MultiDict([(k, value if k in names else v) for k, v in fill(form, "文本", valid=True)])
+                if form["method"] == "post":
+                    answer = client.post(action, data=data)
+                else:
+                    answer = client.get(action, query_string=data)
+                answer.close()
+                if answer.status_code >= 500:
+                    wrong.append(f"{action} as {role} with {value}: {answer.status_code}")
+    assert len(seen) > 10
+    assert not wrong, "\n".join(wrong)
