@@ -22,7 +22,7 @@ from sqlalchemy import insert, select
 from marketplace.common.audit import record_audit
 from marketplace.common.errors import ValidationError
 from marketplace.common.timeutil import utcnow
-from marketplace.common.uploads import size_label
+from marketplace.common.uploads import clean_filename, size_label
 from marketplace.extensions import db
 from marketplace.listings import services
 from marketplace.listings.fields import COLUMNS, FIELDS, clean_record, patent_type_from_publication_number
@@ -383,7 +383,7 @@ def create_job(user, kind: str, storage, *, as_draft: bool) -> ImportJob:
         kind=kind,
         organisation_id=user.org.id,
         created_by_id=user.id,
-        filename=Path(storage.filename).name[:200],
+        filename=clean_filename(storage.filename),
         stored_path=relative,
         file_format=detect_format(storage.filename, data[:64]),
         as_draft=as_draft,

@@ -267,3 +267,65 @@ def test_huge_ids_in_every_form_are_refused_without_a_500(shared_app, world):
                     wrong.append(f"{action} as {role} with {value}: {answer.status_code}")
     assert len(seen) > 10
     assert not wrong, "\n".join(wrong)
+
+
+# --- file names ------------------------------------------------------------------------------------
+
+NASTY_NAMES = [
+    "合同\x00扫描.pdf",
+    "a\x01b\x1f\x7f\x9b.pdf",
+    "scan\tX\x0bY.pdf",
+    "合同\u202egpj.pdf",
+    "C:\\docs\\\x00.pdf",
+]
+
+
+def test_control_characters_are_removed_from_uploaded_file_names(shared_app, world):
+    from sqlalchemy import select
+
+    from marketplace.contracts.models import ContractAttachment
+    from marketplace.deals.models import DealMessage
+    from marketplace.extensions import db
+    from marketplace.listings.models import ImportJob
+    from marketplace.organisations.models import Organisation
+    from tests.contracts.factories import PDF
+    from tests.security.test_uploads import multipart
+
+    contracts = world["by_feature"]["tests.contracts.permission_rules"]
+    deals = world["by_feature"]["tests.deals.permission_rules"]
+    targets = [
+        ("university", "/my/org/evidence", "evidence", {}),
+        ("broker", f"/contracts/{contracts['draft']}/attachments", "file", {}),
+        ("broker", f"/api/v1/contracts/{contracts['draft']}/attachments", "file", {}),
+        ("university", f"/deals/{deals['deal']}/messages", "attachment", {"body": "附件"}),
+        ("university", f"/api/v1/deals/{deals['deal']}/messages", "attachment", {"body": "附件"}),
+        ("university", "/my/listings/import", "file", {"kind": "patent"}),
+    ]
+    for role, url, field, extra in targets:
+        for name in NASTY_NAMES:
+            data = b"title\n\xe4\xb8\x93\xe5\x88\xa9\n" if field == "file" and "kind" in extra else PDF
+            if "kind" in extra:
+                name = name.replace(".pdf", ".csv")
+            body, content_type = multipart(field, data, name, extra)
+            if url.startswith("/api/"):
+                client, headers = shared_app.test_client(), bearer(world["tokens"][role])
+            else:
+                client, headers = client_as(shared_app, world["owners"][role]), {}
+            response = client.post(url, data=body, content_type=content_type, headers=headers)
+            response.close()
+            assert response.status_code in (200, 201, 302), f"{url} {name!r}: {response.status_code}"
+    with shared_app.app_context():
+        names = [
+            *db.session.scalars(select(ContractAttachment.filename)),
+            *db.session.scalars(
+                select(DealMessage.attachment_filename).where(DealMessage.attachment_filename.is_not(None))
+            ),
+            *db.session.scalars(
+                select(Organisation.evidence_filename).where(Organisation.evidence_filename.is_not(None))
+            ),
+            *db.session.scalars(select(ImportJob.filename)),
+        ]
+    assert len(names) >= 5 * len(NASTY_NAMES)  # attachments ×2, deal messages ×2, imports
+    for stored in names:
+        assert not re.search("[\x00-\x1f\x7f-\x9f\u202a-\u202e]", stored), repr(stored)
+    assert {"合同扫描.pdf", "scanXY.pdf", "合同扫描.csv"} <= set(names)
