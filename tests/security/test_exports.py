@@ -128,11 +128,16 @@ def test_demand_export_keeps_the_deadline_a_date(app, client):
     with app.app_context():
         enterprise = make_user("enterprise")
         make_demand(enterprise.organisation, title="=1+1", deadline=date(2099, 12, 31), budget_fen=5_000_00)
+        # A control character (pasted from a PDF) cannot go into XLSX: it is dropped, not a 500.
+        make_demand(enterprise.organisation, title="控制\x01字符")
         db.session.commit()
         login(client, enterprise)
-    sheet = load_workbook(io.BytesIO(client.get("/my/listings/export.xlsx").data))["技术需求"]
+    response = client.get("/my/listings/export.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data))["技术需求"]
     header = [cell.value for cell in sheet[1]]
-    row = list(sheet.iter_rows(min_row=2))[0]
+    row, second = list(sheet.iter_rows(min_row=2))
+    assert second[header.index("title")].value == "控制字符"
     assert row[header.index("title")].data_type == "s" and row[header.index("title")].value == "=1+1"
     assert row[header.index("deadline")].data_type == "d"
     assert row[header.index("deadline")].value == datetime(2099, 12, 31)
