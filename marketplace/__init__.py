@@ -18,6 +18,7 @@ def create_app(test_config=None) -> Flask:
     )
     config = test_config if test_config is not None else Config()
     app.config.from_object(config)
+    _register_input_parsing(app)
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
     app.instance_path = app.config["INSTANCE_DIR"]
 
@@ -27,6 +28,15 @@ def create_app(test_config=None) -> Flask:
     _register_hooks(app)
     _register_cli(app)
     return app
+
+
+def _register_input_parsing(app: Flask) -> None:
+    """Bound what the outside can send: ids in URLs (before any route exists), numbers in JSON."""
+    from marketplace.common.json_input import BoundedJSONProvider
+    from marketplace.common.routing import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
+    app.json = BoundedJSONProvider(app)
 
 
 def _import_models() -> None:
@@ -60,14 +70,15 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     from marketplace.accounts.models import User
+    from marketplace.common.validators import parse_id
 
     @login_manager.user_loader
     def load_user(user_id: str):
         # The id carries the session version, so a password change ends other sessions.
         raw_id, _, version = user_id.partition(":")
-        if not raw_id.isdigit():
+        if parse_id(raw_id) is None:
             return None
-        user = db.session.get(User, int(raw_id))
+        user = db.session.get(User, parse_id(raw_id))
         if user is None or str(user.session_version) != version or user.is_disabled:
             return None
         return user

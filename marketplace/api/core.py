@@ -6,7 +6,7 @@ from flask import Blueprint, g, jsonify, request
 from flask_login import AnonymousUserMixin, current_user
 
 from marketplace.accounts.services import user_for_api_token
-from marketplace.common.errors import json_error
+from marketplace.common.errors import DomainError, ValidationError, json_error
 from marketplace.extensions import csrf, db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -49,15 +49,30 @@ def token_required(*roles: str):
     return decorator
 
 
-def json_body() -> dict:
-    """Return the request's JSON object, or raise a validation error the API answers with 400."""
-    from marketplace.common.errors import DomainError
+def json_body(schema: str | dict, *, ignore=()) -> dict:
+    """Return the request's JSON object checked against a schema of the OpenAPI document.
+
+    `schema` names a component schema (e.g. "ContractInput") or is a schema itself. A body that
+    is not JSON is a 400; a body of the wrong shape a 422 naming each bad field (see api.schema).
+    """
+    from marketplace.api.openapi import components
+    from marketplace.api.schema import check
 
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        error = DomainError("请求体须为 JSON 对象")
-        raise error
-    return data
+        raise DomainError("请求体须为 JSON 对象")
+    clean, errors = check(
+        data, schema if isinstance(schema, dict) else {"$ref": schema}, components(), ignore=ignore
+    )
+    if errors:
+        raise ValidationError(body_error_message(errors), fields=errors)
+    return clean
+
+
+def body_error_message(errors: dict[str, str]) -> str:
+    """One line naming the bad fields of a body, for the error's message."""
+    shown = "；".join(f"{name}：{message}" for name, message in list(errors.items())[:5])
+    return f"提交的数据有误：{shown}"
 
 
 @bp.route("/")

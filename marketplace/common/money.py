@@ -8,9 +8,13 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 _AMOUNT = re.compile(r"^[0-9]+(\.[0-9]{1,2})?$")
+# Whole 分 as people and files write them: digits, maybe thousands commas, maybe ".00".
+_FEN = re.compile(r"^[0-9][0-9,]*(\.0{1,2})?$")
 UNIT_FEN = {"yuan": 100, "wan": 1_000_000}
 UNIT_LABEL = {"yuan": "元", "wan": "万元"}
 MAX_FEN = 10**17  # far above any real contract, below a 64-bit integer
+# Longer text than this cannot be an amount within MAX_FEN; it is refused before it is converted.
+_MAX_AMOUNT_CHARS = 30
 
 
 class AmountError(ValueError):
@@ -20,17 +24,50 @@ class AmountError(ValueError):
 def parse_amount(text: str, unit: str = "yuan") -> int:
     """Parse a non-negative amount in 元 or 万元 with at most two decimals into 分."""
     # NFKC turns full-width digits typed with a Chinese input method into ASCII ones.
+    if unit not in UNIT_LABEL:  # a unit chosen in a form is a value from outside too
+        raise AmountError("请选择金额单位（元或万元）")
     raw = unicodedata.normalize("NFKC", text or "").strip().replace(",", "")
     label = UNIT_LABEL[unit]
     if not raw:
         raise AmountError(f"请填写金额（{label}）")
     if raw.startswith("-"):
         raise AmountError("金额不能为负数")
+    if len(raw) > _MAX_AMOUNT_CHARS:
+        raise AmountError("金额超出允许范围")
     if not _AMOUNT.match(raw):
         raise AmountError(f"金额格式不正确：请填写数字，单位为{label}，最多两位小数，如 12.50")
     fen = int(Decimal(raw) * UNIT_FEN[unit])
     if unit == "wan" and Decimal(raw) * UNIT_FEN[unit] != fen:
         raise AmountError("金额不正确")
+    if fen > MAX_FEN:
+        raise AmountError("金额超出允许范围")
+    return fen
+
+
+def parse_fen(value) -> int:
+    """Parse an amount already in 分: a JSON integer or a string of digits, 0..MAX_FEN.
+
+    The text is checked before any conversion, so "Infinity", "1e300000" or a million-digit
+    exponent are refused at once instead of being turned into a number first.
+    """
+    if isinstance(value, bool):
+        raise AmountError("金额须为整数，单位为分")
+    if isinstance(value, int):
+        fen = value
+    elif isinstance(value, str):
+        raw = value.strip()
+        if len(raw) > _MAX_AMOUNT_CHARS:
+            raise AmountError("金额超出允许范围")
+        raw = unicodedata.normalize("NFKC", raw)
+        if raw.startswith("-"):
+            raise AmountError("金额不能为负数")
+        if not _FEN.match(raw):
+            raise AmountError(f"金额“{raw[:20]}”须为整数，单位为分")
+        fen = int(raw.partition(".")[0].replace(",", ""))
+    else:
+        raise AmountError("金额须为整数，单位为分")
+    if fen < 0:
+        raise AmountError("金额不能为负数")
     if fen > MAX_FEN:
         raise AmountError("金额超出允许范围")
     return fen

@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import current_app
 
 from marketplace.common.errors import ValidationError
+from marketplace.common.validators import strip_control_characters
 
 # Magic numbers of the formats accepted as evidence and contract scans.
 SIGNATURES = {
@@ -52,11 +53,21 @@ def store_upload(storage, folder: str, *, max_bytes: int, kinds=DOCUMENT_KINDS) 
     target = Path(current_app.config["UPLOAD_DIR"]) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
-    original = Path(storage.filename).name[:200] or f"upload.{extension}"
+    original = clean_filename(storage.filename) or f"upload.{extension}"
     if Path(original).suffix.lower() not in SUFFIXES[kind]:
         # Downloads keep this name: "scan.html" holding a PDF must not be saved as a web page.
         original = f"{Path(original).stem[:190] or 'upload'}.{extension}"
     return {"path": str(relative), "filename": original, "mimetype": mimetype, "size": len(data)}
+
+
+def clean_filename(name: str | None) -> str:
+    """Return an uploaded file's name fit to store and show: its last path part, at most 200 characters.
+
+    Control characters are removed (PostgreSQL cannot store NUL, a line break would split a
+    header), and so are bidi controls, which make "gpj.exe" read "exe.jpg".
+    """
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return strip_control_characters(base).strip()[:200]
 
 
 def upload_path(relative: str) -> Path:

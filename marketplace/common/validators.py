@@ -72,3 +72,49 @@ def patent_type_from_application_number(number: str) -> str | None:
     return {"1": "invention", "8": "invention", "2": "utility_model", "9": "utility_model"}.get(
         number[4], "design" if number[4] == "3" else None
     )
+
+
+# --- ids and plain integers from outside ---------------------------------------------------------
+
+MAX_ID = 2**31 - 1  # every key is a 32-bit integer column on PostgreSQL
+MAX_INT_DIGITS = 19  # a 64-bit integer has at most 19 digits; longer text is refused unread
+
+
+def plain_int(value) -> int | None:
+    """Return value as an int when it is a JSON integer or ASCII digits, else None.
+
+    The digits are checked before any conversion: int() would accept "²"-like digits, spaces
+    and underscores, and a ten-thousand-digit string costs time and then fails anyway.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if 0 < len(text) <= MAX_INT_DIGITS and text.isascii() and text.isdigit():
+            return int(text)
+    return None
+
+
+def parse_id(value) -> int | None:
+    """Return value as a database id (1..MAX_ID) from an int or a digit string, else None."""
+    number = plain_int(value)
+    return number if number is not None and 1 <= number <= MAX_ID else None
+
+
+# --- text from outside ---------------------------------------------------------------------------
+
+# C0 and C1 control characters, DEL, and the bidi controls that can make "gpj.exe" read "exe.jpg".
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def strip_control_characters(text: str) -> str:
+    """Remove control and bidi-control characters (names of uploaded files, one-line text)."""
+    return _CONTROL.sub("", text)
+
+
+def has_lone_surrogate(text: str) -> bool:
+    """Tell whether a string holds a surrogate code point, which no database or UTF-8 file can store."""
+    return _SURROGATE.search(text) is not None

@@ -116,7 +116,9 @@ def _editable(contract_id: int) -> TechContract:
 @bp.route("/contracts", methods=["POST"])
 @token_required(*FILERS)
 def contracts_create():
-    contract = services.create_contract(current_user, json_body())
+    contract = services.create_contract(
+        current_user, json_body("ContractInput", ignore=services.READ_ONLY_FIELDS)
+    )
     db.session.commit()
     return jsonify({"id": contract.id, "status": contract.status}), 201
 
@@ -149,7 +151,7 @@ def contracts_get(contract_id: int):
 @token_required()
 def contracts_update(contract_id: int):
     contract = _editable(contract_id)
-    data = json_body()
+    data = json_body("ContractInput", ignore=services.READ_ONLY_FIELDS)
     read_only = sorted(
         set(data) & {"technical_amount_fen", "status", "registration_number", "registered_on", "broker"}
     )
@@ -205,7 +207,7 @@ def contracts_amend(contract_id: int):
 @token_required("bureau")
 def contracts_review(contract_id: int):
     contract = _visible(contract_id)
-    data = json_body()
+    data = json_body("ContractReview")
     comment = data.get("comment") or ""
     if not isinstance(comment, str):
         raise ValidationError("comment 应为字符串", fields={"comment": "应为字符串"})
@@ -214,11 +216,14 @@ def contracts_review(contract_id: int):
     return jsonify(contract_json(contract))
 
 
+_CANCEL = {"type": "object", "properties": {"reason": {"type": "string"}, "comment": {"type": "string"}}}
+
+
 @bp.route("/contracts/<int:contract_id>/cancel", methods=["POST"])
 @token_required("bureau")
 def contracts_cancel(contract_id: int):
     contract = _visible(contract_id)
-    data = json_body()
+    data = json_body(_CANCEL)
     services.cancel_contract(current_user, contract, data.get("reason") or data.get("comment") or "")
     db.session.commit()
     return jsonify(contract_json(contract))

@@ -21,6 +21,7 @@ from wtforms.validators import ValidationError as FormValidationError
 from marketplace.common.domain import DISTRICTS, TECHNOLOGY_FIELDS
 from marketplace.common.forms import district_choices, nature_choices
 from marketplace.common.money import AmountError, parse_amount
+from marketplace.common.validators import parse_id
 from marketplace.contracts.models import (
     CALENDAR_KINDS,
     CONTRACT_TYPES,
@@ -44,8 +45,7 @@ def _subtype_choices() -> list[tuple[str, str]]:
 
 
 def _is_id(text: str) -> bool:
-    # isdigit() alone accepts "²" and "١", which int() refuses; ids also fit a 32-bit column.
-    return text.isascii() and text.isdigit() and int(text) < 2**31
+    return parse_id(text) is not None
 
 
 def _ids(text: str) -> list[int]:
@@ -93,7 +93,8 @@ class PartyForm(Form):
 
     def payload(self) -> dict:
         if self.kind.data == "platform":
-            return {"org_id": int(self.org_id.data)} if (self.org_id.data or "").isdigit() else {}
+            org_id = parse_id(self.org_id.data or "")
+            return {"org_id": org_id} if org_id is not None else {}
         return {
             "name": self.name.data or "",
             "credit_code": self.credit_code.data or "",

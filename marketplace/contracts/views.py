@@ -14,6 +14,7 @@ from marketplace.common.money import AmountError, fen_to_yuan_text, format_wan_n
 from marketplace.common.pagination import paginate, parse_page_args
 from marketplace.common.permissions import role_required
 from marketplace.common.timeutil import beijing_today
+from marketplace.common.validators import parse_id
 from marketplace.contracts import services
 from marketplace.contracts.forms import (
     AttachmentForm,
@@ -403,7 +404,7 @@ def _point_data(form: PointForm) -> dict:
         "name": form.name.data,
         "region_code": form.region_code.data,
         "point_code": (form.point_code.data or "").strip(),
-        "organisation_id": int(org) if org.isdigit() else None,
+        "organisation_id": parse_id(org),
         "active": form.active.data,
     }
 
@@ -484,11 +485,9 @@ def assign_reviewer():
         user_id = form.user_id.data or ""
         point_id = form.point_id.data or ""
         try:
-            if not user_id.isdigit():
+            if parse_id(user_id) is None:
                 raise ValidationError("请选择审核人员")
-            services.assign_reviewer(
-                current_user, int(user_id), int(point_id) if point_id.isdigit() else None
-            )
+            services.assign_reviewer(current_user, parse_id(user_id), parse_id(point_id))
         except FIXABLE as error:
             db.session.rollback()
             flash(error.message, "danger")

@@ -98,25 +98,16 @@ def message_json(message) -> dict:
     }
 
 
-def _int_or_none(data: dict, name: str) -> int | None:
-    value = data.get(name)
-    if value in (None, ""):
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(f"{name} 须为整数", fields={name: "须为整数"})
-    return value
-
-
 @bp.route("/inquiries", methods=["POST"])
 @token_required(*SENDERS)
 def create_inquiry():
-    data = json_body()
-    purpose = data.get("purpose") if isinstance(data.get("purpose"), str) else ""
-    message = data.get("message") if isinstance(data.get("message"), str) else ""
-    wants = bool(data.get("wants_private_details", False))
+    data = json_body("InquiryInput")
+    # The schema checked the types: ids are ints, texts are strings, null means not given.
+    purpose, message = data.get("purpose") or "", data.get("message") or ""
+    wants = bool(data.get("wants_private_details"))
     if current_user.role in services.OFFERER_TYPES:
-        demand_id = _int_or_none(data, "demand_id")
-        result_id = _int_or_none(data, "result_id")
+        demand_id = data.get("demand_id")
+        result_id = data.get("result_id")
         if not demand_id or not result_id:
             raise ValidationError(
                 "推荐成果须提供 demand_id 和 result_id", fields={"demand_id": "必填", "result_id": "必填"}
@@ -130,7 +121,7 @@ def create_inquiry():
             wants_private_details=wants,
         )
     else:
-        patent_id, result_id = _int_or_none(data, "patent_id"), _int_or_none(data, "result_id")
+        patent_id, result_id = data.get("patent_id"), data.get("result_id")
         if bool(patent_id) == bool(result_id):
             raise ValidationError(
                 "须提供 patent_id 或 result_id 之一", fields={"patent_id": "二选一", "result_id": "二选一"}
@@ -142,8 +133,8 @@ def create_inquiry():
             purpose=purpose,
             message=message,
             wants_private_details=wants,
-            demand_id=_int_or_none(data, "demand_id"),
-            on_behalf_of_org_id=_int_or_none(data, "on_behalf_of_org_id"),
+            demand_id=data.get("demand_id"),
+            on_behalf_of_org_id=data.get("on_behalf_of_org_id"),
         )
     db.session.commit()
     return jsonify(inquiry_json(inquiry)), 201
@@ -193,9 +184,8 @@ def decline_inquiry(inquiry_id: int):
     inquiry = _inquiry_for_answer(inquiry_id)
     if not services.can_answer(current_user, inquiry):
         raise PermissionDenied("只有被联系的单位可以答复此意向")
-    data = json_body()
-    reason = data.get("reason") if isinstance(data.get("reason"), str) else ""
-    text = data.get("text") if isinstance(data.get("text"), str) else ""
+    data = json_body("InquiryDecline")
+    reason, text = data.get("reason") or "", data.get("text") or ""
     services.decline_inquiry(current_user, inquiry, reason, text)
     db.session.commit()
     return jsonify({"inquiry": inquiry_json(inquiry)})
@@ -215,8 +205,8 @@ def post_deal_message(deal_id: int):
     if request.mimetype == "multipart/form-data":
         body, upload = request.form.get("body", ""), request.files.get("attachment")
     else:
-        data = json_body()
-        body, upload = (data.get("body") if isinstance(data.get("body"), str) else ""), None
+        data = json_body("DealMessageInput")
+        body, upload = data.get("body") or "", None
     message = services.post_message(current_user, deal, body, upload)
     db.session.commit()
     return jsonify(message_json(message)), 201
@@ -314,20 +304,7 @@ FEATURE_PARTS.append(
                     "requestBody": {
                         "required": True,
                         "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["reason"],
-                                    "properties": {
-                                        "reason": {"type": "string", "enum": list(DECLINE_REASONS)},
-                                        "text": {
-                                            "type": "string",
-                                            "maxLength": 500,
-                                            "description": "reason 为 other 时必填",
-                                        },
-                                    },
-                                }
-                            }
+                            "application/json": {"schema": {"$ref": "#/components/schemas/InquiryDecline"}}
                         },
                     },
                     "responses": {
@@ -358,13 +335,7 @@ FEATURE_PARTS.append(
                     "requestBody": {
                         "required": True,
                         "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["body"],
-                                    "properties": {"body": {"type": "string", "maxLength": 5000}},
-                                }
-                            },
+                            "application/json": {"schema": {"$ref": "#/components/schemas/DealMessageInput"}},
                             "multipart/form-data": {
                                 "schema": {
                                     "type": "object",
@@ -384,6 +355,19 @@ FEATURE_PARTS.append(
             },
         },
         "schemas": {
+            "InquiryDecline": {
+                "type": "object",
+                "required": ["reason"],
+                "properties": {
+                    "reason": {"type": "string", "enum": list(DECLINE_REASONS)},
+                    "text": {"type": "string", "maxLength": 500, "description": "reason 为 other 时必填"},
+                },
+            },
+            "DealMessageInput": {
+                "type": "object",
+                "required": ["body"],
+                "properties": {"body": {"type": "string", "maxLength": 5000}},
+            },
             "InquiryInput": {
                 "type": "object",
                 "required": ["purpose", "message"],

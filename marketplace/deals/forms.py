@@ -5,17 +5,15 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from marketplace.common.validators import parse_id
 from marketplace.deals.models import CLOSE_REASONS, DECLINE_REASONS, PURPOSES, REPORT_REASONS
 
 PURPOSE_CHOICES = list(PURPOSES.items())
 
 
 def int_or_zero(value) -> int:
-    """Coerce a submitted id; junk becomes 0, which the services refuse with a Chinese message."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
+    """Coerce a submitted id; junk or a number no key can hold becomes 0, which the services refuse."""
+    return parse_id(value) or 0
 
 
 # Choices are checked by the services, whose messages are Chinese, not by WTForms ("Not a valid choice").

@@ -6,13 +6,15 @@ from flask import jsonify, request
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from marketplace.api.core import bp, json_body, token_required
-from marketplace.api.openapi import FEATURE_PARTS, error_responses
-from marketplace.common.errors import NotFound, PermissionDenied
+from marketplace.api.core import body_error_message, bp, token_required
+from marketplace.api.openapi import FEATURE_PARTS, components, error_responses
+from marketplace.api.schema import check
+from marketplace.common.errors import DomainError, NotFound, PermissionDenied, ValidationError
+from marketplace.common.money import MAX_FEN
 from marketplace.common.pagination import paginate, parse_page_args
 from marketplace.extensions import db
 from marketplace.listings import services
-from marketplace.listings.fields import FIELDS
+from marketplace.listings.fields import FIELDS, clean_record
 from marketplace.listings.models import LISTING_MODELS, STATUSES
 
 
@@ -76,10 +78,26 @@ def _show(kind: str, listing_id: int):
     return jsonify(serialise(_get_visible(kind, listing_id), _user()))
 
 
+def _values(kind: str, *, partial: bool = False) -> dict:
+    """The body checked against the kind's input schema, then cleaned; every bad field is named."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise DomainError("请求体须为 JSON 对象")
+    shaped, errors = check(data, {"$ref": f"{_NAMES[kind]}Input"}, components())
+    # Fields of the right shape are cleaned too, so one answer names every field to fix.
+    values, field_errors, _unknown = clean_record(
+        kind, {k: v for k, v in shaped.items() if k not in errors}, partial=partial
+    )
+    errors = {**field_errors, **errors}
+    if errors:
+        raise ValidationError(body_error_message(errors), fields=errors)
+    return values
+
+
 def _create(kind: str):
     if not services.can_post(current_user, kind):
         raise PermissionDenied(f"贵单位类型不能发布{services.KIND_LABELS[kind]}")
-    values = services.clean_or_raise(kind, json_body())
+    values = _values(kind)
     listing = services.create_listing(current_user, kind, values)
     db.session.commit()
     return jsonify({"id": listing.id}), 201
@@ -87,7 +105,7 @@ def _create(kind: str):
 
 def _update(kind: str, listing_id: int):
     listing = _get_own(kind, listing_id)
-    values = services.clean_or_raise(kind, json_body(), partial=True)
+    values = _values(kind, partial=True)
     services.update_listing(current_user, listing, values)
     db.session.commit()
     return jsonify(serialise(listing, current_user))
@@ -153,10 +171,17 @@ _TYPES = {
     "list": {"type": "array", "items": {"type": "string"}},
     "choices": {"type": "array", "items": {"type": "string"}},
     "ipc": {"type": "array", "items": {"type": "string"}, "example": ["H01M 10/0525"]},
-    "ids": {"type": "array", "items": {"type": "integer"}},
+    "ids": {"type": "array", "items": {"type": "integer", "format": "id"}},
     "date": {"type": "string", "format": "date", "nullable": True},
     "int": {"type": "integer", "minimum": 1, "maximum": 9, "nullable": True},
-    "fen": {"type": "integer", "nullable": True, "description": "单位：分；null 表示面议"},
+    "fen": {
+        "type": "integer",
+        "format": "fen",
+        "minimum": 0,
+        "maximum": MAX_FEN,
+        "nullable": True,
+        "description": "单位：分；null 表示面议",
+    },
     "bool": {"type": "boolean"},
     "app_no": {"type": "string", "nullable": True, "example": "201710601862.3"},
     "pub_no": {"type": "string", "nullable": True, "example": "CN107451234A"},

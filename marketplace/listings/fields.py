@@ -9,11 +9,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 
 from marketplace.common.domain import INDUSTRIES, TECHNOLOGY_FIELDS
-from marketplace.common.money import MAX_FEN, AmountError, parse_amount
-from marketplace.common.validators import normalise_application_number
+from marketplace.common.money import MAX_FEN, AmountError, parse_amount, parse_fen
+from marketplace.common.validators import normalise_application_number, parse_id, plain_int
 from marketplace.listings.ipc import normalise_ipc
 from marketplace.listings.models import (
     LEGAL_STATUSES,
@@ -113,7 +112,6 @@ _SPLIT = re.compile(r"[|｜;；,，、\n]+")
 
 
 LIST_TYPES = ("list", "choices", "ipc", "ids")
-MAX_ID = 2**31 - 1  # database integer keys
 
 
 class FieldError(ValueError):
@@ -155,26 +153,11 @@ def _parse_date(value) -> date:
 
 
 def _parse_fen(value, unit: str | None) -> int:
-    if isinstance(value, bool):
-        raise FieldError("金额须为数字")
-    if unit is None:  # already in 分: an integer
-        if isinstance(value, int):
-            fen = value
-        else:
-            raw = _text(value).replace(",", "")
-            try:
-                number = Decimal(raw)
-            except InvalidOperation:
-                raise FieldError(f"金额“{raw}”须为整数，单位为分") from None
-            if number != number.to_integral_value():
-                raise FieldError("以分为单位的金额须为整数")
-            fen = int(number)
-        if fen < 0:
-            raise FieldError("金额不能为负数")
-        if fen > MAX_FEN:
-            raise FieldError("金额超出允许范围")
-        return fen
     try:
+        if unit is None:  # already in 分: an integer
+            if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_FEN:
+                value = int(value)  # a whole number read from a spreadsheet cell
+            return parse_fen(value)
         return parse_amount(_text(value), unit)
     except AmountError as exc:
         raise FieldError(str(exc)) from None
@@ -216,10 +199,10 @@ def _clean_value(spec: Field, value, unit: str | None = None):
             items.append(_clean_value(Field(spec.name, spec.label, "choice", choices=spec.choices), item))
         return list(dict.fromkeys(items))
     if kind == "int":
-        text = _text(value)
-        if isinstance(value, bool) or not re.fullmatch(r"\d+", text) or int(text) not in spec.choices:
-            raise FieldError(f"“{text}”无效，请填 1–9 的整数")
-        return int(text)
+        number = plain_int(value.strip() if isinstance(value, str) else value)
+        if number is None or number not in spec.choices:
+            raise FieldError(f"“{_text(value)[:20]}”无效，请填 1–9 的整数")
+        return number
     if kind == "fen":
         return _parse_fen(value, unit)
     if kind == "bool":
@@ -253,10 +236,10 @@ def _clean_value(spec: Field, value, unit: str | None = None):
         items = value if isinstance(value, (list, tuple)) else _as_list(value)
         ids = []
         for item in items:
-            text = _text(item)
-            if isinstance(item, bool) or not text.isdigit() or int(text) > MAX_ID:
-                raise FieldError(f"“{text}”不是有效的专利编号（应为整数）")
-            ids.append(int(text))
+            number = parse_id(item)
+            if number is None:
+                raise FieldError(f"“{_text(item)[:20]}”不是有效的专利编号（应为整数）")
+            ids.append(number)
         return list(dict.fromkeys(ids))
     raise AssertionError(f"unknown field type {kind}")  # pragma: no cover
 

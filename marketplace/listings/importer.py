@@ -21,8 +21,9 @@ from sqlalchemy import insert, select
 
 from marketplace.common.audit import record_audit
 from marketplace.common.errors import ValidationError
+from marketplace.common.exports import csv_row, xlsx_row
 from marketplace.common.timeutil import utcnow
-from marketplace.common.uploads import size_label
+from marketplace.common.uploads import clean_filename, size_label
 from marketplace.extensions import db
 from marketplace.listings import services
 from marketplace.listings.fields import COLUMNS, FIELDS, clean_record, patent_type_from_publication_number
@@ -383,7 +384,7 @@ def create_job(user, kind: str, storage, *, as_draft: bool) -> ImportJob:
         kind=kind,
         organisation_id=user.org.id,
         created_by_id=user.id,
-        filename=Path(storage.filename).name[:200],
+        filename=clean_filename(storage.filename),
         stored_path=relative,
         file_format=detect_format(storage.filename, data[:64]),
         as_draft=as_draft,
@@ -494,8 +495,8 @@ def template_file(kind: str, fmt: str) -> bytes:
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(columns)
-        writer.writerow([example[c] for c in columns])
+        writer.writerow(csv_row(columns))
+        writer.writerow(csv_row(example[c] for c in columns))
         return ("\ufeff" + out.getvalue()).encode("utf-8")
     if fmt == "jsonl":
         record = {}
@@ -519,7 +520,7 @@ def template_file(kind: str, fmt: str) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = services.KIND_LABELS[kind]
-    sheet.append(columns)
+    sheet.append(xlsx_row(sheet, columns))
     for cell, spec in zip(sheet[1], specs, strict=True):
         hint = spec.label + ("（必填）" if spec.required else "")
         if spec.choices and spec.type in ("choice", "choices"):
@@ -527,9 +528,9 @@ def template_file(kind: str, fmt: str) -> bytes:
         if spec.type in ("list", "choices", "ipc", "ids"):
             hint += "；多个用 | 分隔"
         cell.comment = Comment(hint, "平台")
-    sheet.append([example[c] for c in columns])
+    sheet.append(xlsx_row(sheet, (example[c] for c in columns)))
     help_sheet = workbook.create_sheet("填写说明")
-    help_sheet.append(["列名", "含义", "说明"])
+    help_sheet.append(xlsx_row(help_sheet, ["列名", "含义", "说明"]))
     for spec in specs:
         aliases = "、".join(a for a, _u in spec.aliases)
         note = "必填" if spec.required else ""
@@ -537,8 +538,10 @@ def template_file(kind: str, fmt: str) -> bytes:
             note += f"；也可用 {aliases}（万元）" if "wan" in aliases else f"；也可用列 {aliases}"
         if spec.choices and spec.type in ("choice", "choices"):
             note += "；可选：" + "、".join(f"{k}={v}" for k, v in spec.choices.items())
-        help_sheet.append([spec.name, spec.label, note.strip("；")])
-    help_sheet.append(["", "", "删除示例行后填写；第一行列名不要修改；未知列会被忽略。"])
+        help_sheet.append(xlsx_row(help_sheet, [spec.name, spec.label, note.strip("；")]))
+    help_sheet.append(
+        xlsx_row(help_sheet, ["", "", "删除示例行后填写；第一行列名不要修改；未知列会被忽略。"])
+    )
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -555,7 +558,7 @@ def export_workbook(org_id: int) -> bytes:
     for kind, model in LISTING_MODELS.items():
         sheet = workbook.create_sheet(services.KIND_LABELS[kind])
         columns = [f.name for f in FIELDS[kind]]
-        sheet.append(["id", *columns, "status", "status_label", "updated_at"])
+        sheet.append(xlsx_row(sheet, ["id", *columns, "status", "status_label", "updated_at"]))
         listings = db.session.scalars(
             select(model).where(model.organisation_id == org_id).order_by(model.id)
         ).all()
@@ -579,7 +582,8 @@ def export_workbook(org_id: int) -> bytes:
                 row.append(value)
             status = listing.effective_status
             row += [status, STATUSES.get(status, status), listing.fresh_at]
-            sheet.append(row)
+            # Titles and names are people's text: string cells, never formulas (common.exports).
+            sheet.append(xlsx_row(sheet, row))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

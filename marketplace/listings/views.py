@@ -10,9 +10,9 @@ from marketplace.common.pagination import paginate, parse_page_args
 from marketplace.common.permissions import role_required
 from marketplace.common.tasks import run_in_background
 from marketplace.common.timeutil import beijing_today
+from marketplace.common.validators import MAX_ID, parse_id, plain_int
 from marketplace.extensions import db
 from marketplace.listings import importer, services
-from marketplace.listings.fields import MAX_ID
 from marketplace.listings.forms import FORMS, ActionForm, ImportForm, TakedownForm
 from marketplace.listings.models import (
     LEGAL_STATUSES,
@@ -96,8 +96,8 @@ def _filters(kind: str, model, args) -> tuple[list, dict]:
             shown["legal"] = legal
     if kind == "result":
         maturity = args.get("maturity", "")
-        if maturity.isdigit() and int(maturity) in MATURITY_LEVELS:
-            clauses.append(ResearchResult.maturity == int(maturity))
+        if plain_int(maturity) in MATURITY_LEVELS:
+            clauses.append(ResearchResult.maturity == plain_int(maturity))
             shown["maturity"] = maturity
     return clauses, shown
 
@@ -122,8 +122,8 @@ def index(segment: str):
     else:
         clauses.append(model.status == "published")
     org_id = request.args.get("org", "")
-    if org_id.isdigit() and int(org_id) <= MAX_ID:
-        clauses.append(model.organisation_id == int(org_id))
+    if parse_id(org_id) is not None:
+        clauses.append(model.organisation_id == parse_id(org_id))
         if kind == "demand":
             # Filtering by company must not reveal which hidden demands are whose.
             clauses.append(Demand.name_shown_clause(_user()))

@@ -7,6 +7,7 @@ from marketplace.api.core import bp, token_required
 from marketplace.api.openapi import FEATURE_PARTS, error_responses
 from marketplace.common.errors import json_error
 from marketplace.common.security import accepts_any_query_text
+from marketplace.common.validators import plain_int
 from marketplace.search import services
 
 
@@ -27,10 +28,8 @@ def search():
 
 
 def _limit() -> int:
-    try:
-        return max(1, min(int(request.args.get("limit", 10)), 50))
-    except ValueError:
-        return 10
+    limit = plain_int(request.args.get("limit", ""))
+    return 10 if limit is None else max(1, min(limit, 50))
 
 
 def _matches(kind: str, obj_id: int):

@@ -1,7 +1,9 @@
 """Exports for the bureau: registered contracts and the summary tables, as CSV and XLSX.
 
 Amounts are exact 元 with two decimals (from integer 分, never through a float) plus a 万元
-column for reading. CSV starts with a UTF-8 BOM so that Excel opens the Chinese correctly.
+column for reading. CSV starts with a UTF-8 BOM so that Excel opens the Chinese correctly. Rows
+hold typed values (Decimal amounts, int counts, dates) and are written through common.exports,
+so names typed by people never become formulas and numbers stay numbers.
 """
 
 import csv
@@ -10,9 +12,9 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from marketplace.common.domain import NATURE_CODES, region_label
+from marketplace.common.exports import csv_row, xlsx_row
 from marketplace.common.money import fen_to_yuan_text, format_wan_number
 from marketplace.extensions import db
 from marketplace.stats import queries
@@ -58,7 +60,6 @@ SUMMARY_HEADER = [
     "合同成交额（万元）",
     "技术交易额（万元）",
 ]
-AMOUNT_COLUMNS = 4  # the last four columns of both tables are amounts
 
 
 def _buyer_place(fact: ContractFact) -> str:
@@ -67,17 +68,18 @@ def _buyer_place(fact: ContractFact) -> str:
     return region_label(fact.buyer_region_code) or ""
 
 
-def _amounts(contract_fen: int, technical_fen: int) -> list[str]:
+def _amounts(contract_fen: int, technical_fen: int) -> list[Decimal]:
+    # Decimals built from the exact text keep their two places: 39500000.00, not 39500000.
     return [
-        fen_to_yuan_text(contract_fen),
-        fen_to_yuan_text(technical_fen),
-        format_wan_number(contract_fen).replace(",", ""),
-        format_wan_number(technical_fen).replace(",", ""),
+        Decimal(fen_to_yuan_text(contract_fen)),
+        Decimal(fen_to_yuan_text(technical_fen)),
+        Decimal(format_wan_number(contract_fen).replace(",", "")),
+        Decimal(format_wan_number(technical_fen).replace(",", "")),
     ]
 
 
-def contract_records(filters) -> Iterator[list[str]]:
-    """Yield one row of text per registered contract in the period."""
+def contract_records(filters) -> Iterator[list]:
+    """Yield one row per registered contract in the period (text, a date, Decimal amounts)."""
     stmt = queries.contract_rows(filters.start, filters.end, filters.district).execution_options(
         yield_per=2000
     )
@@ -85,7 +87,7 @@ def contract_records(filters) -> Iterator[list[str]]:
         nature = fact.seller_nature_code
         yield [
             fact.registration_number,
-            fact.registered_on.isoformat(),
+            fact.registered_on,
             CONTRACT_TYPES.get(fact.contract_type, fact.contract_type),
             SUBTYPES.get(fact.subtype, fact.subtype),
             fact.technology_field,
@@ -128,9 +130,9 @@ def csv_stream(header: list[str], records) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     yield BOM
-    writer.writerow(header)
+    writer.writerow(csv_row(header))
     for record in records:
-        writer.writerow(record)
+        writer.writerow(csv_row(record))
         if buffer.tell() > 64_000:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -139,18 +141,9 @@ def csv_stream(header: list[str], records) -> Iterator[str]:
 
 
 def _sheet_rows(sheet, header: list[str], records) -> None:
-    sheet.append(header)
+    sheet.append(xlsx_row(sheet, header))
     for record in records:
-        cells = []
-        split = len(record) - AMOUNT_COLUMNS
-        for index, value in enumerate(record):
-            if index >= split:
-                cell = WriteOnlyCell(sheet, value=Decimal(value))
-                cell.number_format = "0.00"
-            else:
-                cell = WriteOnlyCell(sheet, value=value)
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append(xlsx_row(sheet, record))
 
 
 def xlsx_bytes(sheets: list[tuple[str, list[str], object]]) -> bytes:

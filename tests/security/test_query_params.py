@@ -44,6 +44,10 @@ PAYLOADS = [
     "\x00",
     "-1",
     "-999999999999999999999",
+    "9223372036854775808",  # 2**63: no database integer holds it
+    "9" * 5000,  # over Python's int() digit limit
+    "²",  # str.isdigit() says yes, int() says no
+    "١٢",
     "0",
     "1e309",
     "NaN",
@@ -62,6 +66,8 @@ SHORT_LIST = [
     "-1",
     "abc",
     "1e309",
+    "9223372036854775808",
+    "²",
 ]
 COMMON = ("page", "per_page", "q", "sort")
 PREFERRED_ROLES = ("bureau", "enterprise", "university", "broker", "admin", "institute", "pending", "anon")
