@@ -169,7 +169,10 @@ def new():
 @bp.route("/contracts/<int:contract_id>")
 @login_required
 def show(contract_id: int):
-    contract = _get_visible(contract_id)
+    return _show_page(_get_visible(contract_id))
+
+
+def _show_page(contract: TechContract):
     return render_template(
         "contracts/show.html",
         contract=contract,
@@ -265,6 +268,11 @@ def _explain(error) -> str:
 def _act(contract: TechContract, action, success: str):
     try:
         action()
+    except Conflict as error:
+        # Someone else decided first (or the state moved on): say so on the page as it is now.
+        db.session.rollback()
+        flash(f"操作未执行：{_explain(error)}。页面已显示该合同的最新状态。", "danger")
+        return _show_page(contract), 409
     except FIXABLE as error:
         db.session.rollback()
         flash(_explain(error), "danger")
