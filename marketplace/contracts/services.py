@@ -4,7 +4,9 @@ Services take the acting user and plain values (the API's JSON shape, amounts in
 rules of DOMAIN.md, change the models and record an audit entry; the caller commits.
 """
 
+import hmac
 import re
+import secrets
 from datetime import date, datetime
 from typing import Any
 
@@ -985,6 +987,32 @@ def issue_registration_number(point: RegistrationPoint, year: int) -> str:
     return f"{year:04d}{point.region_code}{point.point_code}{counter.last_serial:04d}"
 
 
+VERIFICATION_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L to misread on paper
+
+
+def new_verification_code(length: int = 10) -> str:
+    """A random code printed on the certificate; with the number it opens the public check."""
+    return "".join(secrets.choice(VERIFICATION_ALPHABET) for _ in range(length))
+
+
+def find_for_verification(number, code) -> TechContract | None:
+    """The contract a certificate's number and code pair names, or None for any wrong pair.
+
+    Whether the number exists without the right code is not revealed: both give None, and the
+    code is compared in constant time.
+    """
+    if not isinstance(number, str) or not isinstance(code, str):
+        return None
+    number, code = number.strip(), code.strip().upper()
+    if not (number.isascii() and number.isdigit() and len(number) == 16) or not 8 <= len(code) <= 16:
+        return None
+    contract = db.session.scalar(select(TechContract).where(TechContract.registration_number == number))
+    stored = contract.verification_code if contract is not None else None
+    if not hmac.compare_digest((stored or "-").encode(), code.encode()) or stored is None:
+        return None
+    return contract
+
+
 def approve_contract(actor, contract: TechContract) -> TechContract:
     """Register the contract (or its amendment) and issue a registration number on first approval."""
     _require_reviewer(actor)
@@ -1010,6 +1038,7 @@ def approve_contract(actor, contract: TechContract) -> TechContract:
     if not contract.registration_number:
         today = beijing_today()
         contract.registration_number = issue_registration_number(point, today.year)
+        contract.verification_code = new_verification_code()
         contract.registered_on = today
         contract.point_id = point.id
     contract.updated_at = utcnow()

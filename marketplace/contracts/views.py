@@ -5,16 +5,17 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 
 from marketplace.accounts.models import User
 from marketplace.common.domain import CAN_FILE_CONTRACTS
 from marketplace.common.errors import Conflict, NotFound, ValidationError
-from marketplace.common.money import AmountError, fen_to_yuan_text, format_wan_number, parse_amount
+from marketplace.common.money import AmountError, fen_to_yuan_text, parse_amount
 from marketplace.common.pagination import paginate, parse_page_args
 from marketplace.common.permissions import role_required
 from marketplace.common.timeutil import beijing_today
-from marketplace.contracts import services
+from marketplace.contracts import services, verify
 from marketplace.contracts.forms import (
     AttachmentForm,
     CalendarForm,
@@ -351,11 +352,31 @@ def certificate(contract_id: int):
     contract = _get_visible(contract_id)
     if contract.status != "registered":
         abort(404)
+    qr = ""
+    if contract.verification_code:
+        qr = verify.qr_svg(verify.verify_url(contract.registration_number, contract.verification_code))
     return render_template(
-        "contracts/certificate.html",
+        "contracts/certificate.html", contract=contract, revision=contract.registered_revision, qr=Markup(qr)
+    )
+
+
+@bp.route("/verify")
+def verify_certificate():
+    """Public: confirm a certificate from its registration number and verification code."""
+    if not verify.allow_check(request.remote_addr):
+        db.session.rollback()
+        return render_template("contracts/verify.html", contract=None, limited=True), 429
+    db.session.commit()  # the check is counted whatever it finds
+    number = request.args.get("number", "")
+    code = request.args.get("code", "")
+    contract = services.find_for_verification(number, code)
+    if contract is None:
+        return render_template("contracts/verify.html", contract=None, limited=False), 404
+    return render_template(
+        "contracts/verify.html",
         contract=contract,
         revision=contract.registered_revision,
-        wan_number=format_wan_number,
+        limited=False,
     )
 
 

@@ -4,7 +4,7 @@ from marketplace.contracts import services
 from marketplace.contracts.models import RegistrationPoint, RegistrationReviewer
 from marketplace.extensions import db
 from tests.contracts.factories import make_contract, payload
-from tests.permission_roles import AUTH, BUREAU
+from tests.permission_roles import ANY, AUTH, BUREAU
 
 FILERS = frozenset({"university", "institute", "enterprise", "broker"})
 # The contracts are filed by the broker for the university (seller) with the enterprise as buyer.
@@ -28,6 +28,8 @@ RULES = {
     "contracts.review": ("POST", "/contracts/{contract}/review", BUREAU),
     "contracts.cancel": ("POST", "/contracts/{contract}/cancel", BUREAU),
     "contracts.certificate": ("GET", "/contracts/{contract}/certificate", VIEWERS),
+    # Public: anyone holding a certificate may check it (rate-limited per client).
+    "contracts.verify_certificate": ("GET", "/verify?number={number}&code={code}", ANY),
     "contracts.queue": ("GET", "/bureau/contracts", BUREAU),
     "contracts.points": ("GET", "/bureau/registration-points", BUREAU),
     "contracts.edit_point": ("GET", "/bureau/registration-points/{point}", BUREAU),
@@ -72,4 +74,6 @@ def setup(users) -> dict:
         "attachment": registered.attachments[0].id,
         "draft_attachment": draft.attachments[0].id,
         "point": point.id,
+        "number": registered.registration_number,
+        "code": registered.verification_code,
     }
