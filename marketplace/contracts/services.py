@@ -19,7 +19,7 @@ from marketplace.accounts.models import User
 from marketplace.common.audit import AuditLog, record_audit
 from marketplace.common.domain import CAN_FILE_CONTRACTS, DISTRICTS, NATURE_CODES, TECHNOLOGY_FIELDS
 from marketplace.common.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from marketplace.common.money import MAX_FEN, format_wan
+from marketplace.common.money import MAX_FEN, format_wan, format_wan_exact
 from marketplace.common.timeutil import beijing_today, utcnow
 from marketplace.common.uploads import store_upload, upload_path
 from marketplace.common.validators import credit_code_error, normalise_credit_code
@@ -68,6 +68,7 @@ PAYLOAD_FIELDS = (
     "result_ids",
     "demand_id",
     "deal_id",
+    "amount_unit",
 )
 READ_ONLY_FIELDS = {
     "id",
@@ -95,8 +96,10 @@ CONTENT_COLUMNS = (
     "registrant_org_id",
     "contract_amount_fen",
     "technical_amount_fen",
+    "amount_unit",
     "demand_id",
 )
+AMOUNT_UNITS = ("yuan", "wan")  # how the filer typed the amounts; stored so forms reopen in it
 EARLIEST_SIGNING = date(1980, 1, 1)
 MAX_VALID_YEARS = 30
 _COUNTRY = re.compile(r"^[A-Z]{3}$")
@@ -377,6 +380,33 @@ def check_deal_access(actor, deal_id: int | None, contract_id: int | None = None
         )
 
 
+def _citable_deals_stmt(actor, contract_id: int | None = None):
+    from marketplace.deals.models import Deal
+
+    org = getattr(actor, "org", None)
+    org_id = org.id if org is not None else -1
+    return (
+        select(Deal)
+        .where(or_(Deal.seller_org_id == org_id, Deal.buyer_org_id == org_id, Deal.broker_org_id == org_id))
+        .where(or_(Deal.contract_id.is_(None), Deal.contract_id == (contract_id or -1)))
+        .order_by(Deal.id.desc())
+    )
+
+
+def citable_deals(actor, contract_id: int | None = None) -> list:
+    """Deals the actor's organisation may cite: it is a party or the broker, no other contract yet."""
+    return list(db.session.scalars(_citable_deals_stmt(actor, contract_id).limit(200)))
+
+
+def citable_deal(actor, deal_id: str):
+    """The deal a "登记技术合同" link names, if the actor may cite it; else None."""
+    if not (isinstance(deal_id, str) and deal_id.isascii() and deal_id.isdigit() and len(deal_id) < 19):
+        return None
+    from marketplace.deals.models import Deal
+
+    return db.session.scalar(_citable_deals_stmt(actor).where(Deal.id == int(deal_id)))
+
+
 def _clean_party(value, side: str, errors: dict) -> dict:
     label = "卖方" if side == "seller" else "买方"
     if not isinstance(value, dict):
@@ -501,6 +531,10 @@ def clean_payload(data: dict[str, Any]) -> dict[str, Any]:
     if clean["ip_type"] not in IP_TYPES:
         errors.setdefault("ip_type", "请选择知识产权类型")
 
+    unit = _choice(data.get("amount_unit"), "amount_unit", errors) or "yuan"
+    if unit not in AMOUNT_UNITS:
+        errors["amount_unit"] = "金额单位应为 yuan（元）或 wan（万元）"
+    clean["amount_unit"] = unit
     amount = _amount(data.get("contract_amount_fen"), "contract_amount_fen", errors, positive=True)
     clean["contract_amount_fen"] = amount
     deductions = data.get("deductions")
@@ -563,6 +597,40 @@ def clean_payload(data: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+SMALL_CONTRACT_FEN = 1_000 * 100  # under 1,000 元 is most likely 万元 typed as 元
+LARGE_CONTRACT_FEN = 10**9 * 100  # over 10 亿元 is most likely 元 typed as 万元
+
+
+def amount_warnings(payload: dict[str, Any], saved: ContractRevision | None = None) -> list[str]:
+    """Amounts a person should confirm before saving: implausible sizes and tenfold changes.
+
+    A unit slip (15 meant as 万元 saved as 15.00 元) passes every rule, so the form asks.
+    """
+    warnings = []
+    amount = payload.get("contract_amount_fen")
+    if _is_int(amount) and 0 < amount < SMALL_CONTRACT_FEN:
+        warnings.append(
+            f"合同成交额只有 {format_wan_exact(amount)}，不足 1,000 元，请确认单位（元/万元）无误"
+        )
+    if _is_int(amount) and amount > LARGE_CONTRACT_FEN:
+        warnings.append(f"合同成交额达 {format_wan_exact(amount)}，超过 10 亿元，请确认单位（元/万元）无误")
+    if saved is None:
+        return warnings
+    pairs = [("合同成交额", saved.contract_amount_fen, amount)]
+    new_rows = payload.get("deductions") or []
+    for index, row in enumerate(saved.deductions):
+        if index < len(new_rows) and isinstance(new_rows[index], dict):
+            pairs.append((f"第 {index + 1} 项扣除", row.amount_fen, new_rows[index].get("amount_fen")))
+    for label, before, after in pairs:
+        if not (_is_int(before) and _is_int(after)) or before <= 0 or after <= 0:
+            continue
+        if after >= before * 10 or after * 10 <= before:
+            warnings.append(
+                f"{label}由 {format_wan_exact(before)} 改为 {format_wan_exact(after)}，相差十倍以上，请确认无误"
+            )
+    return warnings
+
+
 def revision_payload(revision: ContractRevision, deal_id: int | None = None) -> dict[str, Any]:
     """Return a revision's content in the API's input shape (for merging a partial update)."""
 
@@ -598,6 +666,7 @@ def revision_payload(revision: ContractRevision, deal_id: int | None = None) -> 
         "result_ids": [r.id for r in revision.results],
         "demand_id": revision.demand_id,
         "deal_id": deal_id,
+        "amount_unit": revision.amount_unit,
     }
 
 
@@ -653,6 +722,7 @@ def _apply_fields(revision: ContractRevision, clean: dict[str, Any]) -> None:
         setattr(revision, f"{side}_country", DOMESTIC_COUNTRY if org_id else party["country"])
     revision.contract_amount_fen = clean["contract_amount_fen"]
     revision.technical_amount_fen = clean["technical_amount_fen"]
+    revision.amount_unit = clean["amount_unit"]
     revision.deductions = [
         ContractDeduction(
             position=i, category=d["category"], description=d["description"], amount_fen=d["amount_fen"]
