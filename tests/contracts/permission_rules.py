@@ -28,8 +28,9 @@ RULES = {
     "contracts.review": ("POST", "/contracts/{contract}/review", BUREAU),
     "contracts.cancel": ("POST", "/contracts/{contract}/cancel", BUREAU),
     "contracts.certificate": ("GET", "/contracts/{contract}/certificate", VIEWERS),
-    # Public: anyone holding a certificate may check it (rate-limited per client).
-    "contracts.verify_certificate": ("GET", "/verify?number={number}&code={code}", ANY),
+    # Public: anyone holding a certificate may check it (rate-limited per client); the pair in the
+    # query is the credential, so the URL names no object (an unknown pair answers 404 to everyone).
+    "contracts.verify_certificate": ("GET", "/verify?number=2026130104010001&code=ABCDEFGH", ANY),
     "contracts.queue": ("GET", "/bureau/contracts", BUREAU),
     "contracts.points": ("GET", "/bureau/registration-points", BUREAU),
     "contracts.edit_point": ("GET", "/bureau/registration-points/{point}", BUREAU),
@@ -74,6 +75,4 @@ def setup(users) -> dict:
         "attachment": registered.attachments[0].id,
         "draft_attachment": draft.attachments[0].id,
         "point": point.id,
-        "number": registered.registration_number,
-        "code": registered.verification_code,
     }
