@@ -5,7 +5,6 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
-from markupsafe import Markup
 from sqlalchemy import select
 
 from marketplace.accounts.models import User
@@ -397,9 +396,9 @@ def certificate(contract_id: int):
         abort(404)
     qr = ""
     if contract.verification_code:
-        qr = verify.qr_svg(verify.verify_url(contract.registration_number, contract.verification_code))
+        qr = verify.qr_svg_uri(verify.verify_url(contract.registration_number, contract.verification_code))
     return render_template(
-        "contracts/certificate.html", contract=contract, revision=contract.registered_revision, qr=Markup(qr)
+        "contracts/certificate.html", contract=contract, revision=contract.registered_revision, qr=qr
     )
 
 

@@ -80,7 +80,7 @@ def test_contract_from_deal_to_verify(app, live_server, browser, tmp_path):
     page.goto(contract_url)
     follow(page, "text=登记证明")
     certificate = page.content()
-    assert "150.00 万元（1,500,000.00 元）" in certificate and "<svg" in certificate
+    assert "150.00 万元（1,500,000.00 元）" in certificate and "data:image/svg+xml" in certificate
     assert _shot(page, browser, "4-certificate") <= 0
     follow(page, "a[href*='/verify?number=']")
     assert "有效" in page.content() and "耐高温陶瓷膜制备技术" in page.content()

@@ -1,6 +1,7 @@
 """The certificate prints money exactly and carries a verification code and QR; /verify checks it."""
 
 import re
+import urllib.parse
 
 import pytest
 
@@ -51,7 +52,8 @@ def test_certificate_carries_code_and_qr_to_verify(cast, client, registered):
     login(client, cast.seller)
     page = client.get(f"/contracts/{registered.id}/certificate").get_data(as_text=True)
     assert code in page
-    assert "<svg" in page and "segno" in page
+    uri = re.search(r'src="(data:image/svg\+xml[^"]+)"', page).group(1)
+    assert "segno" in urllib.parse.unquote(uri) and "<svg" in urllib.parse.unquote(uri)
     assert f"/verify?number={registered.registration_number}&amp;code={code}" in page
 
 
