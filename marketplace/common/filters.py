@@ -31,6 +31,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters.update(
         yuan=money.format_yuan,
         wan=money.format_wan,
+        wan_exact=money.format_wan_exact,
         datetime=_datetime,
         date=_date,
         region=domain.region_label,

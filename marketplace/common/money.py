@@ -106,6 +106,27 @@ def format_wan(fen: int | None, places: int = 2) -> str:
     return f"{_quantize(Decimal(fen) / 10**6, places)} 万元"
 
 
+def format_wan_exact(fen: int | None) -> str:
+    """Show 分 in 万元 to two places with the exact 元 beside it: 120.00 万元（1,200,000.00 元）.
+
+    For records people sign (certificates, the review page): always 万元, whatever the size, and
+    the exact figure so that rounding to 0.01 万元 never hides a difference.
+    """
+    if fen is None:
+        return "面议"
+    return f"{format_wan_number(fen)} 万元（{format_yuan(fen)}）"
+
+
+def format_in_unit(fen: int, unit: str) -> str:
+    """Return the exact figure in the unit (元 or 万元) as typed into a form: no separators."""
+    if unit == "wan":
+        text = f"{fen_to_decimal(fen, 'wan'):f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return text
+    return fen_to_yuan_text(fen)
+
+
 def format_wan_number(fen: int, places: int = 2) -> str:
     """Return 万元 as a bare number string (for tables and exports)."""
     return _quantize(Decimal(fen) / 10**6, places)

@@ -84,6 +84,7 @@ def contract_json(contract: TechContract) -> dict:
         "result_ids": [r.id for r in revision.results],
         "demand_id": revision.demand_id,
         "deal_id": contract.deal_id,
+        "amount_unit": revision.amount_unit,
         "review": {
             "due_on": revision.due_on.isoformat() if revision.due_on else None,
             "overdue": services.is_overdue(revision),
@@ -276,6 +277,11 @@ _INPUT_PROPERTIES = {
     "result_ids": {"type": "array", "items": {"type": "integer"}},
     "demand_id": {"type": "integer", "nullable": True},
     "deal_id": {"type": "integer", "nullable": True},
+    "amount_unit": {
+        "type": "string",
+        "enum": ["yuan", "wan"],
+        "description": "填报时使用的金额单位（仅用于网页表单回显；金额始终以分为单位）",
+    },
 }
 _SCHEMAS = {
     "ContractParty": _PARTY,

@@ -155,6 +155,18 @@ class ContractForm(FlaskForm):
     demand_id = StringField(
         "关联技术需求编号", validators=[Optional()], description="技术需求详情页上的“技术需求编号”"
     )
+    deal_id = SelectField(
+        "关联对接",
+        coerce=str,
+        validators=[Optional()],
+        validate_choice=False,
+        description="本单位作为一方或经纪机构参与的对接；登记后该对接进展变为“已签合同并登记”",
+    )
+    confirm_amounts = BooleanField("我已核对金额和单位，确认无误")
+
+    @property
+    def chosen_unit(self) -> str:
+        return self.unit.data if self.unit.data in ("yuan", "wan") else "yuan"
 
     def amount_fields(self) -> dict[str, int]:
         """Parse the amounts in the chosen unit into 分; record Chinese errors on the fields."""
@@ -169,6 +181,7 @@ class ContractForm(FlaskForm):
         return result
 
     parse_failed = False
+    amount_warnings: tuple[str, ...] | list[str] = ()  # set by the view when amounts need confirming
 
     def payload(self) -> dict:
         """Return the API-shaped payload; `parse_failed` tells whether an amount could not be read."""
@@ -216,6 +229,12 @@ class ContractForm(FlaskForm):
             self.demand_id.errors = [*self.demand_id.errors, "请填写数字编号"]
             ok = False
         data["demand_id"] = int(demand) if demand and _is_id(demand) else None
+        deal = (self.deal_id.data or "").strip()
+        if deal and not _is_id(deal):
+            self.deal_id.errors = [*self.deal_id.errors, "请从列表中选择对接"]
+            ok = False
+        data["deal_id"] = int(deal) if deal and _is_id(deal) else None
+        data["amount_unit"] = self.chosen_unit
         self.parse_failed = not ok
         return data
 
@@ -235,6 +254,7 @@ class ContractForm(FlaskForm):
             "patent_ids": self.patent_ids,
             "result_ids": self.result_ids,
             "demand_id": self.demand_id,
+            "deal_id": self.deal_id,
         }
         leftovers = []
         for key, message in fields.items():

@@ -197,6 +197,8 @@ class TechContract(db.Model):
     # The broker user when a 技术转移机构 filed it on the registering party's behalf.
     broker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     registration_number: Mapped[str | None] = mapped_column(String(16), unique=True)
+    # Printed on the certificate with the number; /verify answers only for the pair.
+    verification_code: Mapped[str | None] = mapped_column(String(16))
     registered_on: Mapped[date | None]
     point_id: Mapped[int | None] = mapped_column(ForeignKey("registration_points.id", ondelete="SET NULL"))
     # No foreign keys: revisions point at their contract, and a cycle would complicate migrations.
@@ -298,6 +300,8 @@ class ContractRevision(db.Model):
 
     contract_amount_fen: Mapped[int] = mapped_column(BigInteger)
     technical_amount_fen: Mapped[int] = mapped_column(BigInteger)
+    # The unit the filer typed the amounts in (yuan or wan), so the form reopens in it.
+    amount_unit: Mapped[str] = mapped_column(String(4), default="yuan", server_default="yuan")
     demand_id: Mapped[int | None] = mapped_column(ForeignKey("demands.id", ondelete="SET NULL"))
 
     submitted_at: Mapped[datetime | None]

@@ -4,12 +4,14 @@ Services take the acting user and plain values (the API's JSON shape, amounts in
 rules of DOMAIN.md, change the models and record an audit entry; the caller commits.
 """
 
+import hmac
 import re
+import secrets
 from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -17,7 +19,7 @@ from marketplace.accounts.models import User
 from marketplace.common.audit import AuditLog, record_audit
 from marketplace.common.domain import CAN_FILE_CONTRACTS, DISTRICTS, NATURE_CODES, TECHNOLOGY_FIELDS
 from marketplace.common.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from marketplace.common.money import MAX_FEN, format_wan
+from marketplace.common.money import MAX_FEN, format_wan, format_wan_exact
 from marketplace.common.timeutil import beijing_today, utcnow
 from marketplace.common.uploads import store_upload, upload_path
 from marketplace.common.validators import credit_code_error, normalise_credit_code
@@ -66,6 +68,7 @@ PAYLOAD_FIELDS = (
     "result_ids",
     "demand_id",
     "deal_id",
+    "amount_unit",
 )
 READ_ONLY_FIELDS = {
     "id",
@@ -93,8 +96,12 @@ CONTENT_COLUMNS = (
     "registrant_org_id",
     "contract_amount_fen",
     "technical_amount_fen",
+    "amount_unit",
     "demand_id",
 )
+AMOUNT_UNITS = ("yuan", "wan")  # how the filer typed the amounts; stored so forms reopen in it
+EARLIEST_SIGNING = date(1980, 1, 1)
+MAX_VALID_YEARS = 30
 _COUNTRY = re.compile(r"^[A-Z]{3}$")
 _REGION = re.compile(r"^[0-9]{6}$")
 
@@ -279,6 +286,29 @@ def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _is_id(value) -> bool:
+    """A JSON number that can be a row id: a positive integer within a 64-bit column."""
+    return _is_int(value) and 0 < value < 2**63
+
+
+def _text(value, name: str, errors: dict) -> str:
+    """A JSON string field: missing is empty; a list, object or number is refused, never repr'd."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        errors[name] = "应为文本"
+        return ""
+    return value.strip()
+
+
+def _choice(value, name: str, errors: dict) -> str | None:
+    """A code picked from a list: only a string can be one (an object would not even hash)."""
+    if value is None or isinstance(value, str):
+        return value
+    errors[name] = "应为文本代码"
+    return None
+
+
 def _date(value, name: str, errors: dict) -> date | None:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
@@ -289,7 +319,7 @@ def _date(value, name: str, errors: dict) -> date | None:
             pass
         errors[name] = "日期格式应为 YYYY-MM-DD，如 2026-03-01"
         return None
-    errors[name] = "请填写日期"
+    errors[name] = "请填写日期" if value in (None, "") else "日期应为 YYYY-MM-DD 格式的文本"
     return None
 
 
@@ -309,6 +339,74 @@ def _amount(value, name: str, errors: dict, *, positive: bool) -> int | None:
     return value
 
 
+def _years_later(start: date, years: int = MAX_VALID_YEARS) -> date:
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:  # 29 February
+        return start.replace(year=start.year + years, day=28)
+
+
+def _deal_problem(deal_id: int, seller_org: int | None, buyer_org: int | None) -> str | None:
+    """Why a contract with these parties may not cite the deal, or None.
+
+    A contract registered against a deal moves it to 已签合同并登记 and credits its broker, so it
+    must be the deal's own contract: between the deal's two parties, and the deal's first.
+    """
+    from marketplace.deals.models import Deal
+
+    deal = db.session.get(Deal, deal_id)
+    if deal is None:
+        return "对接记录不存在，请从“我的对接”中选择"
+    if {seller_org, buyer_org} != {deal.seller_org_id, deal.buyer_org_id}:
+        return "合同的卖方和买方应为该对接的双方（请选择平台上的这两家单位）"
+    return None
+
+
+def check_deal_access(actor, deal_id: int | None, contract_id: int | None = None) -> None:
+    """Only a party or the broker of a deal may cite it, and a deal has one registered contract."""
+    if deal_id is None:
+        return
+    from marketplace.deals.models import Deal
+
+    deal = db.session.get(Deal, deal_id)
+    org_id = actor.org.id if actor.org is not None else None
+    if deal is None or org_id not in (deal.seller_org_id, deal.buyer_org_id, deal.broker_org_id):
+        raise ValidationError(
+            "合同信息有误，请按提示修改", fields={"deal_id": "只能关联贵单位作为一方或经纪机构参与的对接"}
+        )
+    if deal.contract_id is not None and deal.contract_id != contract_id:
+        raise ValidationError(
+            "合同信息有误，请按提示修改", fields={"deal_id": "该对接已有登记的技术合同，不能再次关联"}
+        )
+
+
+def _citable_deals_stmt(actor, contract_id: int | None = None):
+    from marketplace.deals.models import Deal
+
+    org = getattr(actor, "org", None)
+    org_id = org.id if org is not None else -1
+    return (
+        select(Deal)
+        .where(or_(Deal.seller_org_id == org_id, Deal.buyer_org_id == org_id, Deal.broker_org_id == org_id))
+        .where(or_(Deal.contract_id.is_(None), Deal.contract_id == (contract_id or -1)))
+        .order_by(Deal.id.desc())
+    )
+
+
+def citable_deals(actor, contract_id: int | None = None) -> list:
+    """Deals the actor's organisation may cite: it is a party or the broker, no other contract yet."""
+    return list(db.session.scalars(_citable_deals_stmt(actor, contract_id).limit(200)))
+
+
+def citable_deal(actor, deal_id: str):
+    """The deal a "登记技术合同" link names, if the actor may cite it; else None."""
+    if not (isinstance(deal_id, str) and deal_id.isascii() and deal_id.isdigit() and len(deal_id) < 19):
+        return None
+    from marketplace.deals.models import Deal
+
+    return db.session.scalar(_citable_deals_stmt(actor).where(Deal.id == int(deal_id)))
+
+
 def _clean_party(value, side: str, errors: dict) -> dict:
     label = "卖方" if side == "seller" else "买方"
     if not isinstance(value, dict):
@@ -316,16 +414,21 @@ def _clean_party(value, side: str, errors: dict) -> dict:
         return {}
     if value.get("org_id") not in (None, ""):
         org_id = value["org_id"]
-        org = db.session.get(Organisation, org_id) if _is_int(org_id) else None
+        org = db.session.get(Organisation, org_id) if _is_id(org_id) else None
         if org is None:
             errors[side] = f"{label}单位不存在，请重新选择"
             return {}
+        if org.org_type == "bureau":
+            errors[side] = f"科技管理部门（登记机构）不能作为技术合同的{label}"
+            return {}
         return {"org_id": org.id}
-    name = str(value.get("name") or "").strip()
-    country = str(value.get("country") or DOMESTIC_COUNTRY).strip().upper()
-    credit_code = normalise_credit_code(str(value.get("credit_code") or ""))
-    region_code = str(value.get("region_code") or "").strip()
-    nature_code = str(value.get("nature_code") or "").strip()
+    name = _text(value.get("name"), f"{side}.name", errors)
+    country = (_text(value.get("country"), f"{side}.country", errors) or DOMESTIC_COUNTRY).upper()
+    credit_code = normalise_credit_code(_text(value.get("credit_code"), f"{side}.credit_code", errors))
+    region_code = _text(value.get("region_code"), f"{side}.region_code", errors)
+    nature_code = _text(value.get("nature_code"), f"{side}.nature_code", errors)
+    if any(key.startswith(f"{side}.") for key in errors):
+        return {}
     if not name:
         errors[f"{side}.name"] = f"请填写{label}名称"
     elif len(name) > 200:
@@ -367,7 +470,7 @@ def _linkable(model, ids: list[int], party_orgs: set[int]):
 def _clean_ids(value, name: str, model, errors: dict, party_orgs: set[int]) -> list[int]:
     if value in (None, ""):
         return []
-    if not isinstance(value, list) or not all(_is_int(v) for v in value):
+    if not isinstance(value, list) or not all(_is_id(v) for v in value):
         errors[name] = "应为编号的列表"
         return []
     ids = sorted(set(value))
@@ -389,17 +492,17 @@ def clean_payload(data: dict[str, Any]) -> dict[str, Any]:
         errors[unknown[0]] = "未知字段"
     clean: dict[str, Any] = {}
 
-    name = str(data.get("project_name") or "").strip()
+    name = _text(data.get("project_name"), "project_name", errors)
     if not name:
-        errors["project_name"] = "请填写项目名称"
+        errors.setdefault("project_name", "请填写项目名称")
     elif len(name) > 200:
         errors["project_name"] = "项目名称不能超过 200 字"
     clean["project_name"] = name
 
-    contract_type = data.get("contract_type")
+    contract_type = _choice(data.get("contract_type"), "contract_type", errors)
     if contract_type not in CONTRACT_TYPES:
         errors["contract_type"] = "请选择合同类别"
-    subtype = data.get("subtype")
+    subtype = _choice(data.get("subtype"), "subtype", errors)
     if contract_type in CONTRACT_TYPES and subtype not in SUBTYPES[contract_type]:
         errors["subtype"] = f"合同子类与类别“{CONTRACT_TYPES[contract_type]}”不符，请重新选择"
     clean["contract_type"], clean["subtype"] = contract_type, subtype
@@ -408,8 +511,12 @@ def clean_payload(data: dict[str, Any]) -> dict[str, Any]:
         clean[field_name] = _date(data.get(field_name), field_name, errors)
     if clean["signed_on"] and clean["signed_on"] > beijing_today():
         errors["signed_on"] = "签订日期不能晚于今天：只有已签订的书面合同才能登记"
+    elif clean["signed_on"] and clean["signed_on"] < EARLIEST_SIGNING:
+        errors["signed_on"] = f"签订日期不能早于 {EARLIEST_SIGNING.isoformat()}，请核对年份"
     if clean["valid_from"] and clean["valid_to"] and clean["valid_to"] < clean["valid_from"]:
         errors["valid_to"] = "有效期截止日不能早于起始日"
+    elif clean["valid_from"] and clean["valid_to"] and clean["valid_to"] > _years_later(clean["valid_from"]):
+        errors["valid_to"] = f"有效期最长 {MAX_VALID_YEARS} 年，请核对截止日"
 
     clean["seller"] = _clean_party(data.get("seller"), "seller", errors)
     clean["buyer"] = _clean_party(data.get("buyer"), "buyer", errors)
@@ -417,16 +524,21 @@ def clean_payload(data: dict[str, Any]) -> dict[str, Any]:
     if seller_org and seller_org == buyer_org:
         errors["buyer"] = "买方和卖方不能是同一单位"
 
-    if data.get("technology_field") not in TECHNOLOGY_FIELDS:
-        errors["technology_field"] = "请选择技术领域"
-    clean["technology_field"] = data.get("technology_field")
-    if data.get("ip_type") not in IP_TYPES:
-        errors["ip_type"] = "请选择知识产权类型"
-    clean["ip_type"] = data.get("ip_type")
+    clean["technology_field"] = _choice(data.get("technology_field"), "technology_field", errors)
+    if clean["technology_field"] not in TECHNOLOGY_FIELDS:
+        errors.setdefault("technology_field", "请选择技术领域")
+    clean["ip_type"] = _choice(data.get("ip_type"), "ip_type", errors)
+    if clean["ip_type"] not in IP_TYPES:
+        errors.setdefault("ip_type", "请选择知识产权类型")
 
+    unit = _choice(data.get("amount_unit"), "amount_unit", errors) or "yuan"
+    if unit not in AMOUNT_UNITS:
+        errors["amount_unit"] = "金额单位应为 yuan（元）或 wan（万元）"
+    clean["amount_unit"] = unit
     amount = _amount(data.get("contract_amount_fen"), "contract_amount_fen", errors, positive=True)
     clean["contract_amount_fen"] = amount
-    deductions = data.get("deductions") or []
+    deductions = data.get("deductions")
+    deductions = [] if deductions is None else deductions
     clean["deductions"] = []
     if not isinstance(deductions, list):
         errors["deductions"] = "扣除项应为列表"
@@ -439,12 +551,12 @@ def clean_payload(data: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(item, dict):
             errors[key] = "扣除项格式不正确"
             continue
-        category = item.get("category")
-        description = str(item.get("description") or "").strip()
+        category = _choice(item.get("category"), f"{key}.category", errors)
+        description = _text(item.get("description"), f"{key}.description", errors)
         if category not in DEDUCTION_CATEGORIES:
             errors[f"{key}.category"] = "扣除类别应为设备、仪器、零部件或原材料"
         if not description:
-            errors[f"{key}.description"] = "请说明扣除的是什么（如：购置的检测设备）"
+            errors.setdefault(f"{key}.description", "请说明扣除的是什么（如：购置的检测设备）")
         elif len(description) > 200:
             errors[f"{key}.description"] = "说明不能超过 200 字"
         value = _amount(item.get("amount_fen"), f"{key}.amount_fen", errors, positive=True)
@@ -464,18 +576,59 @@ def clean_payload(data: dict[str, Any]) -> dict[str, Any]:
     demand_id = data.get("demand_id")
     if demand_id in (None, ""):
         clean["demand_id"] = None
-    elif not _is_int(demand_id) or db.session.scalar(_linkable(Demand, [demand_id], party_orgs)) is None:
+    elif not _is_id(demand_id) or db.session.scalar(_linkable(Demand, [demand_id], party_orgs)) is None:
         errors["demand_id"] = "关联的技术需求不存在或未公开"
     else:
         clean["demand_id"] = demand_id
     deal_id = data.get("deal_id")
-    if deal_id not in (None, "") and (not _is_int(deal_id) or deal_id <= 0):
-        errors["deal_id"] = "成交记录编号应为正整数"
-    clean["deal_id"] = deal_id if deal_id not in (None, "") else None
+    if deal_id in (None, ""):
+        clean["deal_id"] = None
+    elif not _is_id(deal_id):
+        errors["deal_id"] = "对接编号应为正整数"
+        clean["deal_id"] = None
+    else:
+        clean["deal_id"] = deal_id
+        problem = _deal_problem(deal_id, seller_org, buyer_org)
+        if problem:
+            errors["deal_id"] = problem
 
     if errors:
         raise ValidationError("合同信息有误，请按提示修改", fields=errors)
     return clean
+
+
+SMALL_CONTRACT_FEN = 1_000 * 100  # under 1,000 元 is most likely 万元 typed as 元
+LARGE_CONTRACT_FEN = 10**9 * 100  # over 10 亿元 is most likely 元 typed as 万元
+
+
+def amount_warnings(payload: dict[str, Any], saved: ContractRevision | None = None) -> list[str]:
+    """Amounts a person should confirm before saving: implausible sizes and tenfold changes.
+
+    A unit slip (15 meant as 万元 saved as 15.00 元) passes every rule, so the form asks.
+    """
+    warnings = []
+    amount = payload.get("contract_amount_fen")
+    if _is_int(amount) and 0 < amount < SMALL_CONTRACT_FEN:
+        warnings.append(
+            f"合同成交额只有 {format_wan_exact(amount)}，不足 1,000 元，请确认单位（元/万元）无误"
+        )
+    if _is_int(amount) and amount > LARGE_CONTRACT_FEN:
+        warnings.append(f"合同成交额达 {format_wan_exact(amount)}，超过 10 亿元，请确认单位（元/万元）无误")
+    if saved is None:
+        return warnings
+    pairs = [("合同成交额", saved.contract_amount_fen, amount)]
+    new_rows = payload.get("deductions") or []
+    for index, row in enumerate(saved.deductions):
+        if index < len(new_rows) and isinstance(new_rows[index], dict):
+            pairs.append((f"第 {index + 1} 项扣除", row.amount_fen, new_rows[index].get("amount_fen")))
+    for label, before, after in pairs:
+        if not (_is_int(before) and _is_int(after)) or before <= 0 or after <= 0:
+            continue
+        if after >= before * 10 or after * 10 <= before:
+            warnings.append(
+                f"{label}由 {format_wan_exact(before)} 改为 {format_wan_exact(after)}，相差十倍以上，请确认无误"
+            )
+    return warnings
 
 
 def revision_payload(revision: ContractRevision, deal_id: int | None = None) -> dict[str, Any]:
@@ -513,6 +666,7 @@ def revision_payload(revision: ContractRevision, deal_id: int | None = None) -> 
         "result_ids": [r.id for r in revision.results],
         "demand_id": revision.demand_id,
         "deal_id": deal_id,
+        "amount_unit": revision.amount_unit,
     }
 
 
@@ -568,6 +722,7 @@ def _apply_fields(revision: ContractRevision, clean: dict[str, Any]) -> None:
         setattr(revision, f"{side}_country", DOMESTIC_COUNTRY if org_id else party["country"])
     revision.contract_amount_fen = clean["contract_amount_fen"]
     revision.technical_amount_fen = clean["technical_amount_fen"]
+    revision.amount_unit = clean["amount_unit"]
     revision.deductions = [
         ContractDeduction(
             position=i, category=d["category"], description=d["description"], amount_fen=d["amount_fen"]
@@ -611,6 +766,7 @@ def create_contract(actor, data: dict[str, Any]) -> TechContract:
     """Save a new contract as a draft filed by the actor's organisation."""
     _require_filer_role(actor)
     clean = clean_payload(data)
+    check_deal_access(actor, clean["deal_id"])
     contract = TechContract(
         status="draft",
         filed_by_id=actor.id,
@@ -632,12 +788,15 @@ def create_contract(actor, data: dict[str, Any]) -> TechContract:
 def update_contract(actor, contract: TechContract, data: dict[str, Any]) -> TechContract:
     """Change the open revision (a draft or one sent back for correction); missing keys stay."""
     _require_editor(actor, contract)
+    _lock(contract)
     revision = contract.pending_revision
     if revision is None or revision.status not in EDITABLE_STATUSES:
         raise Conflict("只有草稿或待补正的合同可以修改")
     before = _summary(revision)
     merged = {**revision_payload(revision, contract.deal_id), **data}
     clean = clean_payload(merged)
+    if clean["deal_id"] != contract.deal_id:
+        check_deal_access(actor, clean["deal_id"], contract.id)
     _apply(revision, clean)
     _check_filer_is_registrant(actor, revision)
     check_registrant(revision)
@@ -804,13 +963,25 @@ def open_amendment(actor, contract: TechContract) -> ContractRevision:
 
 
 def _lock(contract: TechContract) -> TechContract:
-    """Lock the contract row (FOR UPDATE on PostgreSQL) and re-read it and its open revision."""
+    """Claim the contract row for this transaction, then re-read it and its open revision.
+
+    Every state transition starts here. The claim is an UPDATE, not a SELECT: on PostgreSQL it
+    takes the row lock, and on SQLite it takes the database's write lock (a plain SELECT takes
+    none, so two approvals both read "under review" and both approved). Whoever claims second
+    waits for the first to commit and then reads the state the first left, so exactly one of two
+    simultaneous decisions wins and the other gets a Conflict.
+    """
     db.session.flush()  # changes made earlier in this transaction must survive the re-read
     pending = contract.pending_revision
     if pending is not None:
         db.session.expire(pending)
     db.session.expire(contract)
-    db.session.execute(select(TechContract.id).where(TechContract.id == contract.id).with_for_update()).one()
+    table = TechContract.__table__
+    claimed = db.session.execute(
+        update(table).where(table.c.id == contract.id).values(updated_at=table.c.updated_at)
+    )
+    if claimed.rowcount != 1:
+        raise NotFound("合同不存在")
     db.session.refresh(contract)
     if contract.pending_revision is not None:
         db.session.refresh(contract.pending_revision)
@@ -886,6 +1057,32 @@ def issue_registration_number(point: RegistrationPoint, year: int) -> str:
     return f"{year:04d}{point.region_code}{point.point_code}{counter.last_serial:04d}"
 
 
+VERIFICATION_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L to misread on paper
+
+
+def new_verification_code(length: int = 10) -> str:
+    """A random code printed on the certificate; with the number it opens the public check."""
+    return "".join(secrets.choice(VERIFICATION_ALPHABET) for _ in range(length))
+
+
+def find_for_verification(number, code) -> TechContract | None:
+    """The contract a certificate's number and code pair names, or None for any wrong pair.
+
+    Whether the number exists without the right code is not revealed: both give None, and the
+    code is compared in constant time.
+    """
+    if not isinstance(number, str) or not isinstance(code, str):
+        return None
+    number, code = number.strip(), code.strip().upper()
+    if not (number.isascii() and number.isdigit() and len(number) == 16) or not 8 <= len(code) <= 16:
+        return None
+    contract = db.session.scalar(select(TechContract).where(TechContract.registration_number == number))
+    stored = contract.verification_code if contract is not None else None
+    if not hmac.compare_digest((stored or "-").encode(), code.encode()) or stored is None:
+        return None
+    return contract
+
+
 def approve_contract(actor, contract: TechContract) -> TechContract:
     """Register the contract (or its amendment) and issue a registration number on first approval."""
     _require_reviewer(actor)
@@ -911,6 +1108,7 @@ def approve_contract(actor, contract: TechContract) -> TechContract:
     if not contract.registration_number:
         today = beijing_today()
         contract.registration_number = issue_registration_number(point, today.year)
+        contract.verification_code = new_verification_code()
         contract.registered_on = today
         contract.point_id = point.id
     contract.updated_at = utcnow()

@@ -10,12 +10,12 @@ from sqlalchemy import select
 from marketplace.accounts.models import User
 from marketplace.common.domain import CAN_FILE_CONTRACTS
 from marketplace.common.errors import Conflict, NotFound, ValidationError
-from marketplace.common.money import AmountError, fen_to_yuan_text, format_wan_number, parse_amount
+from marketplace.common.money import AmountError, format_in_unit, parse_amount
 from marketplace.common.pagination import paginate, parse_page_args
 from marketplace.common.permissions import role_required
 from marketplace.common.timeutil import beijing_today
 from marketplace.common.validators import parse_id
-from marketplace.contracts import services
+from marketplace.contracts import services, verify
 from marketplace.contracts.forms import (
     AttachmentForm,
     CalendarForm,
@@ -75,10 +75,41 @@ def _party_choices() -> list[tuple[str, str]]:
     return [("", "请选择")] + [(str(o.id), f"{o.name}（{o.district_label}）") for o in orgs]
 
 
-def _prepare(form: ContractForm) -> None:
+def _prepare(form: ContractForm, contract: TechContract | None = None) -> None:
     choices = _party_choices()
     form.seller.form.org_id.choices = choices
     form.buyer.form.org_id.choices = choices
+    deals = services.citable_deals(current_user, contract.id if contract is not None else None)
+    form.deal_id.choices = [("", "不关联对接")] + [
+        (str(d.id), f"对接 #{d.id}：{d.seller_org.name} ↔ {d.buyer_org.name}（{d.stage_label}）")
+        for d in deals
+    ]
+
+
+def _prefill_from_deal(form: ContractForm, deal_id: str) -> None:
+    """Start a contract from a deal: its parties, project, field and any known price."""
+    deal = services.citable_deal(current_user, deal_id)
+    if deal is None:
+        return
+    form.deal_id.data = str(deal.id)
+    for side, org_id in (("seller", deal.seller_org_id), ("buyer", deal.buyer_org_id)):
+        party = getattr(form, side).form
+        party.kind.data = "platform"
+        party.org_id.data = str(org_id)
+    listing = deal.listing
+    if listing is not None:
+        form.project_name.data = listing.title
+    elif deal.demand is not None:
+        form.project_name.data = deal.demand.title
+    if deal.technology_field:
+        form.technology_field.data = deal.technology_field
+    known = getattr(listing, "price_fen", None) or (
+        deal.demand.budget_fen if deal.demand is not None else None
+    )
+    if known:
+        unit = "wan" if known % 10_000 == 0 else "yuan"
+        form.unit.data = unit
+        form.contract_amount.data = format_in_unit(known, unit)
 
 
 def _fill_form(form: ContractForm, revision) -> None:
@@ -100,8 +131,13 @@ def _fill_form(form: ContractForm, revision) -> None:
         party.country.data = getattr(revision, f"{side}_country")
     form.technology_field.data = revision.technology_field
     form.ip_type.data = revision.ip_type
-    form.unit.data = "yuan"
-    form.contract_amount.data = fen_to_yuan_text(revision.contract_amount_fen)
+    # Reopen in the unit it was typed in, unless an amount cannot be written in it (API input).
+    amounts = [revision.contract_amount_fen, *(d.amount_fen for d in revision.deductions)]
+    unit = revision.amount_unit if revision.amount_unit in ("yuan", "wan") else "yuan"
+    if unit == "wan" and any(a % 10_000 for a in amounts):
+        unit = "yuan"
+    form.unit.data = unit
+    form.contract_amount.data = format_in_unit(revision.contract_amount_fen, unit)
     while len(form.deductions.entries):
         form.deductions.pop_entry()
     for deduction in revision.deductions:
@@ -109,17 +145,18 @@ def _fill_form(form: ContractForm, revision) -> None:
             {
                 "category": deduction.category,
                 "description": deduction.description,
-                "amount": fen_to_yuan_text(deduction.amount_fen),
+                "amount": format_in_unit(deduction.amount_fen, unit),
             }
         )
     form.deductions.append_entry()
     form.patent_ids.data = ", ".join(str(p.id) for p in revision.patents)
     form.result_ids.data = ", ".join(str(r.id) for r in revision.results)
     form.demand_id.data = str(revision.demand_id or "")
+    form.deal_id.data = str(revision.contract.deal_id or "")
 
 
 def _save(form: ContractForm, contract: TechContract | None):
-    """Validate and save; return the contract, or None with errors left on the form."""
+    """Validate and save; return the contract, or None with errors (or amounts to confirm) on the form."""
     valid = form.validate_on_submit()
     payload = form.payload()
     if not valid or form.parse_failed:
@@ -128,6 +165,10 @@ def _save(form: ContractForm, contract: TechContract | None):
             services.clean_payload(payload)
         except ValidationError as error:
             form.apply_errors(error.fields)
+        return None, []
+    warnings = services.amount_warnings(payload, contract.pending_revision if contract is not None else None)
+    if warnings and not form.confirm_amounts.data:
+        form.amount_warnings = warnings
         return None, []
     try:
         if contract is None:
@@ -159,6 +200,8 @@ def mine():
 def new():
     form = ContractForm()
     _prepare(form)
+    if request.method == "GET" and request.args.get("deal"):
+        _prefill_from_deal(form, request.args["deal"])
     contract, problems = _save(form, None) if request.method == "POST" else (None, [])
     if contract is not None:
         flash("合同草稿已保存。请上传签字盖章的合同文本，然后提交登记。", "success")
@@ -170,7 +213,10 @@ def new():
 @bp.route("/contracts/<int:contract_id>")
 @login_required
 def show(contract_id: int):
-    contract = _get_visible(contract_id)
+    return _show_page(_get_visible(contract_id))
+
+
+def _show_page(contract: TechContract):
     return render_template(
         "contracts/show.html",
         contract=contract,
@@ -198,7 +244,7 @@ def edit(contract_id: int):
         flash("只有草稿或待补正的合同可以修改", "warning")
         return redirect(url_for("contracts.show", contract_id=contract.id))
     form = ContractForm()
-    _prepare(form)
+    _prepare(form, contract)
     problems: list[str] = []
     if request.method == "POST":
         saved, problems = _save(form, contract)
@@ -266,6 +312,11 @@ def _explain(error) -> str:
 def _act(contract: TechContract, action, success: str):
     try:
         action()
+    except Conflict as error:
+        # Someone else decided first (or the state moved on): say so on the page as it is now.
+        db.session.rollback()
+        flash(f"操作未执行：{_explain(error)}。页面已显示该合同的最新状态。", "danger")
+        return _show_page(contract), 409
     except FIXABLE as error:
         db.session.rollback()
         flash(_explain(error), "danger")
@@ -344,11 +395,31 @@ def certificate(contract_id: int):
     contract = _get_visible(contract_id)
     if contract.status != "registered":
         abort(404)
+    qr = ""
+    if contract.verification_code:
+        qr = verify.qr_svg_uri(verify.verify_url(contract.registration_number, contract.verification_code))
     return render_template(
-        "contracts/certificate.html",
+        "contracts/certificate.html", contract=contract, revision=contract.registered_revision, qr=qr
+    )
+
+
+@bp.route("/verify")
+def verify_certificate():
+    """Public: confirm a certificate from its registration number and verification code."""
+    if not verify.allow_check(request.remote_addr):
+        db.session.rollback()
+        return render_template("contracts/verify.html", contract=None, limited=True), 429
+    db.session.commit()  # the check is counted whatever it finds
+    number = request.args.get("number", "")
+    code = request.args.get("code", "")
+    contract = services.find_for_verification(number, code)
+    if contract is None:
+        return render_template("contracts/verify.html", contract=None, limited=False), 404
+    return render_template(
+        "contracts/verify.html",
         contract=contract,
         revision=contract.registered_revision,
-        wan_number=format_wan_number,
+        limited=False,
     )
 
 

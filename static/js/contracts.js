@@ -35,3 +35,18 @@
     }
   });
 })();
+
+// The unit shown beside every amount follows the unit chosen for the form.
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var radio = event.target.closest("input[name='unit']");
+    if (!radio) {
+      return;
+    }
+    var label = radio.value === "wan" ? "万元" : "元";
+    document.querySelectorAll("[data-unit-label]").forEach(function (el) {
+      el.textContent = label;
+    });
+  });
+})();

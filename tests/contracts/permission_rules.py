@@ -4,7 +4,7 @@ from marketplace.contracts import services
 from marketplace.contracts.models import RegistrationPoint, RegistrationReviewer
 from marketplace.extensions import db
 from tests.contracts.factories import make_contract, payload
-from tests.permission_roles import AUTH, BUREAU
+from tests.permission_roles import ANY, AUTH, BUREAU
 
 FILERS = frozenset({"university", "institute", "enterprise", "broker"})
 # The contracts are filed by the broker for the university (seller) with the enterprise as buyer.
@@ -28,6 +28,9 @@ RULES = {
     "contracts.review": ("POST", "/contracts/{contract}/review", BUREAU),
     "contracts.cancel": ("POST", "/contracts/{contract}/cancel", BUREAU),
     "contracts.certificate": ("GET", "/contracts/{contract}/certificate", VIEWERS),
+    # Public: anyone holding a certificate may check it (rate-limited per client); the pair in the
+    # query is the credential, so the URL names no object (an unknown pair answers 404 to everyone).
+    "contracts.verify_certificate": ("GET", "/verify?number=2026130104010001&code=ABCDEFGH", ANY),
     "contracts.queue": ("GET", "/bureau/contracts", BUREAU),
     "contracts.points": ("GET", "/bureau/registration-points", BUREAU),
     "contracts.edit_point": ("GET", "/bureau/registration-points/{point}", BUREAU),

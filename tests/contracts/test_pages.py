@@ -1,6 +1,7 @@
 """The contract pages: the form in 元/万元, attachments, visibility, review, certificate, bureau pages."""
 
 import io
+import re
 
 import pytest
 from sqlalchemy import select
@@ -72,9 +73,10 @@ def test_filing_through_the_form_in_wan(cast, client, buyer_code):
     assert contract.broker_id == cast.broker.id
     page = client.get(f"/contracts/{contract.id}").get_data(as_text=True)
     assert "100.25 万元" in page and "创建草稿" in page
-    # The edit form comes back filled in 元.
+    # The edit form comes back in the unit it was typed in (万元), not in 元.
     edit = client.get(f"/contracts/{contract.id}/edit").get_data(as_text=True)
-    assert 'value="1205000.00"' in edit and "购置发酵罐两台" in edit
+    assert 'value="120.5"' in edit and 'value="20.25"' in edit and "购置发酵罐两台" in edit
+    assert re.search(r'<input checked[^>]*value="wan"', edit) and "data-unit-label>万元<" in edit
 
 
 @pytest.mark.parametrize(
@@ -115,6 +117,7 @@ def test_fifty_yi_yuan_is_taken_exactly(cast, client, buyer_code):
         cast,
         unit="yuan",
         contract_amount="5,000,000,000",
+        confirm_amounts="y",  # over 10 亿元 asks for confirmation first
         **{"deductions-0-amount": "0.01", "buyer-credit_code": buyer_code},
     )
     assert client.post("/contracts/new", data=data).status_code == 302
@@ -202,7 +205,7 @@ def test_review_through_the_pages_and_the_certificate(cast, client):
     assert contract.status == "registered" and contract.registration_number
     certificate = client.get(f"/contracts/{contract.id}/certificate").get_data(as_text=True)
     assert contract.registration_number in certificate
-    assert "123.456789 万元" in certificate and "技术合同登记证明" in certificate
+    assert "123.46 万元（1,234,567.89 元）" in certificate and "技术合同登记证明" in certificate
     # The registering university may open and print it too.
     other = client.application.test_client()
     login(other, cast.seller)
