@@ -9,8 +9,8 @@ rules of the domain (required fields, choices, dates) and their Chinese messages
   its Python repr), within maxLength, without lone surrogates (no database can store them);
 - integers are JSON integers, never floats, strings, NaN, Infinity or numbers too long to be
   one; ids (format "id", or a name ending in `_id`/`_ids`) lie in 1..MAX_ID; amounts in 分
-  (format "fen", or a name ending in `_fen`) are a JSON integer or a string of digits in
-  0..MAX_FEN, checked on the text before any conversion;
+  (format "fen", or a name ending in `_fen`) are a JSON integer in 0..MAX_FEN; a string, even
+  of digits, is refused, and a number too long to convert is refused on its text;
 - null stands for "not given" anywhere; the services decide whether that is allowed.
 """
 
@@ -135,6 +135,10 @@ def integer_format(schema: dict, path: str) -> str | None:
 def _integer(value, schema, path, errors):
     fmt = integer_format(schema, path)
     if fmt == "fen":
+        if isinstance(value, str):
+            # The API documents money as an integer number of 分; text is refused, not guessed at.
+            errors[path] = "金额须为整数（JSON 数字，单位为分），不能是文本"
+            return None
         try:
             return parse_fen(value)
         except AmountError as exc:

@@ -142,7 +142,7 @@ BAD_BODIES = [
     ),
 ]
 GOOD_BODIES = {
-    "/api/v1/demands": ("enterprise", DEMAND % '"budget_fen": "500000"'),
+    "/api/v1/demands": ("enterprise", DEMAND % '"budget_fen": 500000'),
     "/api/v1/patents": ("university", '{"title": "专利", "price_fen": 100}'),
     "/api/v1/contracts": ("broker", contract()),
 }
