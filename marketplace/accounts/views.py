@@ -42,17 +42,20 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
-        verdict = throttle.check_login_allowed(email, request.remote_addr)
+        # Counted and committed before the password is checked, so parallel guesses see each other.
+        attempt = throttle.record_attempt(email, request.remote_addr)
+        db.session.commit()
+        verdict = throttle.check_login_allowed(email, request.remote_addr, attempt)
         if not verdict.allowed:
             form.password.errors = [verdict.message]
             return render_template("accounts/login.html", form=form), 429
         user = services.find_user_by_email(email)
         if user is None or not user.check_password(form.password.data):
-            throttle.record_login_failure(email, request.remote_addr)
-            db.session.commit()
-            form.password.errors = ["邮箱或密码不正确"]
+            form.password.errors = ["邮箱或密码不正确"]  # the attempt stays counted as a failure
             return render_template("accounts/login.html", form=form), 200
+        throttle.forget_attempt(attempt)
         if user.is_disabled:
+            db.session.commit()
             form.email.errors = ["该账户已被停用，请联系平台管理员"]
             return render_template("accounts/login.html", form=form), 200
         throttle.clear_login_failures(email)
