@@ -34,6 +34,7 @@ def _import_models() -> None:
     import marketplace.accounts.models
     import marketplace.common.audit
     import marketplace.common.counters
+    import marketplace.common.mail_outbox
     import marketplace.common.maintenance
     import marketplace.contracts.models
     import marketplace.deals.models
