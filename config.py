@@ -56,6 +56,14 @@ class Config:
         self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
         self.MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
         self.MAIL_SENDER = os.environ.get("MAIL_SENDER", "noreply@sjz-kjcg.example.cn")
+        # Mail leaves from the outbox table after the commit (see marketplace/common/mail_outbox.py):
+        # a web process starts a background drain when it commits mail (MAIL_AUTO_DRAIN, on by
+        # default), the worker drains the rest; failures retry after MAIL_RETRY_SECONDS, doubled
+        # each time, until MAIL_MAX_ATTEMPTS. MAIL_TIMEOUT bounds one SMTP exchange.
+        self.MAIL_AUTO_DRAIN = _bool("MAIL_AUTO_DRAIN", True)
+        self.MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 15)
+        self.MAIL_RETRY_SECONDS = _int("MAIL_RETRY_SECONDS", 60)
+        self.MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 10)
         self.REDIS_URL = os.environ.get("REDIS_URL", "")
         self.SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
         self.HTTPS = _bool("HTTPS", False)
@@ -79,6 +87,8 @@ class Config:
         self.LOGIN_WINDOW_SECONDS = _int("LOGIN_WINDOW_SECONDS", 15 * 60)
         self.LOGIN_SLOW_SECONDS = _int("LOGIN_SLOW_SECONDS", 5)
         self.PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 2 * 3600)
+        # Reset mails one account may request per day; more requests get the same answer, no mail.
+        self.PASSWORD_RESET_DAILY_LIMIT = _int("PASSWORD_RESET_DAILY_LIMIT", 5)
         self.DEMO_BANNER = _bool("DEMO_BANNER", False)
         self.TASKS_EAGER = _bool("TASKS_EAGER", False)
         self.DEALS_DAILY_INQUIRY_CAP = _int("DEALS_DAILY_INQUIRY_CAP", 20)

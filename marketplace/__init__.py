@@ -43,6 +43,8 @@ def _import_models() -> None:
     """Import every feature's models so that metadata, migrations and mappers see them all."""
     import marketplace.accounts.models
     import marketplace.common.audit
+    import marketplace.common.counters
+    import marketplace.common.mail_outbox
     import marketplace.common.maintenance
     import marketplace.contracts.models
     import marketplace.deals.models

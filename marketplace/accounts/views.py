@@ -16,11 +16,12 @@ from marketplace.accounts.forms import (
     TokenForm,
 )
 from marketplace.accounts.models import ApiToken
+from marketplace.common import counters
 from marketplace.common.audit import record_audit
 from marketplace.common.errors import DomainError
-from marketplace.common.mail import send_mail
+from marketplace.common.mail_outbox import queue_mail
 from marketplace.common.security import is_safe_next
-from marketplace.common.timeutil import utcnow
+from marketplace.common.timeutil import beijing_today, utcnow
 from marketplace.extensions import db
 from marketplace.organisations import services as org_services
 
@@ -41,17 +42,20 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
-        verdict = throttle.check_login_allowed(email, request.remote_addr)
+        # Counted and committed before the password is checked, so parallel guesses see each other.
+        attempt = throttle.record_attempt(email, request.remote_addr)
+        db.session.commit()
+        verdict = throttle.check_login_allowed(email, request.remote_addr, attempt)
         if not verdict.allowed:
             form.password.errors = [verdict.message]
             return render_template("accounts/login.html", form=form), 429
         user = services.find_user_by_email(email)
         if user is None or not user.check_password(form.password.data):
-            throttle.record_login_failure(email, request.remote_addr)
-            db.session.commit()
-            form.password.errors = ["邮箱或密码不正确"]
+            form.password.errors = ["邮箱或密码不正确"]  # the attempt stays counted as a failure
             return render_template("accounts/login.html", form=form), 200
+        throttle.forget_attempt(attempt)
         if user.is_disabled:
+            db.session.commit()
             form.email.errors = ["该账户已被停用，请联系平台管理员"]
             return render_template("accounts/login.html", form=form), 200
         throttle.clear_login_failures(email)
@@ -140,20 +144,28 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         user = services.find_user_by_email(form.email.data)
-        if user is not None and not user.is_disabled:
+        if user is not None and not user.is_disabled and _reset_mail_allowed(user):
             send_reset_mail(user)
-        # The same answer whether or not the address exists, so it cannot be probed.
+        db.session.commit()
+        # The same answer whether or not the address exists (or hit the day's limit), so it
+        # cannot be probed.
         flash("如果该邮箱已注册，重置密码的邮件已发出，请在 2 小时内使用。", "info")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot.html", form=form)
 
 
+def _reset_mail_allowed(user) -> bool:
+    # Counted atomically, so a burst of parallel requests cannot flood an inbox past the limit.
+    limit = current_app.config["PASSWORD_RESET_DAILY_LIMIT"]
+    return counters.take("password_reset", f"user:{user.id}", beijing_today().isoformat(), limit)
+
+
 def send_reset_mail(user) -> None:
-    """Mail a one-time password reset link to the user."""
+    """Queue a one-time password reset link for the user; it is mailed after the commit."""
     token = services.make_reset_token(user, current_app.config["SECRET_KEY"])
     link = current_app.config["SITE_URL"].rstrip("/") + url_for("accounts.reset_password", token=token)
     body = render_template("accounts/reset_mail.txt", user=user, link=link)
-    send_mail(user.email, "【石家庄科技成果转化服务广场】重置密码", body)
+    queue_mail(user.email, "【石家庄科技成果转化服务广场】重置密码", body)
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])

@@ -1,4 +1,9 @@
-"""Outgoing e-mail: SMTP when configured, otherwise an .eml file a person can open."""
+"""Outgoing e-mail: SMTP when configured, otherwise an .eml file a person can open.
+
+Code that reports a decision never calls send_mail() itself: it queues the message with
+`mail_outbox.queue_mail()` in the decision's transaction, and the outbox's drain calls send_mail()
+after the commit, outside the request.
+"""
 
 import smtplib
 import uuid
@@ -11,7 +16,7 @@ from marketplace.common.timeutil import utcnow
 
 
 def send_mail(to: str, subject: str, body: str) -> Path | None:
-    """Send a plain-text message; on the embedded default write it under instance/mail/."""
+    """Deliver a plain-text message now; on the embedded default write it under instance/mail/."""
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_SENDER"]
@@ -19,7 +24,9 @@ def send_mail(to: str, subject: str, body: str) -> Path | None:
     message["Subject"] = subject
     message.set_content(body)
     if config.get("MAIL_SERVER"):
-        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=15) as smtp:
+        with smtplib.SMTP(
+            config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config.get("MAIL_TIMEOUT", 15)
+        ) as smtp:
             if config.get("MAIL_USE_TLS"):
                 smtp.starttls()
             if config.get("MAIL_USERNAME"):

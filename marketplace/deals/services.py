@@ -3,9 +3,10 @@
 from datetime import datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from marketplace.common import counters
 from marketplace.common.audit import record_audit
 from marketplace.common.errors import Conflict, NotFound, PermissionDenied, RateLimited, ValidationError
 from marketplace.common.timeutil import beijing_today, utcnow
@@ -59,6 +60,23 @@ def _beijing_day_start_utc() -> datetime:
     return datetime.combine(beijing_today(), time()) - timedelta(hours=8)
 
 
+def _claim(obj, *conditions, **values) -> bool:
+    """Change one row only while `conditions` still hold, in a single UPDATE; False if they did not.
+
+    Two people answering the same inquiry (or moving the same deal) at once both read the old
+    state; only the UPDATE that still finds it wins. The loser's UPDATE waits for the winner's
+    row lock (PostgreSQL) or write lock (SQLite), then matches nothing. The object is re-read
+    either way, so the caller sees the state that is now stored.
+    """
+    model = type(obj)
+    result = db.session.execute(
+        update(model).where(model.id == obj.id, *conditions).values(**values),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.refresh(obj)
+    return result.rowcount == 1
+
+
 # ----------------------------------------------------------------- sending inquiries and offers
 
 
@@ -86,9 +104,15 @@ def sent_today(org_id: int) -> int:
 
 
 def _check_cap(org: Organisation) -> None:
-    # Lock the acting organisation's row so two simultaneous sends cannot both pass the count.
-    db.session.execute(select(Organisation.id).where(Organisation.id == org.id).with_for_update())
-    if sent_today(org.id) >= daily_cap():
+    # Taken from a counter row in one conditional UPDATE, so parallel sends cannot all pass a
+    # count they read at the same moment (SQLite has no row locks); a failed send gives it back.
+    if not counters.take(
+        "inquiries",
+        f"org:{org.id}",
+        beijing_today().isoformat(),
+        daily_cap(),
+        already=lambda: sent_today(org.id),
+    ):
         raise RateLimited(f"本单位今天已发送 {daily_cap()} 条对接意向，已达每日上限，请明天再发送")
 
 
@@ -381,14 +405,17 @@ def _pending_for_answer(user, inquiry: Inquiry) -> None:
         raise Conflict(f"该意向{inquiry.status_label}，不能再答复")
 
 
+def _claim_answer(inquiry: Inquiry, **values) -> None:
+    """Answer (or withdraw) a pending inquiry once: a concurrent second answer gets a Conflict."""
+    if not _claim(inquiry, Inquiry.status == "pending", open_key=None, **values):
+        raise Conflict(f"该意向刚刚已被处理（{inquiry.status_label}），请刷新页面查看")
+
+
 def accept_inquiry(user, inquiry: Inquiry) -> Deal:
     """Accept: contact and requested details are revealed, and a deal thread opens."""
     _pending_for_answer(user, inquiry)
     now = utcnow()
-    inquiry.status = "accepted"
-    inquiry.open_key = None
-    inquiry.answered_by_id = user.id
-    inquiry.answered_at = now
+    _claim_answer(inquiry, status="accepted", answered_by_id=user.id, answered_at=now)
     if inquiry.kind == "offer":
         seller_id, buyer_id = inquiry.sender_org_id, inquiry.recipient_org_id
     else:
@@ -444,12 +471,14 @@ def decline_inquiry(user, inquiry: Inquiry, reason: str, text: str = "") -> Inqu
         raise ValidationError("选择“其他”时请填写说明", fields={"text": "请说明婉拒的原因"})
     if len(text) > 500:
         raise ValidationError("说明不能超过 500 字", fields={"text": "说明不能超过 500 字"})
-    inquiry.status = "declined"
-    inquiry.open_key = None
-    inquiry.decline_reason = reason
-    inquiry.decline_text = text
-    inquiry.answered_by_id = user.id
-    inquiry.answered_at = utcnow()
+    _claim_answer(
+        inquiry,
+        status="declined",
+        decline_reason=reason,
+        decline_text=text,
+        answered_by_id=user.id,
+        answered_at=utcnow(),
+    )
     record_audit(
         user,
         "inquiry.declined",
@@ -478,8 +507,7 @@ def withdraw_inquiry(user, inquiry: Inquiry) -> Inquiry:
         raise PermissionDenied("只有发送方可以撤回意向")
     if inquiry.status != "pending":
         raise Conflict(f"该意向{inquiry.status_label}，不能撤回")
-    inquiry.status = "withdrawn"
-    inquiry.open_key = None
+    _claim_answer(inquiry, status="withdrawn")
     record_audit(
         user, "inquiry.withdrawn", inquiry, before={"status": "pending"}, after={"status": "withdrawn"}
     )
@@ -580,18 +608,18 @@ def change_stage(user, deal: Deal, stage: str, reason: str | None = None, text: 
         raise ValidationError("说明不能超过 500 字", fields={"text": "说明不能超过 500 字"})
     before = {"stage": deal.stage}
     now = utcnow()
+    values = {"stage": stage, "last_activity_at": now}
     if stage == "closed":
         if reason not in CLOSE_REASONS:
             raise ValidationError("终止对接须选择原因", fields={"reason": "请从列表中选择终止原因"})
         if reason == "other" and not text:
             raise ValidationError("选择“其他”时请填写说明", fields={"text": "请说明终止的原因"})
-        deal.close_reason = reason
-        deal.close_text = text
-        deal.closed_at = now
+        values.update(close_reason=reason, close_text=text, closed_at=now)
     if stage == "agreed" and deal.agreed_at is None:
-        deal.agreed_at = now
-    deal.stage = stage
-    deal.last_activity_at = now
+        values["agreed_at"] = now
+    # The move was checked against the stage read above; it applies only if that is still stored.
+    if not _claim(deal, Deal.stage == before["stage"], **values):
+        raise Conflict(f"对方刚刚已将进展更新为“{deal.stage_label}”，请刷新页面后再操作")
     after = {"stage": stage}
     if stage == "closed":
         after.update(reason=reason, text=text)
@@ -625,8 +653,15 @@ def invite_broker(user, deal: Deal, broker_org_id: int) -> Deal:
         raise ValidationError(
             "请选择已认证的技术经纪机构", fields={"broker_org_id": "请选择已认证的技术经纪机构"}
         )
-    deal.broker_org_id = broker.id
-    deal.broker_source = "invited"
+    # One broker per deal, even when both parties invite one at the same moment.
+    if not _claim(
+        deal,
+        Deal.broker_org_id.is_(None),
+        Deal.stage.not_in(("contracted", "closed")),
+        broker_org_id=broker.id,
+        broker_source="invited",
+    ):
+        raise Conflict("该对接刚刚已有技术经纪机构参与或已结束，请刷新页面查看")
     record_audit(
         user, "deal.broker_invited", deal, before={"broker_org_id": None}, after={"broker_org_id": broker.id}
     )
@@ -695,7 +730,12 @@ def remind_overdue() -> int:
             Inquiry.status == "pending", Inquiry.created_at < cutoff, Inquiry.reminded_at.is_(None)
         )
     ).all()
+    reminded = 0
     for inquiry in overdue:
+        # Two reminder runs at once (two workers, or a worker and the CLI) remind each inquiry once.
+        if not _claim(inquiry, Inquiry.reminded_at.is_(None), reminded_at=utcnow()):
+            continue
+        reminded += 1
         title = inquiry.target.title if inquiry.target else ""
         notify(
             inquiry.recipient_org_id,
@@ -706,8 +746,7 @@ def remind_overdue() -> int:
             subject_key=f"inquiry-overdue:{inquiry.id}",
             email=True,
         )
-        inquiry.reminded_at = utcnow()
-    return len(overdue)
+    return reminded
 
 
 def report_inquiry(user, inquiry: Inquiry, reason: str, text: str = "") -> DealReport:
@@ -752,10 +791,15 @@ def resolve_report(user, report: DealReport, resolution: str) -> DealReport:
     resolution = (resolution or "").strip()
     if not resolution:
         raise ValidationError("请填写处理结果", fields={"resolution": "请填写处理结果"})
-    report.status = "resolved"
-    report.resolution = resolution[:500]
-    report.resolved_by_id = user.id
-    report.resolved_at = utcnow()
+    if not _claim(
+        report,
+        DealReport.status == "open",
+        status="resolved",
+        resolution=resolution[:500],
+        resolved_by_id=user.id,
+        resolved_at=utcnow(),
+    ):
+        raise Conflict("该举报刚刚已由其他人处理")
     record_audit(
         user, "deal_report.resolved", report, before={"status": "open"}, after={"status": "resolved"}
     )

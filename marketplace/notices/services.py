@@ -1,11 +1,15 @@
-"""Notify organisations in the site (and by e-mail when SMTP is configured)."""
+"""Notify organisations in the site (and by e-mail when SMTP is configured).
+
+A notice is a row written in the caller's transaction, and its e-mails are queued in the mail
+outbox in the same transaction: when the decision being announced rolls back, nobody is told.
+"""
 
 from flask import current_app
 from sqlalchemy import func, select, update
 
 from marketplace.accounts.models import User
 from marketplace.common.errors import NotFound
-from marketplace.common.mail import send_mail
+from marketplace.common.mail_outbox import queue_mail
 from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.notices.models import Notice
@@ -54,11 +58,8 @@ def _mail_members(organisation_id: int, title: str, body: str, url: str) -> None
         )
     )
     for member in members:
-        try:
-            send_mail(member.email, f"【科技成果转化服务广场】{title}", f"{body}\n\n{site}{url}")
-        except OSError:
-            # The in-site notice is what counts; a mail server outage must not fail the action.
-            current_app.logger.warning("Could not mail %s about %s", member.email, title)
+        # Sent after the commit by the outbox: a mail server outage never fails or slows the action.
+        queue_mail(member.email, f"【科技成果转化服务广场】{title}", f"{body}\n\n{site}{url}")
 
 
 def unread_count(organisation_id: int) -> int:

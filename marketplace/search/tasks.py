@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from flask import current_app
 
+from marketplace.common.mail_outbox import drain_mail_round
 from marketplace.extensions import db
 from marketplace.search.index import drain, index_is_current, reindex
 from marketplace.search.matching import refresh_all
@@ -52,6 +53,7 @@ def sync_forever(
             current_app.logger.exception("search sync round failed; retrying")
         finally:
             db.session.remove()
+        drain_mail_round(echo)
         done_rounds += 1
         if rounds is None or done_rounds < rounds:
             (sleep or time.sleep)(interval)

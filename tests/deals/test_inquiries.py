@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from marketplace.accounts.services import create_api_token
 from marketplace.common.audit import AuditLog
-from marketplace.common.timeutil import utcnow
+from marketplace.deals import services
 from marketplace.deals.models import Deal, Inquiry
 from marketplace.extensions import db
 from marketplace.notices.models import Notice
@@ -133,7 +133,7 @@ def test_unverified_organisations_cannot_send(client, app, world):
         assert db.session.scalar(select(Inquiry.id)) is None
 
 
-def test_daily_cap_holds_for_api_and_page(client, app, world):
+def test_daily_cap_holds_for_api_and_page(client, app, world, monkeypatch):
     app.config["DEALS_DAILY_INQUIRY_CAP"] = 2
     with app.app_context():
         results = [make_result(world.university) for _ in range(3)]
@@ -149,10 +149,9 @@ def test_daily_cap_holds_for_api_and_page(client, app, world):
     assert page.status_code == 429 and "每日上限" in text and "第三条" in text  # what was typed is kept
     with app.app_context():
         assert len(db.session.scalars(select(Inquiry)).all()) == 2
-        # Yesterday's inquiries do not count against today.
-        for inquiry in db.session.scalars(select(Inquiry)):
-            inquiry.created_at = utcnow() - timedelta(days=2)
-        db.session.commit()
+    # Yesterday's inquiries do not count against today.
+    tomorrow = services.beijing_today() + timedelta(days=1)
+    monkeypatch.setattr(services, "beijing_today", lambda: tomorrow)
     assert _api_send(client, world, result_id=ids[2]).status_code == 201
 
 
