@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9b0a6c15bcbe'
-down_revision = 'fa0cb23ef3ee'
+down_revision = '3c1f0a7e9b21'
 branch_labels = None
 depends_on = None
 
