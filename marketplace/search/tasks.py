@@ -35,6 +35,7 @@ def sync_forever(
     the next round tries again.
     """
     from marketplace.common.maintenance import run_due
+    from marketplace.listings.importer import fail_stale_jobs
 
     checked_schema = False
     done_rounds = 0
@@ -49,6 +50,9 @@ def sync_forever(
                 checked_schema = True
             for name, result in run_due().items():
                 echo(f"maintenance {name}: {result}")
+            if failed := fail_stale_jobs():
+                echo(f"marked {failed} import job(s) whose process died as failed")
+                db.session.commit()
             done = drain()
             if done["indexed"] or done["matched"]:
                 echo(f"indexed {done['indexed']} change(s), matched {done['matched']}")
