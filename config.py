@@ -95,6 +95,8 @@ class Config:
         self.DEALS_OVERDUE_DAYS = _int("DEALS_OVERDUE_DAYS", 7)
         # A stored match at or above this score (0-1) counts as a match for notices and statistics.
         self.MATCH_THRESHOLD = float(os.environ.get("MATCH_THRESHOLD") or 0.35)
+        # Seconds a web process reuses the bureau dashboard's figures (see stats.dashboard).
+        self.STATS_CACHE_SECONDS = float(os.environ.get("STATS_CACHE_SECONDS") or 30)
         # What a web process does after committing a listing change: "all" (index it, then store
         # matches), "index" (index only; `flask search sync --watch` stores the matches) or "off".
         drain_mode = os.environ.get("SEARCH_AUTO_DRAIN", "all").strip().lower()
@@ -118,3 +120,4 @@ class TestConfig(Config):
         self.REDIS_URL = ""
         self.WTF_CSRF_ENABLED = False
         self.TASKS_EAGER = True
+        self.STATS_CACHE_SECONDS = 0  # a test sees its own changes at once

@@ -162,6 +162,22 @@ def _register_hooks(app: Flask) -> None:
 
             db.session.rollback()
 
+    @app.teardown_appcontext
+    def release_session(exc):
+        # Runs before Flask-SQLAlchemy's own teardown: closing a session whose connection the
+        # database dropped (a PostgreSQL restart) raises, after the response was chosen, and
+        # gunicorn then answered a bare 500. Drop such a session instead; the pool pre-pings.
+        import contextlib
+
+        from marketplace.extensions import db
+
+        try:
+            db.session.remove()
+        except Exception:  # noqa: BLE001 - the connection is gone; nothing to release
+            app.logger.warning("Database session could not be closed cleanly; discarded")
+            with contextlib.suppress(Exception):
+                db.session.registry.clear()
+
 
 def _register_cli(app: Flask) -> None:
     from marketplace.accounts.cli import users_cli

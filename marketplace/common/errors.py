@@ -15,6 +15,7 @@ HTTP_CODES = {
     422: "validation_error",
     429: "rate_limited",
     500: "internal_error",
+    503: "unavailable",
 }
 HTTP_MESSAGES = {
     400: "请求无效，请检查后重试",
@@ -28,7 +29,10 @@ HTTP_MESSAGES = {
     422: "提交的数据有误",
     429: "操作过于频繁，请稍后再试",
     500: "服务器内部错误，请稍后再试",
+    503: "服务暂时不可用，请稍后重试",
 }
+# A database that is restarting or unreachable: what a person sees instead of a 500.
+DATABASE_UNAVAILABLE = "数据库连接暂时中断，请稍后重试；您刚才提交的内容可能未保存"
 
 
 class DomainError(Exception):
@@ -106,6 +110,17 @@ def register_error_handlers(app: Flask) -> None:
             return json_error(exc.status, exc.code, exc.message, exc.fields)
         return render_template("errors/generic.html", status=exc.status, message=exc.message), (exc.status)
 
+    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(PoolTimeout)
+    def handle_database_error(exc: Exception):
+        if not database_unavailable(exc):
+            return handle_unexpected(exc)
+        app.logger.warning("Database unavailable on %s: %s", request.path, str(exc).splitlines()[0])
+        return unavailable_response(app)
+
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):
         if isinstance(exc, HTTPException):  # pragma: no cover - handled above
@@ -117,3 +132,38 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json():
             return json_error(500, "internal_error", HTTP_MESSAGES[500])
         return render_template("errors/500.html", status=500, message=HTTP_MESSAGES[500]), 500
+
+
+def database_unavailable(exc: Exception) -> bool:
+    """Tell whether an error means the database went away (restart, network), not a bug."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if isinstance(exc, PoolTimeout):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    # Connection refused, server closed the connection, shutting down, too many clients...
+    return isinstance(exc, (OperationalError, InterfaceError))
+
+
+def unavailable_response(app: Flask):
+    """A 503 that needs no database: the page is rendered for an anonymous visitor."""
+    import contextlib
+
+    from flask import g
+
+    from marketplace.extensions import db, login_manager
+
+    with contextlib.suppress(Exception):
+        db.session.rollback()
+    if wants_json():
+        response, _ = json_error(503, "unavailable", DATABASE_UNAVAILABLE)
+        response.status_code = 503
+    else:
+        # The navigation would otherwise load the signed-in user from the database that is down.
+        g._login_user = login_manager.anonymous_user()
+        html = render_template("errors/503.html", status=503, message=DATABASE_UNAVAILABLE)
+        response = app.make_response((html, 503))
+    response.headers["Retry-After"] = "5"
+    return response

@@ -17,6 +17,7 @@ lease, so a message may, rarely, be sent twice, but is never lost.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
 
 from flask import current_app, has_app_context
@@ -172,11 +173,13 @@ def drain_mail_round(echo=print) -> None:
     try:
         done = drain_mail()
     except Exception:  # noqa: BLE001 - the worker must outlive a database or mail server outage
-        db.session.rollback()
+        with contextlib.suppress(Exception):  # the connection may be gone as well
+            db.session.rollback()
         current_app.logger.exception("mail outbox round failed; retrying")
         return
     finally:
-        db.session.remove()
+        with contextlib.suppress(Exception):
+            db.session.remove()
     if done["sent"] or done["failed"]:
         echo(f"mail: sent {done['sent']}, not sent {done['failed']} (kept queued for a retry)")
 

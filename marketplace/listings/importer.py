@@ -9,6 +9,7 @@ caller's commit stores the listings and their outbox rows together (and starts t
 import csv
 import io
 import json
+import threading
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator
@@ -17,7 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from marketplace.common.audit import record_audit
 from marketplace.common.errors import ValidationError
@@ -395,16 +396,34 @@ def create_job(user, kind: str, storage, *, as_draft: bool) -> ImportJob:
 
 
 def run_job(job_id: int) -> None:
-    """Run a queued import job in the background, recording progress on the job row."""
+    """Run a queued import job in the background, recording progress on the job row.
+
+    A heartbeat thread stamps the job every few seconds while it runs, so a job whose process
+    was killed is recognised (fail_stale_jobs) instead of showing 'running' for ever.
+    """
     from marketplace.accounts.models import User
-    from marketplace.common.uploads import upload_path
 
     job = db.session.get(ImportJob, job_id)
     if job is None or job.state != "queued":
         return
     job.state = "running"
+    job.heartbeat_at = utcnow()
     db.session.commit()
-    user = db.session.get(User, job.created_by_id) if job.created_by_id else None
+    stop = threading.Event()
+    beat = threading.Thread(
+        target=_heartbeat, args=(current_app._get_current_object(), job_id, stop), daemon=True
+    )
+    beat.start()
+    try:
+        _run_job(job, job_id, db.session.get(User, job.created_by_id) if job.created_by_id else None)
+    finally:
+        stop.set()
+        beat.join(HEARTBEAT_SECONDS + 5)
+
+
+def _run_job(job: ImportJob, job_id: int, user) -> None:
+    from marketplace.common.uploads import upload_path
+
     try:
         data = upload_path(job.stored_path).read_bytes()
 
@@ -445,25 +464,68 @@ def run_job(job_id: int) -> None:
     db.session.commit()
 
 
+def _heartbeat(app, job_id: int, stop: threading.Event) -> None:
+    """Stamp the running job from its own connection until stopped (the import holds no lock on it)."""
+    with app.app_context():
+        while not stop.wait(HEARTBEAT_SECONDS):
+            try:
+                with db.engine.begin() as conn:
+                    conn.execute(
+                        update(ImportJob)
+                        .where(ImportJob.id == job_id, ImportJob.state == "running")
+                        .values(heartbeat_at=utcnow())
+                    )
+            except Exception:  # noqa: BLE001 - a missed beat only matters if they all stop
+                current_app.logger.warning("Import job %s: heartbeat not written", job_id)
+
+
 def _save_progress(job: ImportJob) -> None:
     """Commit the job's progress; nothing else is pending while rows are only being checked."""
+    job.heartbeat_at = utcnow()
     db.session.commit()
 
 
-ABANDONED_AFTER = timedelta(minutes=30)
+HEARTBEAT_SECONDS = 5.0
+# A job not stamped for this long was running in a process that died (kill -9, a crash, a
+# restart): an import inserts everything in one transaction, so it imported nothing.
+STALE_AFTER = timedelta(seconds=60)
+ABANDONED_MESSAGE = "导入进程意外中断（如服务器重启），未导入任何数据，请重新导入"
+
+
+def _stale(now):
+    """Jobs queued or running whose process stopped stamping them."""
+    last_sign = db.func.coalesce(ImportJob.heartbeat_at, ImportJob.created_at)
+    return ImportJob.state.in_(("queued", "running")) & (last_sign < now - STALE_AFTER)
+
+
+def _abandoned_values(now) -> dict:
+    return {"state": "failed", "errors": [{"line": 0, "message": ABANDONED_MESSAGE}], "finished_at": now}
 
 
 def fail_if_abandoned(job: ImportJob) -> bool:
-    """Mark a job that stopped without finishing (e.g. a server restart) as failed.
-
-    An import inserts everything in one transaction, so an interrupted job imported nothing.
-    """
-    if job.state in ("queued", "running") and utcnow() - job.created_at > ABANDONED_AFTER:
-        job.state = "failed"
-        job.errors = [{"line": 0, "message": "导入被中断（如服务器重启），未导入任何数据，请重新上传"}]
-        job.finished_at = utcnow()
+    """Mark this job failed if the process running it died (caller commits)."""
+    now = utcnow()
+    last_sign = job.heartbeat_at or job.created_at
+    if job.state in ("queued", "running") and last_sign < now - STALE_AFTER:
+        for key, value in _abandoned_values(now).items():
+            setattr(job, key, value)
         return True
     return False
+
+
+def fail_stale_jobs() -> int:
+    """Mark every job whose process died as failed with a message; return how many (caller commits).
+
+    Run by the background worker each round, so no job shows 'running' for ever.
+    """
+    now = utcnow()
+    result = db.session.execute(
+        update(ImportJob)
+        .where(_stale(now))
+        .values(**_abandoned_values(now))
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
 
 
 def job_status(job: ImportJob) -> dict:

@@ -312,6 +312,9 @@ class ImportJob(db.Model):
     errors: Mapped[list] = mapped_column(JSON, default=list)
     warnings: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Written every few seconds by the process running the job; a running job whose heartbeat
+    # stopped belongs to a process that died (see importer.fail_stale_jobs).
+    heartbeat_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
 
     organisation = relationship("Organisation")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import os
 import shutil
 import threading
@@ -36,6 +37,10 @@ from marketplace.search.schema import SCHEMA_VERSION, build_document, doc_id, ma
 CURRENT = "current"
 INDEX_LOCK = "index.lock"
 VERSION_FILE = "schema-version"
+# The dictionary terms an index directory was built with, one a line, written before `current`
+# points at it: readers rebuild the schema from code and these terms instead of reading it back
+# from a table of contents that a concurrent commit may delete.
+DICTIONARY_FILE = "dictionary.txt"
 MATCH_LOCK = "match.lock"
 INDEX_BATCH = 500
 MATCH_BATCH = 50
@@ -50,6 +55,11 @@ KEEP_OLD = 1
 
 _cache: dict[str, tuple[str, object]] = {}
 _cache_lock = threading.Lock()
+
+# What a reader gets when a commit, merge or rebuild swap removed the files it was about to read:
+# a table of contents or segment file gone (FileNotFoundError), or the whole old directory gone
+# (Whoosh then finds no table of contents at all: EmptyIndexError).
+INDEX_CHANGED = (FileNotFoundError, whoosh_index.EmptyIndexError)
 
 
 # --- locations and locks ------------------------------------------------------------------------
@@ -214,7 +224,9 @@ def _create_empty(root: Path) -> None:
         return
     name = f"ix-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
     (root / name).mkdir()
-    whoosh_index.create_in(str(root / name), new_schema())
+    terms = dictionary_terms()
+    whoosh_index.create_in(str(root / name), new_schema(terms))
+    _write_dictionary(root / name, terms)
     _write_version(root / name)
     _point_current(root, name)
 
@@ -223,15 +235,41 @@ def _write_version(path: Path) -> None:
     (path / VERSION_FILE).write_text(f"{SCHEMA_VERSION}\n")
 
 
+def _write_dictionary(path: Path, terms: list[str]) -> None:
+    tmp = path / f"{DICTIONARY_FILE}.tmp"
+    tmp.write_text("".join(f"{t}\n" for t in terms), encoding="utf-8")
+    os.replace(tmp, path / DICTIONARY_FILE)
+
+
+def _directory_schema(target: Path):
+    """The schema of an index directory, built from code and the dictionary recorded beside it.
+
+    A directory built before dictionaries were recorded has its schema read once from its table
+    of contents; either way the schema is held in memory for as long as the directory is live.
+    """
+    try:
+        text = (target / DICTIONARY_FILE).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if not target.is_dir():
+            raise  # the directory itself is gone: the caller retries on the new `current`
+        return whoosh_index.open_dir(str(target)).schema
+    return new_schema([line for line in text.splitlines() if line])
+
+
 def index_is_current() -> bool:
     """Whether the live index was built with this code's schema (or none exists yet)."""
-    target = _target(index_root())
-    if target is None:
-        return True
-    try:
-        return (target / VERSION_FILE).read_text().strip() == str(SCHEMA_VERSION)
-    except FileNotFoundError:  # built before versions were recorded
-        return False
+    root = index_root()
+    for _ in range(2):
+        target = _target(root)
+        if target is None:
+            return True
+        try:
+            return (target / VERSION_FILE).read_text().strip() == str(SCHEMA_VERSION)
+        except FileNotFoundError:
+            if _target(root) == target:  # built before versions were recorded
+                return False
+            # else a rebuild swapped `current` and removed this directory meanwhile: look again
+    return False
 
 
 def _point_current(root: Path, name: str) -> None:
@@ -241,7 +279,20 @@ def _point_current(root: Path, name: str) -> None:
 
 
 def open_index():
-    """Return the live index, reopening it when `current` points somewhere new."""
+    """Return the live index, reopening it when `current` points somewhere new.
+
+    The index carries its schema in memory (see _directory_schema), so neither opening a reader
+    nor asking for the analyzer reads the schema back from a table of contents on disk.
+    """
+    try:
+        return _open_index()
+    except INDEX_CHANGED:
+        # A rebuild swapped `current` and removed the directory, or a commit removed the table
+        # of contents, between resolving and reading: once more, on the new generation.
+        return _open_index()
+
+
+def _open_index():
     root = index_root()
     target = _target(root)
     if target is None:
@@ -253,9 +304,23 @@ def open_index():
         cached = _cache.get(key)
         if cached and cached[0] == str(target):
             return cached[1]
-        ix = whoosh_index.open_dir(str(target))
+    schema = _directory_schema(target)
+    ix = whoosh_index.open_dir(str(target), schema=schema)
+    with _cache_lock:
         _cache[key] = (str(target), ix)
-        return ix
+    return ix
+
+
+def open_searcher():
+    """Open a new searcher on the live index (the caller closes it), surviving a concurrent commit.
+
+    Whoosh retries a table of contents or segment that vanished while it opened them; a
+    directory removed by a rebuild swap is retried here once, on the new `current`.
+    """
+    try:
+        return open_index().searcher()
+    except INDEX_CHANGED:
+        return open_index().searcher()
 
 
 _searchers = threading.local()
@@ -264,22 +329,61 @@ _searchers = threading.local()
 def cached_searcher():
     """A searcher kept per thread and refreshed when the index changes (opening one costs ~20 ms).
 
-    Do not close it; a swap to a rebuilt directory opens a new one on the next call.
+    Do not close it; a swap to a rebuilt directory opens a new one on the next call. A segment
+    is opened in full (memory-mapped) with its reader, so a held searcher keeps answering after a
+    commit or merge deletes its files.
     """
+    try:
+        return _cached_searcher()
+    except INDEX_CHANGED:
+        forget_cached_searcher()
+        return _cached_searcher()
+
+
+def _cached_searcher():
     ix = open_index()
     cached = getattr(_searchers, "entry", None)
     if cached is not None and cached[0] is ix and ix.latest_generation() == cached[1].reader().generation():
         return cached[1]
     if cached is not None:
         cached[1].close()
+        _searchers.entry = None
     searcher = ix.searcher()
     _searchers.entry = (ix, searcher)
     return searcher
 
 
-def query_analyzer(ix):
-    """The analyzer the live index was built with (its dictionary travels with the index)."""
-    return ix.schema["title"].analyzer
+def forget_cached_searcher() -> None:
+    """Drop this thread's cached searcher, so the next call opens the newest generation."""
+    cached = getattr(_searchers, "entry", None)
+    _searchers.entry = None
+    if cached is not None:
+        with contextlib.suppress(Exception):
+            cached[1].close()
+
+
+def retry_on_index_change(func):
+    """Run a function that reads the index once more on the new generation if the index changed under it."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except INDEX_CHANGED:
+            forget_cached_searcher()
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def query_analyzer(source):
+    """The analyzer the index was built with (its dictionary travels with the index directory).
+
+    Taken from a held searcher's schema, or an opened index's schema in memory; never read from
+    the table of contents on disk, which a concurrent commit may have just deleted.
+    """
+    schema = getattr(source, "_schema", None) or source.schema
+    return schema["title"].analyzer
 
 
 # --- the outbox drain ---------------------------------------------------------------------------
@@ -359,11 +463,12 @@ def merge_segments(min_segments: int = MERGE_AT_SEGMENTS) -> bool:
     are searchable. Returns whether a merge ran. Skipped when another process holds the lock.
     """
     root = index_root()
-    ix = open_index()
-    if len(ix._segments()) < min_segments:  # reads the table of contents only
-        return False
     with flock(root / INDEX_LOCK) as held:
         if not held:
+            return False
+        # Under the index lock no commit, merge or swap can remove the table of contents.
+        ix = open_index()
+        if len(ix._segments()) < min_segments:  # reads the table of contents only
             return False
         writer = ix.writer(timeout=30.0)
         try:
@@ -424,7 +529,8 @@ def reindex(batch: int = 1000) -> int:
         name = f"ix-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
         path = root / name
         path.mkdir()
-        ix = whoosh_index.create_in(str(path), new_schema())
+        terms = dictionary_terms()
+        ix = whoosh_index.create_in(str(path), new_schema(terms))
         writer = ix.writer(
             limitmb=REINDEX_LIMITMB, procs=current_app.config.get("SEARCH_INDEX_PROCS", 1), multisegment=True
         )
@@ -452,6 +558,7 @@ def reindex(batch: int = 1000) -> int:
             writer.cancel()
             shutil.rmtree(path, ignore_errors=True)
             raise
+        _write_dictionary(path, terms)
         _write_version(path)
         _point_current(root, name)
         _remove_old(root, keep={name})
@@ -468,9 +575,8 @@ def _remove_old(root: Path, keep: set[str]) -> None:
 
 def index_status() -> dict:
     """Figures for the bureau's page and `flask search status`."""
-    ix = open_index()
     pending = db.session.scalar(select(db.func.count(SearchOutbox.id))) or 0
-    with ix.searcher() as searcher:
+    with open_searcher() as searcher:
         docs = searcher.doc_count()
     return {
         "documents": docs,

@@ -21,7 +21,7 @@ from marketplace.search.index import (
     expired_mask,
     indexable,
     load_listings,
-    open_index,
+    open_searcher,
     query_analyzer,
 )
 from marketplace.search.models import SearchMatch
@@ -191,12 +191,11 @@ def refresh_many(session, keys: list[tuple[str, int]], *, notify: bool) -> int:
     The other side's stored lists that contained or now contain a changed listing are recomputed
     too, so both directions stay current. Notices go out only for the changed listings.
     """
-    ix = open_index()
-    analyzer = query_analyzer(ix)
     changed = set(keys)
     affected: set[tuple[str, int]] = set()
     computed = 0
-    with ix.searcher() as searcher:
+    with open_searcher() as searcher:
+        analyzer = query_analyzer(searcher)
         for kind, ids in _group(keys).items():
             objs = load_listings(session, kind, ids)
             for obj_id in ids:
@@ -243,10 +242,9 @@ def refresh_all(session) -> int:
     session.execute(delete(SearchMatch))
     done = 0
     for start in range(0, len(keys), 200):
-        ix = open_index()
-        analyzer = query_analyzer(ix)
         chunk = keys[start : start + 200]
-        with ix.searcher() as searcher:
+        with open_searcher() as searcher:
+            analyzer = query_analyzer(searcher)
             for kind, ids in _group(chunk).items():
                 objs = load_listings(session, kind, ids)
                 for obj_id in ids:

@@ -180,7 +180,9 @@ def extract_key_terms(
             whole[term] = whole.get(term, False) or is_whole
     if not tf:
         return []
-    n_docs = max(searcher.doc_count(), 1)
+    # Counted like the document frequencies: Whoosh's postings keep deleted (updated) documents
+    # until a merge, so df may exceed the live count and turn the idf negative.
+    n_docs = max(searcher.doc_count_all(), 1)
     fields = [f for f in fields if f in searcher.schema]
     scored = []
     for term, count in tf.items():
@@ -394,7 +396,7 @@ def _feedback_clauses(
         if weight >= FEEDBACK_MIN_SHARE
     ]
     own = set(term_index_texts(mq))
-    n_docs = max(searcher.doc_count(), 1)
+    n_docs = max(searcher.doc_count_all(), 1)  # like df, deleted documents included
     weighted = []
     for term, weight in words.items():
         if term in own or weight < FEEDBACK_MIN_SHARE:

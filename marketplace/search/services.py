@@ -29,8 +29,8 @@ from marketplace.search.index import (
     cached_searcher,
     expired_mask,
     load_listings,
-    open_index,
     query_analyzer,
+    retry_on_index_change,
 )
 from marketplace.search.ipc import SECTION_NAMES
 from marketplace.search.models import SearchMatch
@@ -209,17 +209,18 @@ def _order(searcher, sort: str, scores: dict[int, float]):
     return lambda d: (-scores.get(d, 0.0), d)
 
 
+@retry_on_index_change
 def search(p: SearchParams, user, *, snippets: bool = True) -> SearchOutcome:
     """Search published listings; empty text lists everything, newest first.
 
     Scored with the engine module straight from the postings: every matching document is
-    counted per kind (the tabs), and stored fields are read for the shown page only.
+    counted per kind (the tabs), and stored fields are read for the shown page only. The
+    analyzer comes from the same held searcher, never from the index's files on disk.
     """
-    ix = open_index()
-    analyzer = query_analyzer(ix)
+    searcher = cached_searcher()
+    analyzer = query_analyzer(searcher)
     terms = user_query_terms(p.q, analyzer) if p.q.strip() else []
     sort = p.sort if (p.sort != "relevance" or terms) else "newest"
-    searcher = cached_searcher()
     scores: dict[int, float] = {}
     if terms:
         scores, _ = engine.score(searcher, user_clauses(terms))

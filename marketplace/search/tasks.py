@@ -1,5 +1,6 @@
 """Whole-index jobs and the background worker, run from the CLI or from the bureau's page."""
 
+import contextlib
 import time
 from collections.abc import Callable
 
@@ -35,24 +36,35 @@ def sync_forever(
     the next round tries again.
     """
     from marketplace.common.maintenance import run_due
+    from marketplace.listings.importer import fail_stale_jobs
 
-    if not index_is_current():
-        echo("the search index was built by an older version: rebuilding it and every match list")
-        documents, matches = rebuild_everything()
-        echo(f"rebuilt: {documents} listing(s) indexed, matches of {matches} stored")
+    checked_schema = False
     done_rounds = 0
     while rounds is None or done_rounds < rounds:
         try:
+            if not checked_schema:
+                # Inside the round: a worker started while the database restarts retries it.
+                if not index_is_current():
+                    echo("the search index was built by an older version: rebuilding it and every match list")
+                    documents, matches = rebuild_everything()
+                    echo(f"rebuilt: {documents} listing(s) indexed, matches of {matches} stored")
+                checked_schema = True
             for name, result in run_due().items():
                 echo(f"maintenance {name}: {result}")
+            if failed := fail_stale_jobs():
+                echo(f"marked {failed} import job(s) whose process died as failed")
+                db.session.commit()
             done = drain()
             if done["indexed"] or done["matched"]:
                 echo(f"indexed {done['indexed']} change(s), matched {done['matched']}")
         except Exception:  # noqa: BLE001 - the worker must outlive a database restart
-            db.session.rollback()
+            # Nothing is lost: an outbox row goes only in the transaction that stores its effect.
+            with contextlib.suppress(Exception):  # the connection may be gone as well
+                db.session.rollback()
             current_app.logger.exception("search sync round failed; retrying")
         finally:
-            db.session.remove()
+            with contextlib.suppress(Exception):
+                db.session.remove()
         drain_mail_round(echo)
         done_rounds += 1
         if rounds is None or done_rounds < rounds:

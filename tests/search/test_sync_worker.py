@@ -110,3 +110,30 @@ def test_the_worker_rebuilds_an_index_of_an_older_schema(app_ctx):
     lines.clear()
     sync_forever(0, rounds=1, echo=lines.append, sleep=lambda _s: None)
     assert not any("older version" in line for line in lines)  # once, not every start
+
+
+def test_the_worker_started_while_the_database_restarts_goes_on(app_ctx, monkeypatch, caplog):
+    from sqlalchemy.exc import OperationalError
+
+    from marketplace.search import tasks
+
+    result_id = make_result(title="秸秆还田深松机械").id
+    calls = []
+
+    def database_restarting():
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("SELECT 1", {}, Exception("the database system is starting up"))
+        return True
+
+    def rollback_on_a_dead_connection():
+        raise OperationalError("ROLLBACK", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(tasks, "index_is_current", database_restarting)
+    real_rollback = db.session.rollback
+    monkeypatch.setattr(db.session, "rollback", rollback_on_a_dead_connection)
+    sync_forever(0, rounds=2, echo=lambda _line: None, sleep=lambda _s: None)
+    monkeypatch.setattr(db.session, "rollback", real_rollback)
+    assert len(calls) == 2
+    assert "search sync round failed" in caplog.text
+    assert found("秸秆还田") == [("result", result_id)]
