@@ -10,6 +10,7 @@ from marketplace.accounts.models import ApiToken, User
 from marketplace.common.audit import record_audit
 from marketplace.common.domain import ORG_TYPES
 from marketplace.common.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from marketplace.common.rows import claim
 from marketplace.common.timeutil import utcnow
 from marketplace.common.validators import normalise_credit_code
 from marketplace.extensions import db
@@ -242,10 +243,14 @@ def approve_member(actor: User, member: User) -> None:
     _check_can_manage(actor, member)
     if member.membership == "active":
         raise Conflict("该用户已是正式成员")
+    if member.membership == "removed":
+        raise Conflict("该用户已被移出本单位，需重新申请加入")
     if member.organisation is not None and member.organisation.org_type == "bureau" and not actor.is_admin:
         # Bureau powers come only from an admin, never from a bureau manager approving an applicant.
         raise PermissionDenied("科技局成员只能由平台管理员添加或批准")
-    member.membership = "active"
+    # Approve only a still-pending applicant: a removal committed meanwhile must not be undone.
+    if not claim(member, User.membership == "pending", membership="active"):
+        raise Conflict("该成员的状态刚刚已被更改，请刷新页面查看")
     record_audit(actor, "member.approved", member, after={"organisation_id": member.organisation_id})
 
 
@@ -254,8 +259,8 @@ def remove_member(actor: User, member: User) -> None:
     if member.id == actor.id and not actor.is_admin:
         raise Conflict("不能移出自己")
     before = {"organisation_id": member.organisation_id, "membership": member.membership}
-    member.membership = "removed"
-    member.is_org_manager = False
+    if not claim(member, User.membership != "removed", membership="removed", is_org_manager=False):
+        raise Conflict("该成员已被移出本单位")
     end_sessions_and_tokens(member)
     record_audit(actor, "member.removed", member, before=before, after={"membership": "removed"})
 

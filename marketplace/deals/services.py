@@ -3,12 +3,13 @@
 from datetime import datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.common import counters
 from marketplace.common.audit import record_audit
 from marketplace.common.errors import Conflict, NotFound, PermissionDenied, RateLimited, ValidationError
+from marketplace.common.rows import claim
 from marketplace.common.timeutil import beijing_today, utcnow
 from marketplace.common.uploads import store_upload
 from marketplace.deals.models import (
@@ -58,23 +59,6 @@ def overdue_after() -> timedelta:
 def _beijing_day_start_utc() -> datetime:
     """The start of today in Beijing, as the naive UTC timestamps are stored."""
     return datetime.combine(beijing_today(), time()) - timedelta(hours=8)
-
-
-def _claim(obj, *conditions, **values) -> bool:
-    """Change one row only while `conditions` still hold, in a single UPDATE; False if they did not.
-
-    Two people answering the same inquiry (or moving the same deal) at once both read the old
-    state; only the UPDATE that still finds it wins. The loser's UPDATE waits for the winner's
-    row lock (PostgreSQL) or write lock (SQLite), then matches nothing. The object is re-read
-    either way, so the caller sees the state that is now stored.
-    """
-    model = type(obj)
-    result = db.session.execute(
-        update(model).where(model.id == obj.id, *conditions).values(**values),
-        execution_options={"synchronize_session": False},
-    )
-    db.session.refresh(obj)
-    return result.rowcount == 1
 
 
 # ----------------------------------------------------------------- sending inquiries and offers
@@ -407,7 +391,7 @@ def _pending_for_answer(user, inquiry: Inquiry) -> None:
 
 def _claim_answer(inquiry: Inquiry, **values) -> None:
     """Answer (or withdraw) a pending inquiry once: a concurrent second answer gets a Conflict."""
-    if not _claim(inquiry, Inquiry.status == "pending", open_key=None, **values):
+    if not claim(inquiry, Inquiry.status == "pending", open_key=None, **values):
         raise Conflict(f"该意向刚刚已被处理（{inquiry.status_label}），请刷新页面查看")
 
 
@@ -618,7 +602,7 @@ def change_stage(user, deal: Deal, stage: str, reason: str | None = None, text: 
     if stage == "agreed" and deal.agreed_at is None:
         values["agreed_at"] = now
     # The move was checked against the stage read above; it applies only if that is still stored.
-    if not _claim(deal, Deal.stage == before["stage"], **values):
+    if not claim(deal, Deal.stage == before["stage"], **values):
         raise Conflict(f"对方刚刚已将进展更新为“{deal.stage_label}”，请刷新页面后再操作")
     after = {"stage": stage}
     if stage == "closed":
@@ -654,7 +638,7 @@ def invite_broker(user, deal: Deal, broker_org_id: int) -> Deal:
             "请选择已认证的技术经纪机构", fields={"broker_org_id": "请选择已认证的技术经纪机构"}
         )
     # One broker per deal, even when both parties invite one at the same moment.
-    if not _claim(
+    if not claim(
         deal,
         Deal.broker_org_id.is_(None),
         Deal.stage.not_in(("contracted", "closed")),
@@ -733,7 +717,7 @@ def remind_overdue() -> int:
     reminded = 0
     for inquiry in overdue:
         # Two reminder runs at once (two workers, or a worker and the CLI) remind each inquiry once.
-        if not _claim(inquiry, Inquiry.reminded_at.is_(None), reminded_at=utcnow()):
+        if not claim(inquiry, Inquiry.reminded_at.is_(None), reminded_at=utcnow()):
             continue
         reminded += 1
         title = inquiry.target.title if inquiry.target else ""
@@ -791,7 +775,7 @@ def resolve_report(user, report: DealReport, resolution: str) -> DealReport:
     resolution = (resolution or "").strip()
     if not resolution:
         raise ValidationError("请填写处理结果", fields={"resolution": "请填写处理结果"})
-    if not _claim(
+    if not claim(
         report,
         DealReport.status == "open",
         status="resolved",

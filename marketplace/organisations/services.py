@@ -4,6 +4,7 @@ from flask import current_app
 
 from marketplace.common.audit import record_audit
 from marketplace.common.errors import Conflict, PermissionDenied, ValidationError
+from marketplace.common.rows import claim
 from marketplace.common.timeutil import utcnow
 from marketplace.common.uploads import store_upload
 from marketplace.organisations.models import Organisation
@@ -42,15 +43,28 @@ def attach_evidence(actor, org: Organisation, storage) -> None:
     )
 
 
+def _decide(org: Organisation, seen: str, status: str, *, reason: str, **values) -> None:
+    """Apply a verification decision only if the status it was taken on is still the stored one.
+
+    Two reviewers deciding at once (or a new licence arriving meanwhile) both saw the old status;
+    the second decision must not silently overwrite the first.
+    """
+    if not claim(
+        org,
+        Organisation.verification_status == seen,
+        verification_status=status,
+        verification_reason=reason,
+        **values,
+    ):
+        raise Conflict("该单位的认证状态刚刚已被其他人更改，请刷新页面后再处理")
+
+
 def verify_organisation(actor, org: Organisation) -> None:
     _require_bureau(actor)
     if org.verification_status == "verified":
         raise Conflict("该单位已认证")
     before = {"status": org.verification_status}
-    org.verification_status = "verified"
-    org.verification_reason = ""
-    org.verified_by_id = actor.id
-    org.verified_at = utcnow()
+    _decide(org, before["status"], "verified", reason="", verified_by_id=actor.id, verified_at=utcnow())
     record_audit(actor, "organisation.verified", org, before=before, after={"status": "verified"})
 
 
@@ -60,10 +74,9 @@ def reject_organisation(actor, org: Organisation, reason: str) -> None:
     if not reason:
         raise ValidationError("请填写不予认证的理由", fields={"reason": "必填"})
     before = {"status": org.verification_status}
-    org.verification_status = "rejected"
-    org.verification_reason = reason[:500]
-    org.verified_by_id = actor.id
-    org.verified_at = utcnow()
+    _decide(
+        org, before["status"], "rejected", reason=reason[:500], verified_by_id=actor.id, verified_at=utcnow()
+    )
     record_audit(
         actor,
         "organisation.rejected",

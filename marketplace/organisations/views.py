@@ -8,7 +8,7 @@ from marketplace.accounts import services as account_services
 from marketplace.accounts.forms import ConfirmForm
 from marketplace.accounts.models import User
 from marketplace.common.domain import ORG_TYPES
-from marketplace.common.errors import DomainError
+from marketplace.common.errors import Conflict, DomainError
 from marketplace.common.pagination import paginate, parse_page_args
 from marketplace.common.permissions import role_required
 from marketplace.common.uploads import upload_path
@@ -202,9 +202,14 @@ def bureau_reject(org_id: int):
     org = _get_org(org_id)
     form = RejectForm()
     if form.validate_on_submit():
-        services.reject_organisation(current_user, org, form.reason.data)
-        db.session.commit()
-        flash(f"已退回认证：{org.name}", "success")
+        try:
+            services.reject_organisation(current_user, org, form.reason.data)
+        except Conflict as error:
+            db.session.rollback()
+            flash(error.message, "warning")
+        else:
+            db.session.commit()
+            flash(f"已退回认证：{org.name}", "success")
         return redirect(url_for("organisations.bureau_review", org_id=org.id))
     members = db.session.scalars(select(User).where(User.organisation_id == org.id)).all()
     return render_template(
