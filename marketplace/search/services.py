@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
@@ -102,15 +103,17 @@ class SearchParams:
         )
 
 
+_PLAIN_NUMBER = re.compile(r"([0-9]+)(?:\.[0-9]*)?")
+
+
 def _int_arg(args, name: str, low: int, high: int) -> int | None:
     raw = (args.get(name) or "").strip()
-    if not raw:
+    # Plain digits (a decimal part is dropped) and short: "1e300000", "inf" or "²" are ignored
+    # without being turned into a number first.
+    match = _PLAIN_NUMBER.fullmatch(raw) if len(raw) <= 20 else None
+    if match is None:
         return None
-    try:
-        value = int(float(raw))
-    except (ValueError, OverflowError):
-        return None
-    return max(low, min(value, high))
+    return max(low, min(int(match.group(1)), high))
 
 
 def parse_search_args(args, per_page_default: int = 10) -> SearchParams:

@@ -200,12 +200,13 @@ def parse_indicator_value(text: str) -> str:
     """Accept a non-negative number with at most two decimals; return it as exact text."""
     raw = (text or "").strip()
     try:
-        value = Decimal(raw)
+        # Short text only: Decimal("1e300000") is cheap, but quantising it raises.
+        value = Decimal(raw) if len(raw) <= 20 else Decimal("NaN")
     except InvalidOperation:
         raise ValidationError(
             "数值格式不正确", fields={"value": "请填写数字，最多两位小数，如 8.25"}
         ) from None
-    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")) or value >= 10**12:
+    if not value.is_finite() or value < 0 or value >= 10**12 or value != value.quantize(Decimal("0.01")):
         raise ValidationError("数值格式不正确", fields={"value": "请填写不小于零的数字，最多两位小数"})
     return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
 

@@ -326,3 +326,12 @@ def test_progress_has_the_straight_path_and_a_projection_at_the_current_pace(app
     # Before the period starts there is nothing to project.
     early = progress(get_targets(), today=date(2023, 6, 1))
     assert early["projection_fen"] is None and early["elapsed_days"] == 0
+
+
+@pytest.mark.parametrize("text", ["1e300000", "1e12", "Infinity", "-1", "1.005", "9" * 30])
+def test_indicator_values_outside_the_rule_are_a_clear_error(text):
+    from marketplace.common.errors import ValidationError
+    from marketplace.stats.settings import parse_indicator_value
+
+    with pytest.raises(ValidationError):
+        parse_indicator_value(text)
