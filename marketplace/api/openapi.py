@@ -93,7 +93,7 @@ def build_spec() -> dict:
             "title": "石家庄科技成果转化服务广场 API",
             "version": "1.0.0",
             "description": "个人 API 令牌在“个人中心”创建，以 Authorization: Bearer <令牌> 发送。"
-            "金额一律为整数，单位为分：0 至 10^17 的 JSON 整数，或只含数字的字符串；编号为 1 至 2147483647 "
+            "金额一律为整数，单位为分：0 至 10^17 的 JSON 整数（文本形式的数字不接受）；编号为 1 至 2147483647 "
             "的 JSON 整数。请求体按各自的模式检查：未声明的字段、应为文本处给了列表或对象、小数、NaN、"
             "Infinity、超长数字和无效字符（孤立的代理码位）均返回 422 validation_error，fields 指明字段。"
             '错误统一为 {"error": {"code", "message"}}。',
