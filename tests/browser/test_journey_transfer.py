@@ -356,7 +356,7 @@ def _file_contract(broker, base, tmp_path) -> int:
     linked = broker.inner_text("main")
     assert f"{RESULT_TITLE}（#{result_number}）" in linked and f"{DEMAND_TITLE}（#{demand_number}）" in linked
     money = broker.inner_text(".card:has(.card-header:text-is('金额'))")
-    assert "非技术性扣除合计\n12,300.00 元" in money, money
+    assert "非技术性扣除合计\n1.23 万元（12,300.00 元）" in money, money
     assert "85.27 万元（852,700.00 元）" in money, money
     scan = tmp_path / "合同扫描件.pdf"
     scan.write_bytes(PDF)
@@ -452,7 +452,7 @@ def test_result_to_registered_contract_on_the_dashboard(live_server, sessions, c
     assert number in broker.content() and "已登记" in broker.content()
     follow(broker, "text=登记证明")
     certificate = broker.inner_text("main")
-    assert f"登记号：{number}" in certificate and "85.270000 万元" in certificate
+    assert f"登记号：{number}" in certificate and "85.27 万元（852,700.00 元）" in certificate
     # the university, for which the broker filed, is told as well
     follow(university, "nav >> text=通知")
     assert f"登记号 {number}" in university.locator(".list-group-item", has_text="已准予登记").inner_text()
