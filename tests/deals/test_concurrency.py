@@ -155,8 +155,18 @@ def _deal(app, world) -> int:
 def test_simultaneous_stage_moves_apply_one(app, world):
     deal_id = _deal(app, world)
 
+    # Every mover reads the deal before any of them writes: a mover that started late would see the
+    # first move and make a legitimate second one, which is not the race this test is about.
+    have_read = threading.Barrier(3)
+
     def move(stage, reason=None):
-        return lambda user: services.change_stage(user, db.session.get(Deal, deal_id), stage, reason)
+        def act(user):
+            deal = db.session.get(Deal, deal_id)
+            assert deal.stage == "contact"
+            have_read.wait(timeout=60)
+            return services.change_stage(user, deal, stage, reason)
+
+        return act
 
     outcomes = _service_race(
         app,
