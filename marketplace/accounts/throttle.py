@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from marketplace.accounts.models import LoginFailure
+from marketplace.common.rows import prune
 from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
 
@@ -67,17 +68,17 @@ class DatabaseStore:
         row = LoginFailure(key=key, created_at=utcnow())
         db.session.add(row)
         # Old rows are useless once outside the window; trimming here keeps the table small.
-        db.session.execute(
-            delete(LoginFailure).where(LoginFailure.created_at < utcnow() - timedelta(seconds=window * 4))
-        )
+        prune(LoginFailure, LoginFailure.created_at < utcnow() - timedelta(seconds=window * 4))
         db.session.flush()
         return str(row.id)
 
+    # Skip rows other logins hold (see prune): a shared account logging in twice at once
+    # deadlocked when each took back its own rows and then cleared the other's.
     def forget(self, key: str, mark: str) -> None:
-        db.session.execute(delete(LoginFailure).where(LoginFailure.id == int(mark)))
+        prune(LoginFailure, LoginFailure.id == int(mark), batch=None)
 
     def clear(self, key: str) -> None:
-        db.session.execute(delete(LoginFailure).where(LoginFailure.key == key))
+        prune(LoginFailure, LoginFailure.key == key, batch=None)
 
 
 class RedisStore:
@@ -93,7 +94,11 @@ class RedisStore:
         name = f"login-fail:{key}"
         self.redis.zremrangebyscore(name, 0, now - 2 * window)
         entries = self.redis.zrange(name, 0, -1, withscores=True)
-        stamps = [score for member, score in entries if member.decode() != exclude]
+        own = self.redis.zscore(name, exclude) if exclude is not None else None
+        # Only the attempts recorded before this one (see DatabaseStore.stats).
+        stamps = [
+            score for member, score in entries if member.decode() != exclude and (own is None or score < own)
+        ]
         if not stamps or now - stamps[-1] > window:
             return 0, None
         # The run of failures that ends with the latest one (see DatabaseStore.stats).

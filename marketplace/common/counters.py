@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, delete, insert, select, update
+from sqlalchemy import String, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from marketplace.common.rows import prune
 from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
 
@@ -78,7 +79,4 @@ def take(
 
 
 def _prune() -> None:
-    db.session.execute(
-        delete(RateCounter).where(RateCounter.created_at < utcnow() - timedelta(days=KEEP_DAYS)),
-        execution_options={"synchronize_session": False},
-    )
+    prune(RateCounter, RateCounter.created_at < utcnow() - timedelta(days=KEEP_DAYS))

@@ -1,14 +1,11 @@
 """The public certificate check (/verify): a per-client rate limit and the certificate's QR code."""
 
 import time
-from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select
 
-from marketplace.accounts.models import LoginFailure
+from marketplace.common import counters
 from marketplace.common.timeutil import utcnow
-from marketplace.extensions import db
 
 WINDOW_SECONDS = 60
 
@@ -16,9 +13,9 @@ WINDOW_SECONDS = 60
 def allow_check(client: str | None) -> bool:
     """Count one certificate check for the client; False once it passed the limit this minute.
 
-    Guessing codes must stay slow, so every check counts, found or not. The counts live where the
-    login throttle keeps its own (Redis when REDIS_URL is set, else rows in the database), so all
-    workers share them; keys start with `verify:` and never meet the login keys.
+    Guessing codes must stay slow, so every check counts, found or not. The count is shared by all
+    workers: a Redis key per minute when REDIS_URL is set, else a counter row per client and
+    minute (common/counters.py), taken atomically so parallel checks cannot all slip through.
     """
     limit = current_app.config.get("VERIFY_CHECKS_PER_MINUTE", 10)
     key = f"verify:{client or 'unknown'}"
@@ -31,18 +28,9 @@ def allow_check(client: str | None) -> bool:
         count = connection.incr(name)  # atomic, so parallel checks cannot all slip through
         connection.expire(name, 2 * WINDOW_SECONDS)
         return count <= limit
-    now = utcnow()
-    since = now - timedelta(seconds=WINDOW_SECONDS)
-    count = db.session.scalar(
-        select(func.count(LoginFailure.id)).where(LoginFailure.key == key, LoginFailure.created_at >= since)
-    )
-    db.session.execute(
-        delete(LoginFailure).where(LoginFailure.key.startswith("verify:"), LoginFailure.created_at < since)
-    )
-    if count >= limit:
-        return False
-    db.session.add(LoginFailure(key=key, created_at=now))
-    return True
+    # One conditional UPDATE on this minute's counter: parallel checks cannot all see room left.
+    minute = utcnow().strftime("%Y%m%d%H%M")
+    return counters.take("verify", client or "unknown", minute, limit)
 
 
 def verify_url(number: str, code: str) -> str:

@@ -135,3 +135,24 @@ def test_verify_is_rate_limited_per_client(cast, client, registered):
         environ_base={"REMOTE_ADDR": "10.9.8.7"},
     )
     assert other.status_code == 200
+
+
+def test_parallel_checks_from_one_client_do_not_slip_past_the_limit(app):
+    """Counting the checks made so far and then adding one let parallel guesses all see room."""
+    import threading
+
+    tries = 24
+    barrier = threading.Barrier(tries)
+    codes: list = [None] * tries
+
+    def check(index):
+        client = app.test_client()
+        barrier.wait(timeout=30)
+        codes[index] = client.get(f"/verify?number=2026130104019999&code=GUESS{index:04d}").status_code
+
+    threads = [threading.Thread(target=check, args=(i,)) for i in range(tries)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(codes) == [404] * 10 + [429] * (tries - 10), codes
