@@ -1,4 +1,8 @@
-"""Reference lists from ../shared/DOMAIN.md: regions, technology fields, 主体性质 codes."""
+"""Reference lists: GB/T 2260 regions, the national technology-market fields, 主体性质 codes.
+
+Sources: GB/T 2260 administrative division codes; the 技术领域 list and party-nature codes of the
+national technology-contract registration statistics (技术合同认定登记); lists the bureau may correct.
+"""
 
 SHIJIAZHUANG = "130100"
 

@@ -24,7 +24,8 @@ class TargetSpec:
     default: str
 
 
-# Defaults are the city's plan (../shared/DOMAIN.md): 100亿元 over 2024–2027 and the other goals.
+# Defaults are the city's plan for the 科技成果转化服务广场: 100亿元 over 2024–2027 and the other goals;
+# the bureau edits them (and their period) as settings.
 TARGET_SPECS = [
     TargetSpec("trade_target_fen", "技术交易总额目标", "fen", str(10_000_000_000 * 100)),
     TargetSpec("target_basis", "目标口径", "basis", "contract_amount"),
