@@ -4,6 +4,8 @@ Sources: GB/T 2260 administrative division codes; the 技术领域 list and part
 national technology-contract registration statistics (技术合同认定登记); lists the bureau may correct.
 """
 
+from marketplace.common.roles import Role
+
 SHIJIAZHUANG = "130100"
 
 # GB/T 2260 codes of Shijiazhuang's districts and counties, plus the usual counterparts.
@@ -92,11 +94,11 @@ ORG_TYPES = {
 }
 
 # What each kind of organisation may do on the platform.
-CAN_POST_PATENTS = frozenset({"university", "institute", "enterprise"})
-CAN_POST_RESULTS = frozenset({"university", "institute"})
-CAN_POST_DEMANDS = frozenset({"enterprise", "institute"})
-CAN_FILE_CONTRACTS = frozenset({"broker", "university", "institute", "enterprise"})
-REVIEWERS = frozenset({"bureau"})
+CAN_POST_PATENTS = frozenset({Role.UNIVERSITY, Role.INSTITUTE, Role.ENTERPRISE})
+CAN_POST_RESULTS = frozenset({Role.UNIVERSITY, Role.INSTITUTE})
+CAN_POST_DEMANDS = frozenset({Role.ENTERPRISE, Role.INSTITUTE})
+CAN_FILE_CONTRACTS = frozenset({Role.BROKER, Role.UNIVERSITY, Role.INSTITUTE, Role.ENTERPRISE})
+REVIEWERS = frozenset({Role.BUREAU})
 
 
 def region_label(code: str | None) -> str:

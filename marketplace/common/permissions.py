@@ -1,5 +1,6 @@
 """Role checks in one place: decorators for views, named capabilities for templates."""
 
+from collections.abc import Callable
 from functools import wraps
 
 from flask import abort
@@ -33,8 +34,36 @@ def admin_required(view):
     return role_required("admin")(view)
 
 
-def can(user, capability: str) -> bool:
-    """Answer whether a user may do something, by name, for templates and services."""
+# Object rules: each feature registers who may do what with its objects (see `object_rule`).
+_OBJECT_RULES: dict[tuple[type, str], Callable[[object, object], bool]] = {}
+
+
+def object_rule(model: type, action: str):
+    """Register `rule(user, obj) -> bool` as the answer to `can(user, action, obj)` for `model`."""
+
+    def decorator(rule: Callable[[object, object], bool]):
+        key = (model, action)
+        if key in _OBJECT_RULES:
+            raise RuntimeError(f"two rules for {model.__name__}.{action}")
+        _OBJECT_RULES[key] = rule
+        return rule
+
+    return decorator
+
+
+def can(user, action: str, obj=None) -> bool:
+    """The one permission entry point: may `user` do `action` (to `obj`, when one is given)?
+
+    Without an object it answers the named capabilities templates use (`post_patents`, `review`…);
+    with one it asks the rule the object's feature registered with `object_rule`. An action with no
+    rule is refused, so a forgotten rule fails closed.
+    """
+    if obj is not None:
+        for cls in type(obj).__mro__:
+            rule = _OBJECT_RULES.get((cls, action))
+            if rule is not None:
+                return bool(rule(user, obj))
+        return False
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     role = user.role
@@ -47,4 +76,4 @@ def can(user, capability: str) -> bool:
         "admin": bool(user.is_admin),
         "publish": bool(user.org_verified),
     }
-    return rules.get(capability, False)
+    return rules.get(action, False)
