@@ -651,7 +651,7 @@ def wait_indexed(app, seconds: float, *, matched: bool = False) -> tuple[float, 
     from sqlalchemy import func, select
 
     from marketplace.extensions import db
-    from marketplace.search.models import SearchOutbox
+    from marketplace.search.models import SearchMatchRefresh, SearchOutbox
 
     started = time.monotonic()
     with app.app_context():
@@ -659,7 +659,11 @@ def wait_indexed(app, seconds: float, *, matched: bool = False) -> tuple[float, 
             unindexed = db.session.scalar(
                 select(func.count(SearchOutbox.id)).where(SearchOutbox.indexed_at.is_(None))
             )
-            unmatched = db.session.scalar(select(func.count(SearchOutbox.id)))
+            # Changed listings whose matches are not stored yet, plus other lists queued for
+            # recomputation because a change touched them.
+            unmatched = db.session.scalar(select(func.count(SearchOutbox.id))) + db.session.scalar(
+                select(func.count()).select_from(SearchMatchRefresh)
+            )
             db.session.rollback()
             if (unmatched if matched else unindexed) == 0 or time.monotonic() - started > seconds:
                 return time.monotonic() - started, unindexed, unmatched - unindexed

@@ -157,7 +157,7 @@ def slow(*args, on_progress=None, **kwargs):
     def progress(done):
         if on_progress:
             on_progress(done)
-        time.sleep(0.01)  # a large file: the job runs for a while
+        time.sleep(1.0)  # a large, slow file: still checking rows when the kill comes
     return real(*args, on_progress=progress, **kwargs)
 importer.import_file = slow
 with app.app_context():
@@ -232,10 +232,11 @@ def check_matches(app, created: list[tuple[str, int, str]], sample: int = 40) ->
     from marketplace.extensions import db
     from marketplace.search import matching
     from marketplace.search.index import load_listings, open_searcher, query_analyzer
-    from marketplace.search.models import SearchMatch, SearchOutbox
+    from marketplace.search.models import SearchMatch, SearchMatchRefresh, SearchOutbox
 
     with app.app_context():
         queued = set(db.session.execute(select(SearchOutbox.kind, SearchOutbox.obj_id)).all())
+        queued |= set(db.session.execute(select(SearchMatchRefresh.kind, SearchMatchRefresh.obj_id)).all())
         stored = set(
             db.session.execute(
                 select(SearchMatch.source_kind, SearchMatch.source_id).group_by(

@@ -31,7 +31,7 @@ from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS, Demand, Patent, ResearchResult
 from marketplace.search.analysis import load_terms, make_analyzer
 from marketplace.search.ipc import is_valid_ipc
-from marketplace.search.models import SearchOutbox, SearchTerm
+from marketplace.search.models import SearchMatchRefresh, SearchOutbox, SearchTerm
 from marketplace.search.schema import SCHEMA_VERSION, build_document, doc_id, make_schema
 
 CURRENT = "current"
@@ -390,6 +390,9 @@ def query_analyzer(source):
 
 
 def _pending(session, indexed: bool) -> bool:
+    """Is there work for the index stage (indexed=False) or the match stage (indexed=True)?"""
+    if indexed and session.scalar(select(SearchMatchRefresh.kind).limit(1)) is not None:
+        return True
     column = SearchOutbox.indexed_at
     cond = column.is_not(None) if indexed else column.is_(None)
     return session.scalar(select(SearchOutbox.id).where(cond).limit(1)) is not None
@@ -437,7 +440,8 @@ def _index_batch(session) -> int:
 
 
 def _match_batch(session) -> int:
-    from marketplace.search.matching import refresh_many
+    """Store the matches of a batch of changed listings, or else recompute queued lists."""
+    from marketplace.search.matching import refresh_many, refresh_queued
 
     rows = session.execute(
         select(SearchOutbox.id, SearchOutbox.kind, SearchOutbox.obj_id)
@@ -448,7 +452,9 @@ def _match_batch(session) -> int:
         .limit(MATCH_BATCH)
     ).all()
     if not rows:
-        return 0
+        done = refresh_queued(session, MATCH_BATCH)
+        session.commit()
+        return done
     keys = list(dict.fromkeys((kind, obj_id) for _, kind, obj_id in rows))
     refresh_many(session, keys, notify=True)
     session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r[0] for r in rows])))
@@ -576,11 +582,13 @@ def _remove_old(root: Path, keep: set[str]) -> None:
 def index_status() -> dict:
     """Figures for the bureau's page and `flask search status`."""
     pending = db.session.scalar(select(db.func.count(SearchOutbox.id))) or 0
+    refresh = db.session.scalar(select(db.func.count()).select_from(SearchMatchRefresh)) or 0
     with open_searcher() as searcher:
         docs = searcher.doc_count()
     return {
         "documents": docs,
         "pending": pending,
+        "refresh_pending": refresh,
         "directory": str(_target(index_root())),
         "schema_current": index_is_current(),
     }

@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from whoosh.query import Term
 
 from marketplace.common.timeutil import utcnow
@@ -24,7 +26,7 @@ from marketplace.search.index import (
     open_searcher,
     query_analyzer,
 )
-from marketplace.search.models import SearchMatch
+from marketplace.search.models import SearchMatch, SearchMatchRefresh
 from marketplace.search.ranking import build_match_query, rank_matches, snippet
 from marketplace.search.schema import doc_id
 
@@ -162,7 +164,9 @@ def _store(session, kind: str, obj_id: int, matches: list[Match]) -> None:
 def stored_snippets(session, kind: str, obj_id: int, changed=frozenset()) -> dict:
     """Return {(kind, id): (set of matched terms, snippet)} of a listing's stored list, for compute().
 
-    Targets in `changed` are left out: their text may differ from when the snippet was made.
+    Targets in `changed` are left out: their text may differ from when the snippet was made. So
+    are rows without a snippet: `refresh_many` blanks the snippets of a changed listing in the
+    other side's lists until they are recomputed.
     """
     rows = session.execute(
         select(
@@ -170,9 +174,9 @@ def stored_snippets(session, kind: str, obj_id: int, changed=frozenset()) -> dic
         ).where(SearchMatch.source_kind == kind, SearchMatch.source_id == obj_id)
     ).all()
     return {
-        (k, i): (frozenset(m["term"] for m in matched or ()), snip or "")
+        (k, i): (frozenset(m["term"] for m in matched or ()), snip)
         for k, i, matched, snip in rows
-        if (k, i) not in changed
+        if (k, i) not in changed and snip
     }
 
 
@@ -186,20 +190,32 @@ def _sources_pointing_at(session, kind: str, obj_id: int) -> set[tuple[str, int]
 
 
 def refresh_many(session, keys: list[tuple[str, int]], *, notify: bool) -> int:
-    """Recompute and store the matches of changed listings and of the listings they touch.
+    """Recompute and store the matches of changed listings; queue the other side's lists they touch.
 
-    The other side's stored lists that contained or now contain a changed listing are recomputed
-    too, so both directions stay current. Notices go out only for the changed listings.
+    The other side's stored lists that contained or now contain a changed listing must be
+    recomputed too, so both directions stay current; they are queued in search_match_refresh
+    (once per listing) and worked off by `refresh_queued`. Notices go out only for the changed
+    listings.
     """
     changed = set(keys)
     affected: set[tuple[str, int]] = set()
     computed = 0
+    for kind, obj_id in keys:
+        pointing = _sources_pointing_at(session, kind, obj_id)
+        if pointing:
+            affected |= pointing
+            # Its text may have changed: no list may reuse the old excerpt (the changed listings'
+            # own lists, computed below, write fresh ones; the others are queued).
+            session.execute(
+                update(SearchMatch)
+                .where(SearchMatch.target_kind == kind, SearchMatch.target_id == obj_id)
+                .values(snippet="")
+            )
     with open_searcher() as searcher:
         analyzer = query_analyzer(searcher)
         for kind, ids in _group(keys).items():
             objs = load_listings(session, kind, ids)
             for obj_id in ids:
-                affected |= _sources_pointing_at(session, kind, obj_id)
                 obj = objs.get(obj_id)
                 if not indexable(obj):
                     _store(session, kind, obj_id, [])
@@ -222,16 +238,56 @@ def refresh_many(session, keys: list[tuple[str, int]], *, notify: bool) -> int:
                 affected |= {(m.kind, m.obj_id) for m in matches if m.score >= threshold()}
                 if notify:
                     _notify(session, obj, matches)
-        for kind, ids in _group(sorted(affected - changed)).items():
+    queue_refresh(session, affected - changed)
+    session.flush()
+    return computed
+
+
+def queue_refresh(session, keys) -> None:
+    """Queue listings whose stored lists must be recomputed; a listing already queued stays once."""
+    rows = [{"kind": kind, "obj_id": obj_id, "queued_at": utcnow()} for kind, obj_id in sorted(keys)]
+    if not rows:
+        return
+    table = SearchMatchRefresh.__table__
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    for start in range(0, len(rows), 1000):
+        session.execute(insert(table).values(rows[start : start + 1000]).on_conflict_do_nothing())
+
+
+def refresh_queued(session, limit: int) -> int:
+    """Recompute the stored lists of up to `limit` queued listings, oldest first; return how many.
+
+    Only the match-lock holder runs this, so nothing else removes or recomputes these rows
+    meanwhile; a change that queues a listing again after its row is deleted adds a new row.
+    """
+    rows = session.execute(
+        select(SearchMatchRefresh.kind, SearchMatchRefresh.obj_id)
+        .order_by(SearchMatchRefresh.queued_at, SearchMatchRefresh.kind, SearchMatchRefresh.obj_id)
+        .limit(limit)
+    ).all()
+    if not rows:
+        return 0
+    with open_searcher() as searcher:
+        analyzer = query_analyzer(searcher)
+        for kind, ids in _group(rows).items():
             objs = load_listings(session, kind, ids)
             for obj_id in ids:
                 obj = objs.get(obj_id)
-                known = stored_snippets(session, kind, obj_id, changed)
-                matches = compute(searcher, analyzer, obj, known=known) if indexable(obj) else []
+                try:
+                    known = stored_snippets(session, kind, obj_id)
+                    matches = compute(searcher, analyzer, obj, known=known) if indexable(obj) else []
+                except Exception:  # noqa: BLE001 - one bad listing must not block the queue
+                    current_app.logger.exception("Cannot match %s %s", kind, obj_id)
+                    matches = []
                 _store(session, kind, obj_id, matches)
-                computed += 1
+            session.execute(
+                delete(SearchMatchRefresh).where(
+                    SearchMatchRefresh.kind == kind, SearchMatchRefresh.obj_id.in_(ids)
+                )
+            )
     session.flush()
-    return computed
+    return len(rows)
 
 
 def refresh_all(session) -> int:
@@ -240,6 +296,7 @@ def refresh_all(session) -> int:
     for kind, model in LISTING_MODELS.items():
         keys += [(kind, i) for i in session.scalars(select(model.id).where(model.status == "published"))]
     session.execute(delete(SearchMatch))
+    session.execute(delete(SearchMatchRefresh))  # every list is recomputed below
     done = 0
     for start in range(0, len(keys), 200):
         chunk = keys[start : start + 200]

@@ -26,6 +26,21 @@ class SearchOutbox(db.Model):
     indexed_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
+class SearchMatchRefresh(db.Model):
+    """A listing whose stored list may now miss (or wrongly hold) a changed listing of the other side.
+
+    A changed listing's own matches are computed at once; the other side's lists it enters or
+    leaves are recomputed later, one row per listing however many changes touched it (the key is
+    the primary key), so a burst of new patents recomputes each demand once, not once per patent.
+    """
+
+    __tablename__ = "search_match_refresh"
+
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    obj_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 class SearchMatch(db.Model):
     """One stored match: a demand's result/patent, or a result's/patent's demand."""
 
