@@ -485,16 +485,27 @@ def merge_segments(min_segments: int = MERGE_AT_SEGMENTS) -> bool:
     return True
 
 
-def drain(*, with_matches: bool = True, merge: bool = True) -> dict[str, int]:
+def drain(*, with_matches: bool = True, merge: bool = True, budget: float | None = None) -> dict[str, int]:
     """Apply the outbox: index changes, store matches, merge small segments; safe from any process.
 
     Only the holder of a stage's lock works on it. A caller that finds a lock taken returns at
     once; the holder re-checks the outbox after releasing its lock, so no row is stranded.
+    With a `budget` (seconds) it returns after the batch that exhausts it, with `more` = 1, so
+    the background worker's other duties (failed imports, mail) are not starved under load.
     """
     root = index_root()
     session = db.session
-    done = {"indexed": 0, "matched": 0}
+    done = {"indexed": 0, "matched": 0, "more": 0}
+    deadline = None if budget is None else time.monotonic() + budget
     while True:
+        worked = done["indexed"] or done["matched"]
+        if deadline is not None and worked and time.monotonic() > deadline:
+            # At least one batch per call, however small the budget.
+            done["more"] = int(
+                _pending(session, indexed=False) or (with_matches and _pending(session, indexed=True))
+            )
+            session.commit()
+            return done
         progressed = False
         while _pending(session, indexed=False):
             with flock(root / INDEX_LOCK) as held:
@@ -512,6 +523,8 @@ def drain(*, with_matches: bool = True, merge: bool = True) -> dict[str, int]:
             session.commit()
             if _pending(session, indexed=False):
                 break  # new changes first: a published listing is searchable within seconds
+            if deadline is not None and time.monotonic() > deadline:
+                break
         session.commit()
         if not progressed:
             if merge:

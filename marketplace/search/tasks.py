@@ -11,6 +11,10 @@ from marketplace.extensions import db
 from marketplace.search.index import drain, index_is_current, reindex
 from marketplace.search.matching import refresh_all
 
+# Seconds of outbox work per round of the worker: under a long backlog the round's other duties
+# (marking dead import jobs failed, the mail outbox, daily maintenance) still run every few seconds.
+ROUND_BUDGET = 10.0
+
 
 def rebuild_everything() -> tuple[int, int]:
     """Rebuild the index (new dictionary, new scores), then every stored match list."""
@@ -41,6 +45,7 @@ def sync_forever(
     checked_schema = False
     done_rounds = 0
     while rounds is None or done_rounds < rounds:
+        busy = False  # work left over from this round: the next one starts without a pause
         try:
             if not checked_schema:
                 # Inside the round: a worker started while the database restarts retries it.
@@ -54,7 +59,8 @@ def sync_forever(
             if failed := fail_stale_jobs():
                 echo(f"marked {failed} import job(s) whose process died as failed")
                 db.session.commit()
-            done = drain()
+            done = drain(budget=ROUND_BUDGET)
+            busy = bool(done.get("more"))
             if done["indexed"] or done["matched"]:
                 echo(f"indexed {done['indexed']} change(s), matched {done['matched']}")
         except Exception:  # noqa: BLE001 - the worker must outlive a database restart
@@ -67,5 +73,5 @@ def sync_forever(
                 db.session.remove()
         drain_mail_round(echo)
         done_rounds += 1
-        if rounds is None or done_rounds < rounds:
+        if (rounds is None or done_rounds < rounds) and not busy:
             (sleep or time.sleep)(interval)

@@ -39,7 +39,7 @@ def test_a_round_runs_the_daily_maintenance_and_applies_the_outbox(app, app_fact
 def test_a_failing_round_is_logged_and_the_worker_goes_on(app_ctx, monkeypatch, caplog):
     calls = []
 
-    def flaky_drain():
+    def flaky_drain(**_options):
         calls.append(1)
         if len(calls) == 1:
             raise RuntimeError("database restarting")
@@ -137,3 +137,39 @@ def test_the_worker_started_while_the_database_restarts_goes_on(app_ctx, monkeyp
     assert len(calls) == 2
     assert "search sync round failed" in caplog.text
     assert found("秸秆还田") == [("result", result_id)]
+
+
+def test_a_long_match_backlog_does_not_hold_up_the_rounds_other_duties(app_ctx, monkeypatch):
+    from datetime import datetime
+
+    from marketplace.listings.models import ImportJob
+    from marketplace.search.matching import queue_refresh
+    from marketplace.search.models import SearchMatchRefresh
+    from tests.factories import make_user
+
+    user = make_user("university")
+    # A job whose process died long ago, and 60 lists queued for recomputation.
+    dead = ImportJob(
+        kind="patent",
+        organisation_id=user.org.id,
+        created_by_id=user.id,
+        filename="p.csv",
+        stored_path="imports/p.csv",
+        state="running",
+        heartbeat_at=datetime(2026, 1, 1),
+    )
+    db.session.add(dead)
+    queue_refresh(db.session, [("demand", n) for n in range(1, 61)])
+    db.session.commit()
+    monkeypatch.setattr("marketplace.search.tasks.ROUND_BUDGET", 0.0)
+
+    def queued():
+        return db.session.scalar(select(func.count()).select_from(SearchMatchRefresh))
+
+    lines, sleeps = [], []
+    sync_forever(5, rounds=1, echo=lines.append, sleep=sleeps.append)
+    assert queued() == 10  # one batch of 50, then the round went on to its other duties
+    assert db.session.get(ImportJob, dead.id).state == "failed"
+    sync_forever(5, rounds=2, echo=lines.append, sleep=sleeps.append)
+    assert queued() == 0
+    assert sleeps == [5]  # no pause while work was left; a pause once the queue was empty
