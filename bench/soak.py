@@ -23,9 +23,10 @@ apart; outside the windows every error counts. Anywhere, a response with status 
 containing "Traceback" is a failure. After each run: the outbox is worked off (its time is the
 match queue's drain time), the index is compared with the database exactly (every listing made
 during the run is in the index and found by the search API; per kind, the index holds exactly
-the public listings), and every listing made during the run either still waits in the outbox or
-has its stored matches (a listing without stored matches is recomputed: it must have none).
-Exits 1 on any failure.
+the public listings), the match queue (outbox and lists queued for recomputation) must empty
+within --drain-timeout, every listing made during the run has its stored matches (a listing
+without stored matches is recomputed: it must have none), and every e-mail queued during the run
+(match notices) is sent and lies in the mail folder. Exits 1 on any failure.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -265,6 +267,52 @@ def check_matches(app, created: list[tuple[str, int, str]], sample: int = 40) ->
 # --- one run -------------------------------------------------------------------------------------
 
 
+def check_mail(app, since, since_epoch: float, limit: float = 120.0) -> dict:
+    """Every message queued since `since` (naive UTC; `since_epoch` the same moment) is sent and lies in the mail folder; none lost.
+
+    The site writes mail to files (no MAIL_SERVER), so each sent row must have a file with its
+    recipient and subject; a file more (a drain killed after sending, before recording it) is a
+    duplicate, allowed; a row sent without a file, or still queued after the drain, is lost.
+    """
+    from collections import Counter
+    from email import message_from_bytes
+    from email.header import decode_header, make_header
+
+    from sqlalchemy import select
+
+    from marketplace.common.mail_outbox import OutgoingMail
+    from marketplace.extensions import db
+
+    started = time.monotonic()
+    with app.app_context():
+        while True:
+            rows = db.session.execute(
+                select(OutgoingMail.to_address, OutgoingMail.subject, OutgoingMail.status).where(
+                    OutgoingMail.created_at >= since
+                )
+            ).all()
+            db.session.rollback()
+            if all(r.status == "sent" for r in rows) or time.monotonic() - started > limit:
+                break
+            time.sleep(1)
+        folder = Path(app.config["MAIL_DIR"])
+        db.session.remove()
+    files: Counter = Counter()
+    for path in folder.glob("*.eml") if folder.exists() else ():
+        if path.stat().st_mtime < since_epoch - 5:
+            continue
+        message = message_from_bytes(path.read_bytes())
+        files[(message["To"], str(make_header(decode_header(message["Subject"]))))] += 1
+    sent = Counter((r.to_address, r.subject) for r in rows if r.status == "sent")
+    return {
+        "queued": len(rows),
+        "sent": sum(sent.values()),
+        "unsent": sum(1 for r in rows if r.status != "sent"),
+        "without_file": sum((sent - files).values()),
+        "duplicates": sum((files - sent).values()),
+    }
+
+
 def one_run(number: int, args, state: dict, queries: list[str], env: dict, logs: Path, app) -> dict:
     seconds = args.minutes * 60
     gunicorn = load.start(
@@ -298,6 +346,7 @@ def one_run(number: int, args, state: dict, queries: list[str], env: dict, logs:
             if w.failed:
                 raise SystemExit(f"client {w.n} could not log in: {w.failed}")
         started = time.monotonic()
+        started_utc, started_epoch = datetime.now(UTC).replace(tzinfo=None), time.time()
         deadline = started + seconds
         runners = [threading.Thread(target=w.run, args=(deadline,), daemon=True) for w in workers]
         for t in runners:
@@ -386,6 +435,7 @@ def one_run(number: int, args, state: dict, queries: list[str], env: dict, logs:
         waited_all, _, unmatched = load.wait_indexed(app, args.drain_timeout, matched=True)
         drain = time.monotonic() - drain_started
         queued, with_matches, checked, lost_matches = check_matches(app, stats.created)
+        mail = check_mail(app, started_utc, started_epoch)
     finally:
         load.stop(gunicorn)
         load.stop(sync["proc"])
@@ -413,6 +463,7 @@ def one_run(number: int, args, state: dict, queries: list[str], env: dict, logs:
         "with_matches": with_matches,
         "checked": checked,
         "lost_matches": lost_matches,
+        "mail": mail,
         "created": len(stats.created),
     }
 
@@ -451,6 +502,12 @@ def summarise(number: int, result: dict) -> bool:
         f"  created listings: still queued {result['queued']}, with stored matches {result['with_matches']}, "
         f"without (recomputed {result['checked']}): lost stored matches {result['lost_matches']}"
     )
+    mail = result["mail"]
+    print(
+        f"  e-mail queued during the run: {mail['queued']}; sent {mail['sent']}; lost "
+        f"{mail['unsent'] + mail['without_file']} (unsent {mail['unsent']}, sent without a file "
+        f"{mail['without_file']}); duplicates {mail['duplicates']}"
+    )
     p95 = {label: load.percentile(v, 95) for label, v in stats.samples.items()}
     ok = (
         not result["outside"]
@@ -458,6 +515,9 @@ def summarise(number: int, result: dict) -> bool:
         and result["lost_index"] == 0
         and result["unindexed"] == 0
         and result["lost_matches"] == 0
+        and result["unmatched"] == 0
+        and mail["unsent"] == 0
+        and mail["without_file"] == 0
         and all(f["recovery"] is not None and f["recovery"] <= RECOVERY_LIMIT for f in result["faults"])
         and (imp is None or (imp["state"] == "failed" and imp["message"]))
         and p95.get("dashboard (bureau)", 0) <= 500
@@ -480,7 +540,7 @@ def main(argv=None) -> int:
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--match-demands", type=int, default=300)
     parser.add_argument(
-        "--drain-timeout", type=float, default=120.0, help="seconds to wait for the match queue"
+        "--drain-timeout", type=float, default=900.0, help="seconds to wait for the match queue"
     )
     parser.add_argument("--no-pg-restart", action="store_true", help="skip the PostgreSQL restart")
     parser.add_argument("--reuse", action="store_true", help="keep the database and index of the last soak")
