@@ -3,7 +3,7 @@
 from flask import Flask
 from flask_login import current_user
 
-from marketplace.common import domain, money
+from marketplace.common import domain, kinds, money
 from marketplace.common.permissions import can
 from marketplace.common.roles import Role
 from marketplace.common.timeutil import to_beijing
@@ -46,6 +46,8 @@ def register(app: Flask) -> None:
             # Templates compare roles against the enum too (`current_user.role == Role.BUREAU`).
             "Role": Role,
             "ORG_TYPES": domain.ORG_TYPES,
+            "KIND_LABELS": kinds.KIND_LABELS,
+            "KIND_SEGMENTS": kinds.SEGMENTS,
             "site_name": "石家庄科技成果转化服务广场",
             "demo_banner": app.config.get("DEMO_BANNER", False),
         }
