@@ -216,7 +216,7 @@ def create_api_token(user: User, name: str) -> str:
 
 def revoke_api_token(user: User, token_id: int) -> ApiToken:
     token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != user.id:
+    if token is None or not can(user, "revoke", token):
         raise NotFound("令牌不存在")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
