@@ -162,14 +162,18 @@ def bureau_list():
 @bp.route("/bureau/orgs/<int:org_id>", methods=["GET"])
 @role_required(Role.BUREAU)
 def bureau_review(org_id: int):
-    org = _get_org(org_id)
+    return _review_page(_get_org(org_id), RejectForm())
+
+
+def _review_page(org: Organisation, reject_form: RejectForm) -> str:
+    """The bureau's review page; a rejection without a reason shows it again with the form's errors."""
     members = db.session.scalars(select(User).where(User.organisation_id == org.id)).all()
     return render_template(
         "organisations/bureau_review.html",
         org=org,
         members=members,
         confirm_form=ConfirmForm(),
-        reject_form=RejectForm(),
+        reject_form=reject_form,
         recognition_form=RecognitionForm(obj=org),
     )
 
@@ -204,15 +208,7 @@ def bureau_reject(org_id: int):
         else:
             flash(f"已退回认证：{org.name}", "success")
         return redirect(url_for("organisations.bureau_review", org_id=org.id))
-    members = db.session.scalars(select(User).where(User.organisation_id == org.id)).all()
-    return render_template(
-        "organisations/bureau_review.html",
-        org=org,
-        members=members,
-        confirm_form=ConfirmForm(),
-        reject_form=form,
-        recognition_form=RecognitionForm(obj=org),
-    ), 422
+    return _review_page(org, form), 422
 
 
 @bp.route("/bureau/orgs/<int:org_id>/recognition", methods=["POST"])
