@@ -7,17 +7,20 @@ from sqlalchemy import select
 from marketplace.accounts import services
 from marketplace.accounts.models import User
 from marketplace.common.domain import ORG_TYPES
+from marketplace.common.roles import Role
+from marketplace.common.uow import unit_of_work
 from marketplace.extensions import db
 from marketplace.organisations.models import Organisation
 
 users_cli = AppGroup("users", help="管理用户账户")
 
+# The 主体性质 code (domain.NATURE_CODES) an organisation created from the command line starts with.
 DEFAULT_NATURE = {
-    "university": "022",
-    "institute": "021",
-    "enterprise": "150",
-    "broker": "150",
-    "bureau": "010",
+    Role.UNIVERSITY: "022",
+    Role.INSTITUTE: "021",
+    Role.ENTERPRISE: "150",
+    Role.BROKER: "150",
+    Role.BUREAU: "010",
 }
 
 
@@ -66,16 +69,16 @@ def ensure_user(
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--password", required=True)
-@click.option("--role", "role", required=True, type=click.Choice(list(ORG_TYPES)))
+@click.option("--role", "role", required=True, type=click.Choice([role.value for role in ORG_TYPES]))
 @click.option("--org", "org_name", required=True)
 @click.option("--admin", is_flag=True, default=False)
 @click.option("--name", default=None)
 def create_user(email, password, role, org_name, admin, name):
     """Create a user (and a verified organisation of that type when missing)."""
-    user, created = ensure_user(email, password, role, org_name, admin=admin, name=name)
-    if not created:
-        raise click.ClickException(f"邮箱 {email} 已注册")
-    db.session.commit()
+    with unit_of_work():
+        user, created = ensure_user(email, password, role, org_name, admin=admin, name=name)
+        if not created:
+            raise click.ClickException(f"邮箱 {email} 已注册")
     click.echo(f"已创建用户 {user.email}（{user.organisation.name}，{role}{'，管理员' if admin else ''}）")
 
 
@@ -87,6 +90,6 @@ def create_token(email, name):
     user = services.find_user_by_email(email)
     if user is None:
         raise click.ClickException(f"用户 {email} 不存在")
-    raw = services.create_api_token(user, name)
-    db.session.commit()
+    with unit_of_work():
+        raw = services.create_api_token(user, name)
     click.echo(raw)

@@ -12,7 +12,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
 
-MEMBERSHIP_STATES = {"active": "正式成员", "pending": "待审批", "removed": "已移出"}
+# The one label table of membership states; the member lists show these labels.
+MEMBERSHIP_STATES = {"active": "正式", "pending": "待审批", "removed": "已移出"}
 
 
 class User(UserMixin, db.Model):
@@ -66,6 +67,10 @@ class User(UserMixin, db.Model):
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles
+
+    @property
+    def membership_label(self) -> str:
+        return MEMBERSHIP_STATES.get(self.membership, self.membership)
 
     @property
     def org_verified(self) -> bool:

@@ -10,6 +10,8 @@ from marketplace.accounts.models import ApiToken, User
 from marketplace.common.audit import record_audit
 from marketplace.common.domain import ORG_TYPES
 from marketplace.common.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from marketplace.common.permissions import can
+from marketplace.common.roles import Role
 from marketplace.common.rows import claim
 from marketplace.common.timeutil import utcnow
 from marketplace.common.validators import normalise_credit_code
@@ -17,6 +19,10 @@ from marketplace.extensions import db
 from marketplace.organisations.models import Organisation
 
 MIN_PASSWORD_LENGTH = 10
+
+# The types a registering organisation may choose: every type but the bureau, named from ORG_TYPES.
+_REGISTERABLE = [label for role, label in ORG_TYPES.items() if role != Role.BUREAU]
+_ORG_TYPE_MESSAGE = f"请选择单位类型：{'、'.join(_REGISTERABLE[:-1])}或{_REGISTERABLE[-1]}"
 
 
 def password_problem(password: str, email: str = "") -> str | None:
@@ -89,10 +95,9 @@ def register_with_new_org(
 ) -> User:
     """Register a user together with a new, unverified organisation it manages."""
     _check_new_user(email, password)
-    if org_data.org_type not in ORG_TYPES or org_data.org_type == "bureau":
+    if org_data.org_type not in ORG_TYPES or org_data.org_type == Role.BUREAU:
         # The bureau and its members are created by an admin (CLI), never by registration.
-        message = "请选择单位类型：高等院校、科研院所、企业或技术转移机构"
-        raise ValidationError(message, fields={"org_type": message})
+        raise ValidationError(_ORG_TYPE_MESSAGE, fields={"org_type": _ORG_TYPE_MESSAGE})
     org = create_organisation(org_data)
     user = User(
         email=email.strip().lower(),
@@ -115,7 +120,7 @@ def joinable_organisations():
 
     Never the bureau: its powers come only from an admin who creates or approves its members.
     """
-    return select(Organisation).where(Organisation.org_type != "bureau").order_by(Organisation.name)
+    return select(Organisation).where(Organisation.org_type != Role.BUREAU).order_by(Organisation.name)
 
 
 def register_joining_org(email: str, name: str, password: str, phone: str, org_id: int) -> User:
@@ -211,7 +216,7 @@ def create_api_token(user: User, name: str) -> str:
 
 def revoke_api_token(user: User, token_id: int) -> ApiToken:
     token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != user.id:
+    if token is None or not can(user, "revoke", token):
         raise NotFound("令牌不存在")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
@@ -234,8 +239,7 @@ def user_for_api_token(raw: str) -> User | None:
 
 
 def _check_can_manage(actor: User, member: User) -> None:
-    same_org = actor.org is not None and actor.org.id == member.organisation_id
-    if not (actor.is_admin or (same_org and actor.is_org_manager)):
+    if not can(actor, "manage_member", member):
         raise PermissionDenied("只有本单位管理员或平台管理员可以管理成员")
 
 
@@ -245,7 +249,7 @@ def approve_member(actor: User, member: User) -> None:
         raise Conflict("该用户已是正式成员")
     if member.membership == "removed":
         raise Conflict("该用户已被移出本单位，需重新申请加入")
-    if member.organisation is not None and member.organisation.org_type == "bureau" and not actor.is_admin:
+    if member.organisation is not None and member.organisation.org_type == Role.BUREAU and not actor.is_admin:
         # Bureau powers come only from an admin, never from a bureau manager approving an applicant.
         raise PermissionDenied("科技局成员只能由平台管理员添加或批准")
     # Approve only a still-pending applicant: a removal committed meanwhile must not be undone.

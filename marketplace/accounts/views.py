@@ -22,6 +22,7 @@ from marketplace.common.errors import DomainError
 from marketplace.common.mail_outbox import queue_mail
 from marketplace.common.security import is_safe_next
 from marketplace.common.timeutil import beijing_today, utcnow
+from marketplace.common.uow import attempt, unit_of_work
 from marketplace.extensions import db
 from marketplace.organisations import services as org_services
 
@@ -43,9 +44,9 @@ def login():
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         # Counted and committed before the password is checked, so parallel guesses see each other.
-        attempt = throttle.record_attempt(email, request.remote_addr)
-        db.session.commit()
-        verdict = throttle.check_login_allowed(email, request.remote_addr, attempt)
+        with unit_of_work():
+            login_attempt = throttle.record_attempt(email, request.remote_addr)
+        verdict = throttle.check_login_allowed(email, request.remote_addr, login_attempt)
         if not verdict.allowed:
             form.password.errors = [verdict.message]
             return render_template("accounts/login.html", form=form), 429
@@ -53,15 +54,16 @@ def login():
         if user is None or not user.check_password(form.password.data):
             form.password.errors = ["邮箱或密码不正确"]  # the attempt stays counted as a failure
             return render_template("accounts/login.html", form=form), 200
-        throttle.forget_attempt(attempt)
         if user.is_disabled:
-            db.session.commit()
+            with unit_of_work():
+                throttle.forget_attempt(login_attempt)
             form.email.errors = ["该账户已被停用，请联系平台管理员"]
             return render_template("accounts/login.html", form=form), 200
-        throttle.clear_login_failures(email)
-        user.last_login_at = utcnow()
-        record_audit(user, "user.login", user)
-        db.session.commit()
+        with unit_of_work():
+            throttle.forget_attempt(login_attempt)
+            throttle.clear_login_failures(email)
+            user.last_login_at = utcnow()
+            record_audit(user, "user.login", user)
         # login_user rotates nothing by itself: clear the old session to prevent fixation.
         session.clear()
         login_user(user, remember=form.remember.data)
@@ -76,9 +78,9 @@ def login():
 def logout():
     # Session cookies are signed, not stored: a copy of this one would stay valid after
     # logout_user(). A new session version makes every copy (and remember-me cookie) worthless.
-    current_user.session_version += 1
-    record_audit(current_user, "user.logout", current_user)
-    db.session.commit()
+    with unit_of_work():
+        current_user.session_version += 1
+        record_audit(current_user, "user.logout", current_user)
     logout_user()
     flash("您已安全退出", "info")
     return redirect(url_for("main.index"))
@@ -89,6 +91,34 @@ def _join_choices() -> list[tuple[int, str]]:
     return [(0, "请选择单位")] + [(o.id, f"{o.name}（{o.type_label}）") for o in orgs]
 
 
+def _register(form: RegisterForm):
+    """Create the account (with a new organisation, or as an applicant to an existing one)."""
+    if form.mode.data == "new":
+        org_data = services.NewOrganisation(
+            name=form.org_name.data,
+            org_type=form.org_type.data,
+            credit_code=form.credit_code.data,
+            district=form.district.data,
+            zone=form.zone.data or None,
+            nature_code=form.nature_code.data,
+            contact_name=form.contact_name.data or form.name.data,
+            contact_phone=form.phone.data,
+        )
+        user = services.register_with_new_org(
+            form.email.data, form.name.data, form.password.data, form.phone.data, org_data
+        )
+        if form.evidence.data and form.evidence.data.filename:
+            org_services.attach_evidence(user, user.organisation, form.evidence.data)
+        return user
+    return services.register_joining_org(
+        form.email.data,
+        form.name.data,
+        form.password.data,
+        form.phone.data,
+        form.join_org.data,
+    )
+
+
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     if current_user.is_authenticated:
@@ -96,39 +126,12 @@ def register():
     form = RegisterForm()
     form.join_org.choices = _join_choices()
     if form.validate_on_submit():
-        try:
-            if form.mode.data == "new":
-                org_data = services.NewOrganisation(
-                    name=form.org_name.data,
-                    org_type=form.org_type.data,
-                    credit_code=form.credit_code.data,
-                    district=form.district.data,
-                    zone=form.zone.data or None,
-                    nature_code=form.nature_code.data,
-                    contact_name=form.contact_name.data or form.name.data,
-                    contact_phone=form.phone.data,
-                )
-                user = services.register_with_new_org(
-                    form.email.data, form.name.data, form.password.data, form.phone.data, org_data
-                )
-                if form.evidence.data and form.evidence.data.filename:
-                    org_services.attach_evidence(user, user.organisation, form.evidence.data)
-            else:
-                user = services.register_joining_org(
-                    form.email.data,
-                    form.name.data,
-                    form.password.data,
-                    form.phone.data,
-                    form.join_org.data,
-                )
-        except DomainError as error:
-            db.session.rollback()
-            _apply_field_errors(form, error)
-            flash(error.message, "danger")
+        outcome = attempt(lambda: _register(form))
+        if not outcome:
+            _apply_field_errors(form, outcome.error)
             return render_template("accounts/register.html", form=form), 422
-        db.session.commit()
         session.clear()  # as at login: nothing from before the account existed carries over
-        login_user(user)
+        login_user(outcome.value)
         if form.mode.data == "new":
             flash("注册成功。单位认证通过前可以准备草稿，认证后方可发布。", "success")
         else:
@@ -143,10 +146,10 @@ def register():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = services.find_user_by_email(form.email.data)
-        if user is not None and not user.is_disabled and _reset_mail_allowed(user):
-            send_reset_mail(user)
-        db.session.commit()
+        with unit_of_work():
+            user = services.find_user_by_email(form.email.data)
+            if user is not None and not user.is_disabled and _reset_mail_allowed(user):
+                send_reset_mail(user)
         # The same answer whether or not the address exists (or hit the day's limit), so it
         # cannot be probed.
         flash("如果该邮箱已注册，重置密码的邮件已发出，请在 2 小时内使用。", "info")
@@ -179,14 +182,27 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.reset_password(user, form.password.data)
+            with unit_of_work():
+                services.reset_password(user, form.password.data)
         except DomainError as error:
             form.password.errors = [error.message]
             return render_template("accounts/reset.html", form=form), 422
-        db.session.commit()
         flash("密码已重置，请用新密码登录。原有的 API 令牌已全部吊销。", "success")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset.html", form=form)
+
+
+def _update_profile(form: ProfileForm) -> None:
+    before = {"name": current_user.name, "phone": current_user.phone}
+    current_user.name = form.name.data.strip()
+    current_user.phone = (form.phone.data or "").strip()
+    record_audit(
+        current_user,
+        "user.profile_updated",
+        current_user,
+        before=before,
+        after={"name": current_user.name, "phone": current_user.phone},
+    )
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -194,18 +210,7 @@ def reset_password(token: str):
 def profile():
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
-        before = {"name": current_user.name, "phone": current_user.phone}
-        current_user.name = form.name.data.strip()
-        current_user.phone = (form.phone.data or "").strip()
-        record_audit(
-            current_user,
-            "user.profile_updated",
-            current_user,
-            before=before,
-            after={"name": current_user.name, "phone": current_user.phone},
-        )
-        db.session.commit()
-        flash("个人信息已保存", "success")
+        attempt(lambda: _update_profile(form), success="个人信息已保存")
         return redirect(url_for("accounts.profile"))
     tokens = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
@@ -225,12 +230,11 @@ def profile():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current_password.data, form.new_password.data)
-        except DomainError as error:
-            flash(error.message, "danger")
+        changed = attempt(
+            lambda: services.change_password(current_user, form.current_password.data, form.new_password.data)
+        )
+        if not changed:
             return redirect(url_for("accounts.profile"))
-        db.session.commit()
         # The session id carries the old session version; log in again under the new one.
         login_user(current_user)
         flash("密码已修改，其他设备上的登录和原有的 API 令牌已失效。", "success")
@@ -247,8 +251,8 @@ def create_token():
     if not form.validate_on_submit():
         flash("请填写令牌用途", "danger")
         return redirect(url_for("accounts.profile"))
-    raw = services.create_api_token(current_user, form.name.data)
-    db.session.commit()
+    with unit_of_work():
+        raw = services.create_api_token(current_user, form.name.data)
     flash("令牌已创建。请立即复制保存，它只显示这一次。", "warning")
     return render_template("accounts/token_created.html", raw_token=raw)
 
@@ -258,7 +262,8 @@ def create_token():
 def revoke_token(token_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
-        services.revoke_api_token(current_user, token_id)
-        db.session.commit()
+        # Another user's token is a 404 (NotFound reaches the error page), not a message.
+        with unit_of_work():
+            services.revoke_api_token(current_user, token_id)
         flash("令牌已吊销，使用它的请求将被拒绝。", "success")
     return redirect(url_for("accounts.profile"))

@@ -1,6 +1,6 @@
 """Platform administration: the list of users, disabling, password resets, membership."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 
@@ -9,9 +9,9 @@ from marketplace.accounts.forms import ConfirmForm
 from marketplace.accounts.models import User
 from marketplace.accounts.views import send_reset_mail
 from marketplace.common.audit import AuditLog, record_audit
-from marketplace.common.errors import DomainError
 from marketplace.common.pagination import paginate, parse_page_args
 from marketplace.common.permissions import admin_required
+from marketplace.common.uow import attempt
 from marketplace.extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -39,24 +39,21 @@ def user_action(user_id: int, action: str):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        if action in ("disable", "enable"):
-            account_services.set_user_disabled(current_user, user, action == "disable")
-            message = "账户已停用" if action == "disable" else "账户已启用"
-        elif action == "reset":
-            send_reset_mail(user)
-            record_audit(current_user, "user.reset_sent", user)
-            message = f"已向 {user.email} 发送重置密码邮件"
-        else:
-            account_services.remove_member(current_user, user)
-            message = "已将该用户移出其单位"
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
+    if action in ("disable", "enable"):
+        attempt(
+            lambda: account_services.set_user_disabled(current_user, user, action == "disable"),
+            success="账户已停用" if action == "disable" else "账户已启用",
+        )
+    elif action == "reset":
+        attempt(lambda: _send_reset(user), success=f"已向 {user.email} 发送重置密码邮件")
     else:
-        db.session.commit()
-        flash(message, "success")
+        attempt(lambda: account_services.remove_member(current_user, user), success="已将该用户移出其单位")
     return redirect(url_for("admin.users", q=request.args.get("q", "")))
+
+
+def _send_reset(user: User) -> None:
+    send_reset_mail(user)
+    record_audit(current_user, "user.reset_sent", user)
 
 
 @bp.route("/audit")

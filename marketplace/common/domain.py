@@ -2,6 +2,7 @@
 
 Sources: GB/T 2260 administrative division codes; the 技术领域 list and party-nature codes of the
 national technology-contract registration statistics (技术合同认定登记); lists the bureau may correct.
+docs/domain.md explains each list and names where it comes from.
 """
 
 from marketplace.common.roles import Role
@@ -85,12 +86,13 @@ NATURE_CODES = {
     "900": "其他",
 }
 
+# The one label table of organisation types (the roles); forms, filters and templates read it.
 ORG_TYPES = {
-    "university": "高等院校",
-    "institute": "科研院所",
-    "enterprise": "企业",
-    "broker": "技术转移机构",
-    "bureau": "科技管理部门",
+    Role.UNIVERSITY: "高等院校",
+    Role.INSTITUTE: "科研院所",
+    Role.ENTERPRISE: "企业",
+    Role.BROKER: "技术转移机构",
+    Role.BUREAU: "科技管理部门",
 }
 
 # What each kind of organisation may do on the platform.

@@ -3,8 +3,9 @@
 from flask import Flask
 from flask_login import current_user
 
-from marketplace.common import domain, money
+from marketplace.common import domain, kinds, money
 from marketplace.common.permissions import can
+from marketplace.common.roles import Role
 from marketplace.common.timeutil import to_beijing
 
 
@@ -41,8 +42,12 @@ def register(app: Flask) -> None:
     @app.context_processor
     def inject():
         return {
-            "can": lambda capability: can(current_user, capability),
+            "can": lambda action, obj=None: can(current_user, action, obj),
+            # Templates compare roles against the enum too (`current_user.role == Role.BUREAU`).
+            "Role": Role,
             "ORG_TYPES": domain.ORG_TYPES,
+            "KIND_LABELS": kinds.KIND_LABELS,
+            "KIND_SEGMENTS": kinds.SEGMENTS,
             "site_name": "石家庄科技成果转化服务广场",
             "demo_banner": app.config.get("DEMO_BANNER", False),
         }

@@ -3,6 +3,7 @@
 from wtforms.validators import ValidationError as FormValidationError
 
 from marketplace.common import domain
+from marketplace.common.roles import Role
 from marketplace.common.validators import credit_code_error
 
 
@@ -29,4 +30,4 @@ def nature_choices() -> list[tuple[str, str]]:
 
 
 def org_type_choices(include_bureau: bool = False) -> list[tuple[str, str]]:
-    return [(k, v) for k, v in domain.ORG_TYPES.items() if include_bureau or k != "bureau"]
+    return [(k, v) for k, v in domain.ORG_TYPES.items() if include_bureau or k != Role.BUREAU]

@@ -3,16 +3,16 @@
 import click
 from flask.cli import with_appcontext
 
+from marketplace.common.uow import unit_of_work
 from marketplace.demo.seed import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
-from marketplace.extensions import db
 
 
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo_command():
     """Load the demo data once; running it again changes nothing."""
-    summary = seed_demo(progress=click.echo)
-    db.session.commit()
+    with unit_of_work():
+        summary = seed_demo(progress=click.echo)
     click.echo(summary)
     click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
     for _role, email, label in DEMO_LOGINS:

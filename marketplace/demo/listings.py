@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from sqlalchemy import insert, select
 
 from marketplace.common.money import parse_amount
+from marketplace.common.roles import Role
 from marketplace.common.timeutil import beijing_today, utcnow
 from marketplace.extensions import db
 from marketplace.listings import services
@@ -151,14 +152,14 @@ def seed_patents(data_dir, records: list[dict], orgs: dict, industries: dict[str
         if not share:
             continue
         org = orgs[record["key"]]
-        if record["type"] in ("university", "institute"):
+        if record["type"] in (Role.UNIVERSITY, Role.INSTITUTE):
             sections = {
                 s
                 for d in record.get("disciplines") or []
                 for s in FIELD_SECTIONS.get((mapping.get(d) or {}).get("field") or "", "")
             }
             academic.append((org, share, sections))
-        elif record["type"] == "enterprise":
+        elif record["type"] == Role.ENTERPRISE:
             sections = set(INDUSTRY_SECTIONS.get(industries.get(record["key"], ""), "BG"))
             enterprise.append((org, share, sections))
     existing = set(db.session.execute(select(Patent.organisation_id, Patent.publication_number)).all())

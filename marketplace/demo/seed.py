@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from marketplace.accounts.cli import ensure_user
 from marketplace.accounts.services import NewOrganisation, create_organisation
+from marketplace.common.roles import Role
 from marketplace.extensions import db
 from marketplace.organisations.models import Organisation
 
@@ -19,12 +20,12 @@ BUREAU_NAME = "石家庄市科学技术局"
 
 # (organisation type, e-mail, label); the organisation is the first of that type in the data.
 DEMO_LOGINS = [
-    ("university", "university@demo.sjz.cn", "高校"),
-    ("institute", "institute@demo.sjz.cn", "科研院所"),
-    ("enterprise", "enterprise@demo.sjz.cn", "企业"),
-    ("broker", "broker@demo.sjz.cn", "技术经纪人"),
-    ("bureau", "bureau@demo.sjz.cn", "科技局"),
-    ("bureau", "admin@demo.sjz.cn", "平台管理员"),
+    (Role.UNIVERSITY, "university@demo.sjz.cn", "高校"),
+    (Role.INSTITUTE, "institute@demo.sjz.cn", "科研院所"),
+    (Role.ENTERPRISE, "enterprise@demo.sjz.cn", "企业"),
+    (Role.BROKER, "broker@demo.sjz.cn", "技术经纪人"),
+    (Role.BUREAU, "bureau@demo.sjz.cn", "科技局"),
+    (Role.BUREAU, "admin@demo.sjz.cn", "平台管理员"),
 ]
 
 
@@ -53,7 +54,7 @@ def seed_organisations(records: list[dict]) -> dict[str, Organisation]:
                 ),
                 verified=True,
             )
-            org.is_transfer_institution = record["type"] == "broker"
+            org.is_transfer_institution = record["type"] == Role.BROKER
         by_key[record["key"]] = org
     db.session.flush()
     return by_key

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import User
+from marketplace.common.roles import is_bureau
 from marketplace.extensions import db
 from marketplace.organisations.models import Organisation
 
@@ -29,7 +30,7 @@ def dashboard():
             select(User).where(User.organisation_id == org.id, User.membership == "pending")
         ).all()
     unverified = 0
-    if current_user.role == "bureau":
+    if is_bureau(current_user):
         unverified = db.session.scalar(
             select(func.count(Organisation.id)).where(Organisation.verification_status == "unverified")
         )

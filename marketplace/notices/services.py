@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from marketplace.accounts.models import User
 from marketplace.common.errors import NotFound
 from marketplace.common.mail_outbox import queue_mail
+from marketplace.common.permissions import can
 from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.notices.models import Notice
@@ -75,7 +76,7 @@ def unread_count(organisation_id: int) -> int:
 
 def mark_read(user, notice_id: int) -> Notice:
     notice = db.session.get(Notice, notice_id)
-    if notice is None or user.org is None or notice.organisation_id != user.org.id:
+    if notice is None or not can(user, "view", notice):
         raise NotFound("通知不存在")
     if notice.read_at is None:
         notice.read_at = utcnow()

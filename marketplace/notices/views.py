@@ -7,7 +7,7 @@ from sqlalchemy import select
 from marketplace.accounts.forms import ConfirmForm
 from marketplace.common.pagination import paginate, parse_page_args
 from marketplace.common.security import is_safe_next
-from marketplace.extensions import db
+from marketplace.common.uow import unit_of_work
 from marketplace.notices import services
 from marketplace.notices.models import NOTICE_KINDS, Notice
 
@@ -48,8 +48,9 @@ def index():
 def open_notice(notice_id: int):
     if current_user.org is None or not ConfirmForm().validate_on_submit():
         abort(403 if current_user.org is None else 400)
-    notice = services.mark_read(current_user, notice_id)
-    db.session.commit()
+    # An unknown notice is a 404 (NotFound reaches the error page), not a flashed message.
+    with unit_of_work():
+        notice = services.mark_read(current_user, notice_id)
     return redirect(notice.url if is_safe_next(notice.url) else url_for("notices.index"))
 
 
@@ -59,7 +60,7 @@ def read_all():
     if current_user.org is None:
         abort(403)
     if ConfirmForm().validate_on_submit():
-        count = services.mark_all_read(current_user)
-        db.session.commit()
+        with unit_of_work():
+            count = services.mark_all_read(current_user)
         flash(f"已将 {count} 条通知标为已读", "success")
     return redirect(url_for("notices.index"))

@@ -4,6 +4,8 @@ from flask import current_app
 
 from marketplace.common.audit import record_audit
 from marketplace.common.errors import Conflict, PermissionDenied, ValidationError
+from marketplace.common.permissions import can
+from marketplace.common.roles import is_bureau
 from marketplace.common.rows import claim
 from marketplace.common.timeutil import utcnow
 from marketplace.common.uploads import store_upload
@@ -11,20 +13,13 @@ from marketplace.organisations.models import Organisation
 
 
 def _require_bureau(actor) -> None:
-    if actor.role != "bureau":
+    if not is_bureau(actor):
         raise PermissionDenied("只有科技管理部门可以认证单位")
-
-
-def can_view_evidence(user, org: Organisation) -> bool:
-    """The bureau and the organisation's own members may see its licence scan."""
-    if not user.is_authenticated:
-        return False
-    return user.role == "bureau" or user.is_admin or (user.org is not None and user.org.id == org.id)
 
 
 def attach_evidence(actor, org: Organisation, storage) -> None:
     """Store the licence / legal-person certificate scan and send the org back for review."""
-    if actor.org is None or actor.org.id != org.id:
+    if not can(actor, "attach_evidence", org):
         raise PermissionDenied("只能为本单位上传证明材料")
     stored = store_upload(storage, "evidence", max_bytes=current_app.config["EVIDENCE_MAX_BYTES"])
     before = {"evidence": org.evidence_filename, "status": org.verification_status}
@@ -106,7 +101,7 @@ def set_recognition(actor, org: Organisation, *, transfer_institution: bool, reg
 
 def update_profile(actor, org: Organisation, **fields) -> None:
     """Let the organisation's manager correct its contact details (not its identity)."""
-    if not (actor.is_admin or (actor.org and actor.org.id == org.id and actor.is_org_manager)):
+    if not can(actor, "manage", org):
         raise PermissionDenied("只有本单位管理员可以修改单位信息")
     allowed = {"contact_name", "contact_phone", "contact_email", "address", "description", "zone"}
     before = {k: getattr(org, k) for k in fields if k in allowed}

@@ -10,7 +10,9 @@ from marketplace.accounts.models import User
 from marketplace.common.domain import ORG_TYPES
 from marketplace.common.errors import Conflict, DomainError
 from marketplace.common.pagination import paginate, parse_page_args
-from marketplace.common.permissions import role_required
+from marketplace.common.permissions import can, role_required
+from marketplace.common.roles import Role
+from marketplace.common.uow import attempt, unit_of_work
 from marketplace.common.uploads import upload_path
 from marketplace.extensions import db
 from marketplace.organisations import services
@@ -44,17 +46,18 @@ def mine():
         return render_template("organisations/pending.html", org=org)
     form = OrgProfileForm(obj=org)
     if current_user.is_org_manager and form.validate_on_submit():
-        services.update_profile(
-            current_user,
-            org,
-            contact_name=form.contact_name.data.strip(),
-            contact_phone=form.contact_phone.data.strip(),
-            contact_email=(form.contact_email.data or "").strip(),
-            address=(form.address.data or "").strip(),
-            zone=form.zone.data or None,
-            description=(form.description.data or "").strip(),
-        )
-        db.session.commit()
+        # A refusal (PermissionDenied) reaches the error page, as before: no message to flash.
+        with unit_of_work():
+            services.update_profile(
+                current_user,
+                org,
+                contact_name=form.contact_name.data.strip(),
+                contact_phone=form.contact_phone.data.strip(),
+                contact_email=(form.contact_email.data or "").strip(),
+                address=(form.address.data or "").strip(),
+                zone=form.zone.data or None,
+                description=(form.description.data or "").strip(),
+            )
         flash("单位信息已保存", "success")
         return redirect(url_for("organisations.mine"))
     members = db.session.scalars(
@@ -78,14 +81,10 @@ def upload_evidence():
         abort(403)
     form = EvidenceForm()
     if form.validate_on_submit():
-        try:
-            services.attach_evidence(current_user, org, form.evidence.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-            return redirect(url_for("organisations.mine"))
-        db.session.commit()
-        flash("证明材料已上传，等待科技局审核", "success")
+        attempt(
+            lambda: services.attach_evidence(current_user, org, form.evidence.data),
+            success="证明材料已上传，等待科技局审核",
+        )
     return redirect(url_for("organisations.mine"))
 
 
@@ -95,21 +94,16 @@ def member_action(user_id: int, action: str):
     member = db.session.get(User, user_id)
     if member is None or action not in ("approve", "remove"):
         abort(404)
-    if not current_user.is_admin and member.organisation_id != current_user.organisation_id:
+    if not can(current_user, "see_member", member):
         abort(404)  # another organisation's member: do not even confirm the account exists
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            if action == "approve":
-                account_services.approve_member(current_user, member)
-            else:
-                account_services.remove_member(current_user, member)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
+        if action == "approve":
+            attempt(lambda: account_services.approve_member(current_user, member), success="已批准该成员加入")
         else:
-            db.session.commit()
-            flash("已批准该成员加入" if action == "approve" else "已将该成员移出本单位", "success")
+            attempt(
+                lambda: account_services.remove_member(current_user, member), success="已将该成员移出本单位"
+            )
     return redirect(
         request.referrer
         if request.referrer and "/admin/" in request.referrer
@@ -121,7 +115,7 @@ def member_action(user_id: int, action: str):
 @login_required
 def evidence(org_id: int):
     org = _get_org(org_id)
-    if not services.can_view_evidence(current_user, org):
+    if not can(current_user, "view_evidence", org):
         abort(403)
     if not org.evidence_path:
         abort(404)
@@ -134,7 +128,7 @@ def evidence(org_id: int):
 
 
 @bp.route("/bureau/orgs")
-@role_required("bureau")
+@role_required(Role.BUREAU)
 def bureau_list():
     status = request.args.get("status", "unverified")
     org_type = request.args.get("type", "")
@@ -166,74 +160,69 @@ def bureau_list():
 
 
 @bp.route("/bureau/orgs/<int:org_id>", methods=["GET"])
-@role_required("bureau")
+@role_required(Role.BUREAU)
 def bureau_review(org_id: int):
-    org = _get_org(org_id)
+    return _review_page(_get_org(org_id), RejectForm())
+
+
+def _review_page(org: Organisation, reject_form: RejectForm) -> str:
+    """The bureau's review page; a rejection without a reason shows it again with the form's errors."""
     members = db.session.scalars(select(User).where(User.organisation_id == org.id)).all()
     return render_template(
         "organisations/bureau_review.html",
         org=org,
         members=members,
         confirm_form=ConfirmForm(),
-        reject_form=RejectForm(),
+        reject_form=reject_form,
         recognition_form=RecognitionForm(obj=org),
     )
 
 
 @bp.route("/bureau/orgs/<int:org_id>/verify", methods=["POST"])
-@role_required("bureau")
+@role_required(Role.BUREAU)
 def bureau_verify(org_id: int):
     org = _get_org(org_id)
     if ConfirmForm().validate_on_submit():
+        # A refused decision is a warning here, not the `danger` that `attempt` would flash.
         try:
-            services.verify_organisation(current_user, org)
+            with unit_of_work():
+                services.verify_organisation(current_user, org)
         except DomainError as error:
-            db.session.rollback()
             flash(error.message, "warning")
         else:
-            db.session.commit()
             flash(f"已认证：{org.name}", "success")
     return redirect(url_for("organisations.bureau_review", org_id=org.id))
 
 
 @bp.route("/bureau/orgs/<int:org_id>/reject", methods=["POST"])
-@role_required("bureau")
+@role_required(Role.BUREAU)
 def bureau_reject(org_id: int):
     org = _get_org(org_id)
     form = RejectForm()
     if form.validate_on_submit():
         try:
-            services.reject_organisation(current_user, org, form.reason.data)
+            with unit_of_work():
+                services.reject_organisation(current_user, org, form.reason.data)
         except Conflict as error:
-            db.session.rollback()
             flash(error.message, "warning")
         else:
-            db.session.commit()
             flash(f"已退回认证：{org.name}", "success")
         return redirect(url_for("organisations.bureau_review", org_id=org.id))
-    members = db.session.scalars(select(User).where(User.organisation_id == org.id)).all()
-    return render_template(
-        "organisations/bureau_review.html",
-        org=org,
-        members=members,
-        confirm_form=ConfirmForm(),
-        reject_form=form,
-        recognition_form=RecognitionForm(obj=org),
-    ), 422
+    return _review_page(org, form), 422
 
 
 @bp.route("/bureau/orgs/<int:org_id>/recognition", methods=["POST"])
-@role_required("bureau")
+@role_required(Role.BUREAU)
 def bureau_recognition(org_id: int):
     org = _get_org(org_id)
     form = RecognitionForm()
     if form.validate_on_submit():
-        services.set_recognition(
-            current_user,
-            org,
-            transfer_institution=form.is_transfer_institution.data,
-            registration_point=form.is_registration_point.data,
-        )
-        db.session.commit()
+        with unit_of_work():
+            services.set_recognition(
+                current_user,
+                org,
+                transfer_institution=form.is_transfer_institution.data,
+                registration_point=form.is_registration_point.data,
+            )
         flash("认定信息已保存", "success")
     return redirect(url_for("organisations.bureau_review", org_id=org.id))

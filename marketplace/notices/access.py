@@ -1,0 +1,10 @@
+"""Who may open a notice: the rule `can(user, "view", notice)` answers for `Notice`."""
+
+from marketplace.common.permissions import object_rule
+from marketplace.notices.models import Notice
+
+
+@object_rule(Notice, "view")
+def may_view_notice(user, notice: Notice) -> bool:
+    """A notice belongs to an organisation: only its active members see it."""
+    return user.org is not None and notice.organisation_id == user.org.id
