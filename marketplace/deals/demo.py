@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from marketplace.common.roles import Role
 from marketplace.common.timeutil import utcnow
 from marketplace.deals.funnel import record_matches_shown
 from marketplace.deals.models import Deal, DealMessage, Inquiry, MatchShown
@@ -32,7 +33,7 @@ def seed_demo_deals(limit: int = 24, progress=print) -> int:
         return 0
     broker = db.session.scalar(
         select(Organisation).where(
-            Organisation.org_type == "broker", Organisation.verification_status == "verified"
+            Organisation.org_type == Role.BROKER, Organisation.verification_status == "verified"
         )
     )
     demands = db.session.scalars(
@@ -40,7 +41,7 @@ def seed_demo_deals(limit: int = 24, progress=print) -> int:
         .join(Organisation, Organisation.id == Demand.organisation_id)
         .where(
             Demand.status == "published",
-            Organisation.org_type == "enterprise",
+            Organisation.org_type == Role.ENTERPRISE,
             Organisation.verification_status == "verified",
         )
         .order_by(Demand.id)

@@ -183,17 +183,6 @@ class Deal(db.Model):
     def other_party_id(self, org_id: int) -> int:
         return self.buyer_org_id if org_id == self.seller_org_id else self.seller_org_id
 
-    def can_view(self, user) -> bool:
-        """Only the two parties and their broker see a deal."""
-        org = getattr(user, "org", None)
-        if org is None:
-            return False
-        return org.id in self.party_ids or (self.broker_org_id is not None and org.id == self.broker_org_id)
-
-    def is_party(self, user) -> bool:
-        org = getattr(user, "org", None)
-        return org is not None and org.id in self.party_ids
-
 
 class DealMessage(db.Model):
     __tablename__ = "deal_messages"

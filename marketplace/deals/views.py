@@ -8,10 +8,13 @@ from sqlalchemy import select
 
 from marketplace.accounts.forms import ConfirmForm
 from marketplace.common.domain import TECHNOLOGY_FIELDS
-from marketplace.common.errors import DomainError
+from marketplace.common.errors import DomainError, ValidationError
+from marketplace.common.kinds import SEGMENTS
 from marketplace.common.pagination import paginate, parse_page_args
-from marketplace.common.permissions import role_required
+from marketplace.common.permissions import can, role_required
+from marketplace.common.roles import Role
 from marketplace.common.timeutil import beijing_today
+from marketplace.common.uow import attempt, unit_of_work
 from marketplace.common.uploads import upload_path
 from marketplace.deals import funnel as funnel_module
 from marketplace.deals import services
@@ -43,15 +46,12 @@ bp = Blueprint("deals", __name__)
 SUPPLY = {"patent": (Patent, "专利"), "result": (ResearchResult, "成果")}
 
 
-LISTING_SEGMENTS = {"patent": "patents", "result": "results", "demand": "demands"}
-
-
 @bp.app_template_global()
 def listing_url(listing) -> str | None:
     """Link to a listing's public page."""
     if listing is None:
         return None
-    return url_for("listings.show", segment=LISTING_SEGMENTS[listing.kind], listing_id=listing.id)
+    return url_for("listings.show", segment=SEGMENTS[listing.kind], listing_id=listing.id)
 
 
 @bp.app_context_processor
@@ -69,7 +69,7 @@ def inject_helpers():
         if listing.kind == "demand":
             allowed = org.org_type in services.OFFERER_TYPES
         else:
-            allowed = org.org_type in (*services.INQUIRER_TYPES, "broker")
+            allowed = org.org_type in (*services.INQUIRER_TYPES, Role.BROKER)
         if not allowed:
             return {"mode": "not_allowed", "inquiry": existing}
         if not org.is_verified:
@@ -99,7 +99,7 @@ def _get_inquiry(inquiry_id: int) -> Inquiry:
     inquiry = db.session.get(Inquiry, inquiry_id)
     if inquiry is None:
         abort(404)
-    if not services.can_view_inquiry(current_user, inquiry):
+    if not can(current_user, "view", inquiry):
         abort(403)
     return inquiry
 
@@ -108,7 +108,7 @@ def _get_deal(deal_id: int) -> Deal:
     deal = db.session.get(Deal, deal_id)
     if deal is None:
         abort(404)
-    if not deal.can_view(current_user):
+    if not can(current_user, "view", deal):
         abort(403)
     return deal
 
@@ -139,7 +139,7 @@ def index():
 
 
 @bp.route("/deals/brokered")
-@role_required("broker")
+@role_required(Role.BROKER)
 def brokered():
     org = current_user.org
     stage = request.args.get("stage", "")
@@ -178,7 +178,7 @@ def _own_demand_choices(org_id: int) -> list[tuple[int, str]]:
 
 
 @bp.route("/deals/inquire/<kind>/<int:listing_id>", methods=["GET", "POST"])
-@role_required("enterprise", "broker")
+@role_required(Role.ENTERPRISE, Role.BROKER)
 def new_inquiry(kind: str, listing_id: int):
     if kind not in SUPPLY:
         abort(404)
@@ -188,7 +188,7 @@ def new_inquiry(kind: str, listing_id: int):
         abort(404)
     org = current_user.org
     form = InquiryForm()
-    is_broker = org.org_type == "broker"
+    is_broker = org.org_type == Role.BROKER
     form.demand_id.choices = [(0, "不关联需求")] if is_broker else _own_demand_choices(org.id)
     status = 200
     if form.validate_on_submit():
@@ -201,8 +201,8 @@ def new_inquiry(kind: str, listing_id: int):
             if on_behalf is None:
                 form.on_behalf_of.errors = ["请填写平台上已认证企业的完整名称"]
         if not is_broker or on_behalf is not None:
-            try:
-                inquiry = services.send_inquiry(
+            outcome = attempt(
+                lambda: services.send_inquiry(
                     current_user,
                     listing_kind=kind,
                     listing_id=listing.id,
@@ -211,16 +211,13 @@ def new_inquiry(kind: str, listing_id: int):
                     wants_private_details=form.wants_private_details.data,
                     demand_id=form.demand_id.data or None,
                     on_behalf_of_org_id=on_behalf,
-                )
-            except DomainError as error:
-                db.session.rollback()
-                _apply_field_errors(form, error)
-                flash(error.message, "danger")
-                status = error.status
-            else:
-                db.session.commit()
-                flash("对接意向已发送，对方答复后会通知您", "success")
-                return redirect(url_for("deals.inquiry", inquiry_id=inquiry.id))
+                ),
+                success="对接意向已发送，对方答复后会通知您",
+            )
+            if outcome:
+                return redirect(url_for("deals.inquiry", inquiry_id=outcome.value.id))
+            _apply_field_errors(form, outcome.error)
+            status = outcome.error.status
         else:
             status = 422
     elif request.method == "POST":
@@ -239,7 +236,7 @@ def new_inquiry(kind: str, listing_id: int):
 
 
 @bp.route("/deals/offer/<int:demand_id>", methods=["GET", "POST"])
-@role_required("university", "institute")
+@role_required(Role.UNIVERSITY, Role.INSTITUTE)
 def new_offer(demand_id: int):
     demand = db.session.get(Demand, demand_id)
     if demand is None or demand.effective_status != "published":
@@ -255,24 +252,21 @@ def new_offer(demand_id: int):
     form.result_id.choices = [(0, "请选择")] + [(r.id, r.title) for r in results]
     status = 200
     if form.validate_on_submit():
-        try:
-            inquiry = services.offer_result(
+        outcome = attempt(
+            lambda: services.offer_result(
                 current_user,
                 demand_id=demand.id,
                 result_id=form.result_id.data,
                 purpose=form.purpose.data,
                 message=form.message.data,
                 wants_private_details=form.wants_private_details.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            _apply_field_errors(form, error)
-            flash(error.message, "danger")
-            status = error.status
-        else:
-            db.session.commit()
-            flash("成果已推荐给需求方，对方答复后会通知您", "success")
-            return redirect(url_for("deals.inquiry", inquiry_id=inquiry.id))
+            ),
+            success="成果已推荐给需求方，对方答复后会通知您",
+        )
+        if outcome:
+            return redirect(url_for("deals.inquiry", inquiry_id=outcome.value.id))
+        _apply_field_errors(form, outcome.error)
+        status = outcome.error.status
     elif request.method == "POST":
         status = 422
     return (
@@ -293,9 +287,8 @@ def inquiry(inquiry_id: int):
     return render_template(
         "deals/inquiry.html",
         inquiry=item,
-        can_answer=services.can_answer(current_user, item) and item.is_pending,
-        can_withdraw=item.is_pending
-        and services.viewer_org_id(current_user) in (item.sender_org_id, item.introducer_org_id),
+        can_answer=can(current_user, "answer", item) and item.is_pending,
+        can_withdraw=item.is_pending and can(current_user, "withdraw", item),
         contacts=services.contacts_for(item, current_user),
         private_details=services.private_details_for(item, current_user),
         overdue=services.is_overdue(item),
@@ -305,20 +298,14 @@ def inquiry(inquiry_id: int):
     )
 
 
-def _answer(inquiry_id: int, action):
+def _answer(inquiry_id: int, action, success: str, category: str = "success"):
+    """Run an answer to an inquiry the viewer was asked, as one unit of work."""
     item = db.session.get(Inquiry, inquiry_id)
     if item is None:
         abort(404)
-    if not services.can_answer(current_user, item):
+    if not can(current_user, "answer", item):
         abort(403)
-    try:
-        outcome = action(item)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return redirect(url_for("deals.inquiry", inquiry_id=inquiry_id))
-    db.session.commit()
-    return outcome
+    return attempt(lambda: action(item), success=success, category=category)
 
 
 @bp.route("/deals/inquiries/<int:inquiry_id>/accept", methods=["POST"])
@@ -326,16 +313,14 @@ def _answer(inquiry_id: int, action):
 def accept(inquiry_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-
-    def act(item):
-        deal = services.accept_inquiry(current_user, item)
-        flash("已接受对接意向，双方联系方式已互相公开", "success")
-        return deal
-
-    outcome = _answer(inquiry_id, act)
-    if isinstance(outcome, Deal):
-        return redirect(url_for("deals.deal", deal_id=outcome.id))
-    return outcome
+    outcome = _answer(
+        inquiry_id,
+        lambda item: services.accept_inquiry(current_user, item),
+        "已接受对接意向，双方联系方式已互相公开",
+    )
+    if outcome:
+        return redirect(url_for("deals.deal", deal_id=outcome.value.id))
+    return redirect(url_for("deals.inquiry", inquiry_id=inquiry_id))
 
 
 @bp.route("/deals/inquiries/<int:inquiry_id>/decline", methods=["POST"])
@@ -346,29 +331,21 @@ def decline(inquiry_id: int):
     def act(item):
         if not form.validate():
             reasons = "；".join(e for errors in form.errors.values() for e in errors)
-            raise services.ValidationError(reasons or "请选择婉拒原因")
+            raise ValidationError(reasons or "请选择婉拒原因")
         services.decline_inquiry(current_user, item, form.reason.data, form.text.data)
-        flash("已婉拒该意向，对方会收到您选择的原因", "info")
-        return redirect(url_for("deals.inquiry", inquiry_id=inquiry_id))
 
-    return _answer(inquiry_id, act)
+    _answer(inquiry_id, act, "已婉拒该意向，对方会收到您选择的原因", "info")
+    return redirect(url_for("deals.inquiry", inquiry_id=inquiry_id))
 
 
 @bp.route("/deals/inquiries/<int:inquiry_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw(inquiry_id: int):
     item = _get_inquiry(inquiry_id)
-    if services.viewer_org_id(current_user) not in (item.sender_org_id, item.introducer_org_id):
+    if not can(current_user, "withdraw", item):
         abort(403)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.withdraw_inquiry(current_user, item)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash("意向已撤回", "info")
+        attempt(lambda: services.withdraw_inquiry(current_user, item), success="意向已撤回", category="info")
     return redirect(url_for("deals.inquiry", inquiry_id=inquiry_id))
 
 
@@ -380,15 +357,11 @@ def report(inquiry_id: int):
     if not form.validate_on_submit():
         flash("请选择举报原因", "danger")
     else:
-        try:
-            services.report_inquiry(current_user, item, form.reason.data, form.text.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash("举报已提交给科技局，感谢您的反馈", "success")
-    if item.deal is not None and item.deal.can_view(current_user):
+        attempt(
+            lambda: services.report_inquiry(current_user, item, form.reason.data, form.text.data),
+            success="举报已提交给科技局，感谢您的反馈",
+        )
+    if item.deal is not None and can(current_user, "view", item.deal):
         return redirect(url_for("deals.deal", deal_id=item.deal.id))
     return redirect(url_for("deals.inquiry", inquiry_id=inquiry_id))
 
@@ -414,7 +387,7 @@ def _render_deal(deal: Deal, message_form=None, stage_form=None, status: int = 2
             contacts=services.contacts_for(deal.inquiry, current_user),
             private_details=services.private_details_for(deal.inquiry, current_user),
             history=services.stage_history(deal),
-            is_party=deal.is_party(current_user),
+            is_party=can(current_user, "update", deal),
             message_form=message_form or MessageForm(),
             stage_form=stage_form or _stage_form(deal),
             invite_form=invite_form,
@@ -437,15 +410,15 @@ def post_message(deal_id: int):
     form = MessageForm()
     if not form.validate_on_submit():
         return _render_deal(item, message_form=form, status=422)
+    # The form shows the rule's message next to the field, so this does not flash it (no `attempt`).
     try:
-        message = services.post_message(current_user, item, form.body.data, form.attachment.data)
+        with unit_of_work():
+            message = services.post_message(current_user, item, form.body.data, form.attachment.data)
     except DomainError as error:
-        db.session.rollback()
         _apply_field_errors(form, error)
         if "body" not in error.fields:
             form.attachment.errors = [error.message]
         return _render_deal(item, message_form=form, status=error.status)
-    db.session.commit()
     return redirect(url_for("deals.deal", deal_id=deal_id, _anchor=f"m{message.id}"))
 
 
@@ -453,19 +426,19 @@ def post_message(deal_id: int):
 @login_required
 def change_stage(deal_id: int):
     item = _get_deal(deal_id)
-    if not item.is_party(current_user):
+    if not can(current_user, "update", item):
         abort(403)
     form = _stage_form(item)
     if not form.validate_on_submit():
         return _render_deal(item, stage_form=form, status=422)
-    try:
-        services.change_stage(current_user, item, form.stage.data, form.reason.data or None, form.text.data)
-    except DomainError as error:
-        db.session.rollback()
-        _apply_field_errors(form, error)
-        flash(error.message, "danger")
-        return _render_deal(db.session.get(Deal, deal_id), stage_form=form, status=error.status)
-    db.session.commit()
+    outcome = attempt(
+        lambda: services.change_stage(
+            current_user, item, form.stage.data, form.reason.data or None, form.text.data
+        )
+    )
+    if not outcome:
+        _apply_field_errors(form, outcome.error)
+        return _render_deal(db.session.get(Deal, deal_id), stage_form=form, status=outcome.error.status)
     flash(f"进展已更新为“{item.stage_label}”", "success")
     return redirect(url_for("deals.deal", deal_id=deal_id))
 
@@ -474,21 +447,17 @@ def change_stage(deal_id: int):
 @login_required
 def invite_broker(deal_id: int):
     item = _get_deal(deal_id)
-    if not item.is_party(current_user):
+    if not can(current_user, "update", item):
         abort(403)
     form = InviteBrokerForm()
     form.broker_org_id.choices = [(b.id, b.name) for b in services.broker_choices()]
     if not form.validate_on_submit():
         flash("请选择技术经纪机构", "danger")
         return redirect(url_for("deals.deal", deal_id=deal_id))
-    try:
-        services.invite_broker(current_user, item, form.broker_org_id.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash("已邀请技术经纪机构参与对接", "success")
+    attempt(
+        lambda: services.invite_broker(current_user, item, form.broker_org_id.data),
+        success="已邀请技术经纪机构参与对接",
+    )
     return redirect(url_for("deals.deal", deal_id=deal_id))
 
 
@@ -515,7 +484,7 @@ def attachment(deal_id: int, message_id: int):
 
 
 @bp.route("/bureau/funnel")
-@role_required("bureau")
+@role_required(Role.BUREAU)
 def bureau_funnel():
     this_year = beijing_today().year
     try:
@@ -540,7 +509,7 @@ def bureau_funnel():
 
 
 @bp.route("/bureau/deal-reports")
-@role_required("bureau")
+@role_required(Role.BUREAU)
 def bureau_reports():
     status = request.args.get("status", "open")
     stmt = select(DealReport)
@@ -557,20 +526,17 @@ def bureau_reports():
 
 
 @bp.route("/bureau/deal-reports/<int:report_id>/resolve", methods=["POST"])
-@role_required("bureau")
+@role_required(Role.BUREAU)
 def resolve_report(report_id: int):
     item = db.session.get(DealReport, report_id)
     if item is None:
         abort(404)
     form = ResolveReportForm()
-    try:
+
+    def act():
         if not form.validate_on_submit():
-            raise services.ValidationError("请填写处理结果")
+            raise ValidationError("请填写处理结果")
         services.resolve_report(current_user, item, form.resolution.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash("举报已标记为已处理", "success")
+
+    attempt(act, success="举报已标记为已处理")
     return redirect(url_for("deals.bureau_reports"))

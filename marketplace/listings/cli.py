@@ -7,6 +7,8 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from marketplace.common.errors import DomainError
+from marketplace.common.kinds import KIND_LABELS
+from marketplace.common.uow import unit_of_work
 from marketplace.extensions import db
 from marketplace.listings import importer, services
 from marketplace.organisations.models import Organisation
@@ -25,7 +27,7 @@ def import_command(kind: str, path: Path, org_name: str, draft: bool):
     if org is None:
         raise click.ClickException(f"找不到单位“{org_name}”，请填写完整名称")
     if org.org_type not in services.POSTERS[kind_key]:
-        raise click.ClickException(f"{org.type_label}不能发布{services.KIND_LABELS[kind_key]}")
+        raise click.ClickException(f"{org.type_label}不能发布{KIND_LABELS[kind_key]}")
     data = path.read_bytes()
     bar = {"bar": None, "done": 0}
 
@@ -40,39 +42,39 @@ def import_command(kind: str, path: Path, org_name: str, draft: bool):
     def on_insert(count: int) -> None:
         bar["bar"].update(count)
 
-    try:
-        report = importer.import_file(
-            kind_key,
-            org,
-            None,
-            data,
-            path.name,
-            as_draft=draft,
-            on_total=on_total,
-            on_progress=on_progress,
-            on_insert=on_insert,
-        )
-    except DomainError as error:
-        raise click.ClickException(error.message) from None
-    finally:
-        if bar["bar"] is not None:
-            bar["bar"].__exit__(None, None, None)
-    for warning in report.warnings:
-        click.echo(f"提示：{warning}")
-    if not report.ok:
-        db.session.rollback()
-        for error in report.errors:
-            click.echo(f"第 {error['line']} 行：{error['message']}", err=True)
-        raise click.ClickException(f"{len(report.errors)} 行有错误，未导入任何数据")
-    db.session.commit()
+    # One unit of work: a file with any bad row leaves the command by an exception, which rolls back.
+    with unit_of_work():
+        try:
+            report = importer.import_file(
+                kind_key,
+                org,
+                None,
+                data,
+                path.name,
+                as_draft=draft,
+                on_total=on_total,
+                on_progress=on_progress,
+                on_insert=on_insert,
+            )
+        except DomainError as error:
+            raise click.ClickException(error.message) from None
+        finally:
+            if bar["bar"] is not None:
+                bar["bar"].__exit__(None, None, None)
+        for warning in report.warnings:
+            click.echo(f"提示：{warning}")
+        if not report.ok:
+            for error in report.errors:
+                click.echo(f"第 {error['line']} 行：{error['message']}", err=True)
+            raise click.ClickException(f"{len(report.errors)} 行有错误，未导入任何数据")
     state = "草稿" if draft or not org.is_verified else "已发布"
-    click.echo(f"已导入 {report.imported} 条{services.KIND_LABELS[kind_key]}（{state}）")
+    click.echo(f"已导入 {report.imported} 条{KIND_LABELS[kind_key]}（{state}）")
 
 
 @click.command("expire-demands")
 @with_appcontext
 def expire_demands_command():
     """Mark published demands past their deadline as expired (run daily)."""
-    count = services.expire_demands()
-    db.session.commit()
+    with unit_of_work():
+        count = services.expire_demands()
     click.echo(f"已将 {count} 条过期需求标为“已过期”")

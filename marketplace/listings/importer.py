@@ -4,33 +4,30 @@ Every row is checked first; one bad row means nothing is imported and every bad 
 with its line number. Good files are inserted in bulk (one statement per kind, not one per row),
 and `services.after_bulk_import` queues them for the search index in the same transaction, so the
 caller's commit stores the listings and their outbox rows together (and starts the drain).
+Reading the uploaded formats is `import_files`' job; templates and the export are in `workbooks`.
 """
 
-import csv
-import io
-import json
 import threading
-import uuid
-import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import insert, select, update
 
+from marketplace.accounts.models import User
 from marketplace.common.audit import record_audit
 from marketplace.common.errors import ValidationError
-from marketplace.common.exports import csv_row, xlsx_row
+from marketplace.common.kinds import KIND_LABELS
 from marketplace.common.timeutil import utcnow
-from marketplace.common.uploads import clean_filename, size_label
+from marketplace.common.uploads import clean_filename, upload_path
+from marketplace.common.validators import patent_type_from_application_number
 from marketplace.extensions import db
 from marketplace.listings import services
-from marketplace.listings.fields import COLUMNS, FIELDS, clean_record, patent_type_from_publication_number
+from marketplace.listings.fields import COLUMNS, clean_record, patent_type_from_publication_number
+from marketplace.listings.import_files import detect_format, read_rows, store_import_file
 from marketplace.listings.models import LISTING_MODELS, ImportJob, Patent, result_patents
 
-FORMATS = ("xlsx", "csv", "jsonl")
 MAX_ERRORS_KEPT = 500
 CHUNK = 1000
 
@@ -46,130 +43,6 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-def detect_format(filename: str, head: bytes) -> str:
-    """Decide the format from the content, using the name only to tell CSV from JSON Lines."""
-    if head.startswith(b"PK\x03\x04"):
-        return "xlsx"
-    suffix = Path(filename or "").suffix.lower()
-    if suffix in (".jsonl", ".json", ".ndjson"):
-        return "jsonl"
-    if suffix == ".csv":
-        return "csv"
-    if head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"{"):
-        return "jsonl"
-    if suffix in (".xlsx", ".xls"):
-        raise ValidationError("文件扩展名是 Excel，但内容不是 XLSX 文件；请用 Excel 另存为 .xlsx 后再上传")
-    return "csv"
-
-
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValidationError("文件编码无法识别，请保存为 UTF-8 编码")
-
-
-def read_rows(data: bytes, fmt: str) -> tuple[list[str], Iterator[tuple[int, dict | None, str]], int]:
-    """Return (columns, rows as (line number, record or None, problem), row count)."""
-    if fmt == "xlsx":
-        return _read_xlsx(data)
-    text = _decode(data)
-    if fmt == "csv":
-        return _read_csv(text)
-    return _read_jsonl(text)
-
-
-def _read_csv(text: str):
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise ValidationError("文件是空的") from None
-    except csv.Error as exc:
-        raise ValidationError(f"CSV 格式错误：{exc}") from None
-
-    rows = []
-    try:
-        for values in reader:
-            line = reader.line_num
-            if not any(v.strip() for v in values):
-                continue
-            if len(values) > len(header):
-                rows.append(
-                    (
-                        line,
-                        None,
-                        f"该行有 {len(values)} 列，多于表头的 {len(header)} 列（是否有未加引号的逗号？）",
-                    )
-                )
-                continue
-            rows.append((line, dict(zip(header, values, strict=False)), ""))
-    except csv.Error as exc:
-        rows.append((reader.line_num, None, f"CSV 格式错误：{exc}"))
-    return header, iter(rows), len(rows)
-
-
-def _read_jsonl(text: str):
-    rows = []
-    columns: dict[str, None] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            rows.append((number, None, f"不是有效的 JSON：{exc.msg}（第 {exc.colno} 个字符）"))
-            continue
-        if not isinstance(record, dict):
-            rows.append((number, None, '每行须为一个 JSON 对象，如 {"title": "…"}'))
-            continue
-        columns.update(dict.fromkeys(record))
-        rows.append((number, record, ""))
-    return list(columns), iter(rows), len(rows)
-
-
-def _check_unpacked_size(data: bytes) -> None:
-    """Refuse a workbook that unpacks to far more than it weighs (a zip bomb) before parsing it.
-
-    zipfile never reads past an entry's declared size, so the declared sizes can be trusted.
-    """
-    limit = current_app.config.get("IMPORT_MAX_UNPACKED_BYTES", 200 * 1024 * 1024)
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(item.file_size for item in archive.infolist())
-    except (zipfile.BadZipFile, ValueError):
-        raise ValidationError("无法读取该 Excel 文件，请确认是 .xlsx 格式且未加密") from None
-    if unpacked > limit:
-        raise ValidationError(f"该 Excel 文件解压后超过 {size_label(limit)}，请拆分成几个文件或改用 CSV 导入")
-
-
-def _read_xlsx(data: bytes):
-    from openpyxl import load_workbook
-
-    _check_unpacked_size(data)
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a damaged file
-        raise ValidationError("无法读取该 Excel 文件，请确认是 .xlsx 格式且未加密") from None
-    sheet = workbook.worksheets[0]
-    iterator = sheet.iter_rows(values_only=True)
-    try:
-        header = [str(h).strip() if h is not None else "" for h in next(iterator)]
-    except StopIteration:
-        workbook.close()
-        raise ValidationError("文件是空的") from None
-    rows = []
-    for number, values in enumerate(iterator, start=2):
-        if not any(v not in (None, "") for v in values):
-            continue
-        record = {name: value for name, value in zip(header, values, strict=False) if name}
-        rows.append((number, record, ""))
-    workbook.close()
-    return header, iter(rows), len(rows)
 
 
 def check_rows(
@@ -272,7 +145,7 @@ def insert_records(
         row = {k: v for k, v in record.items() if not k.startswith("_") and k != "patent_ids"}
         if kind == "patent" and not row.get("patent_type"):
             row["patent_type"] = patent_type_from_publication_number(row.get("publication_number")) or (
-                services._type_from_application(row.get("application_number"))
+                patent_type_from_application_number(row.get("application_number") or "")
             )
         row.update(
             organisation_id=org.id,
@@ -313,7 +186,7 @@ def insert_records(
             "first_id": ids[0] if ids else None,
             "last_id": ids[-1] if ids else None,
         },
-        summary=f"批量导入{services.KIND_LABELS[kind]} {len(ids)} 条（{source or '文件'}）",
+        summary=f"批量导入{KIND_LABELS[kind]} {len(ids)} 条（{source or '文件'}）",
     )
     return ids
 
@@ -355,31 +228,10 @@ def import_file(
 # --- background jobs for web uploads -----------------------------------------------------------
 
 
-def store_import_file(storage, max_bytes: int) -> tuple[str, bytes]:
-    """Save an uploaded import file under UPLOAD_DIR/imports; return its relative path and bytes."""
-    if storage is None or not getattr(storage, "filename", ""):
-        raise ValidationError("请选择要导入的文件", fields={"file": "请选择文件"})
-    data = storage.read(max_bytes + 1)
-    if not data:
-        raise ValidationError("上传的文件是空的", fields={"file": "文件是空的"})
-    if len(data) > max_bytes:
-        raise ValidationError(f"文件过大，最大 {size_label(max_bytes)}", fields={"file": "文件过大"})
-    suffix = Path(storage.filename).suffix.lower()
-    if suffix not in (".xlsx", ".csv", ".jsonl", ".json", ".ndjson", ".txt"):
-        raise ValidationError("只支持 .xlsx、.csv 和 .jsonl 文件", fields={"file": "文件类型不支持"})
-    relative = Path("imports") / f"{uuid.uuid4().hex}{suffix}"
-    target = Path(current_app.config["UPLOAD_DIR"]) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
-    return str(relative), data
-
-
 def create_job(user, kind: str, storage, *, as_draft: bool) -> ImportJob:
     """Store the upload and queue a job for it (caller commits, then starts `run_job`)."""
     if not services.can_post(user, kind):
-        raise ValidationError(
-            f"贵单位类型不能发布{services.KIND_LABELS[kind]}", fields={"kind": "类型不可选"}
-        )
+        raise ValidationError(f"贵单位类型不能发布{KIND_LABELS[kind]}", fields={"kind": "类型不可选"})
     relative, data = store_import_file(storage, current_app.config.get("IMPORT_MAX_BYTES", 20 * 1024 * 1024))
     job = ImportJob(
         kind=kind,
@@ -401,8 +253,6 @@ def run_job(job_id: int) -> None:
     A heartbeat thread stamps the job every few seconds while it runs, so a job whose process
     was killed is recognised (fail_stale_jobs) instead of showing 'running' for ever.
     """
-    from marketplace.accounts.models import User
-
     job = db.session.get(ImportJob, job_id)
     if job is None or job.state != "queued":
         return
@@ -422,8 +272,6 @@ def run_job(job_id: int) -> None:
 
 
 def _run_job(job: ImportJob, job_id: int, user) -> None:
-    from marketplace.common.uploads import upload_path
-
     try:
         data = upload_path(job.stored_path).read_bytes()
 
@@ -540,112 +388,3 @@ def job_status(job: ImportJob) -> dict:
         "error_count": len(job.errors or []),
         "finished": job.state in ("done", "failed"),
     }
-
-
-# --- templates and export ------------------------------------------------------------------------
-
-
-def template_columns(kind: str) -> list[str]:
-    return [f.name for f in FIELDS[kind]]
-
-
-def template_file(kind: str, fmt: str) -> bytes:
-    """A template with the column names, a row of labels as help and one example row."""
-    specs = FIELDS[kind]
-    columns = [f.name for f in specs]
-    example = {f.name: f.example for f in specs}
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(csv_row(columns))
-        writer.writerow(csv_row(example[c] for c in columns))
-        return ("\ufeff" + out.getvalue()).encode("utf-8")
-    if fmt == "jsonl":
-        record = {}
-        for spec in specs:
-            value = spec.example
-            if spec.type in ("list", "choices", "ipc"):
-                value = [v for v in value.split("|") if v]
-            elif spec.type == "ids":
-                value = []
-            elif spec.type == "bool":
-                value = value == "true"
-            elif spec.type in ("int",) and value:
-                value = int(value)
-            elif spec.type == "fen" or value == "":
-                value = None
-            record[spec.name] = value
-        return (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
-    from openpyxl import Workbook
-    from openpyxl.comments import Comment
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = services.KIND_LABELS[kind]
-    sheet.append(xlsx_row(sheet, columns))
-    for cell, spec in zip(sheet[1], specs, strict=True):
-        hint = spec.label + ("（必填）" if spec.required else "")
-        if spec.choices and spec.type in ("choice", "choices"):
-            hint += "；可选：" + "、".join(f"{k}={v}" for k, v in spec.choices.items())
-        if spec.type in ("list", "choices", "ipc", "ids"):
-            hint += "；多个用 | 分隔"
-        cell.comment = Comment(hint, "平台")
-    sheet.append(xlsx_row(sheet, (example[c] for c in columns)))
-    help_sheet = workbook.create_sheet("填写说明")
-    help_sheet.append(xlsx_row(help_sheet, ["列名", "含义", "说明"]))
-    for spec in specs:
-        aliases = "、".join(a for a, _u in spec.aliases)
-        note = "必填" if spec.required else ""
-        if aliases:
-            note += f"；也可用 {aliases}（万元）" if "wan" in aliases else f"；也可用列 {aliases}"
-        if spec.choices and spec.type in ("choice", "choices"):
-            note += "；可选：" + "、".join(f"{k}={v}" for k, v in spec.choices.items())
-        help_sheet.append(xlsx_row(help_sheet, [spec.name, spec.label, note.strip("；")]))
-    help_sheet.append(
-        xlsx_row(help_sheet, ["", "", "删除示例行后填写；第一行列名不要修改；未知列会被忽略。"])
-    )
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def export_workbook(org_id: int) -> bytes:
-    """All of an organisation's listings, one sheet per kind, with the import column names."""
-    from openpyxl import Workbook
-
-    from marketplace.listings.models import STATUSES
-
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for kind, model in LISTING_MODELS.items():
-        sheet = workbook.create_sheet(services.KIND_LABELS[kind])
-        columns = [f.name for f in FIELDS[kind]]
-        sheet.append(xlsx_row(sheet, ["id", *columns, "status", "status_label", "updated_at"]))
-        listings = db.session.scalars(
-            select(model).where(model.organisation_id == org_id).order_by(model.id)
-        ).all()
-        links = {}
-        if kind == "result":
-            for rid, pid in db.session.execute(
-                select(result_patents.c.result_id, result_patents.c.patent_id)
-                .join(model, model.id == result_patents.c.result_id)
-                .where(model.organisation_id == org_id)
-            ):
-                links.setdefault(rid, []).append(str(pid))
-        for listing in listings:
-            row = [listing.id]
-            for name in columns:
-                if name == "patent_ids":
-                    value = "|".join(links.get(listing.id, []))
-                else:
-                    value = getattr(listing, name)
-                if isinstance(value, list):
-                    value = "|".join(str(v) for v in value)
-                row.append(value)
-            status = listing.effective_status
-            row += [status, STATUSES.get(status, status), listing.fresh_at]
-            # Titles and names are people's text: string cells, never formulas (common.exports).
-            sheet.append(xlsx_row(sheet, row))
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()

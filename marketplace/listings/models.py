@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, String, Table, Text, or_, select, true
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
+from marketplace.common.roles import Role
 from marketplace.common.timeutil import beijing_today, utcnow
 from marketplace.extensions import db
 
@@ -70,7 +71,7 @@ def sees_every_hidden_name(user) -> bool:
     org = _acting_org(user)
     if org is None:
         return False
-    return org.org_type == "bureau" or (org.org_type == "broker" and org.is_verified)
+    return org.org_type == Role.BUREAU or (org.org_type == Role.BROKER and org.is_verified)
 
 
 def _counterpart_demand_ids(org_id: int, demand_id: int | None = None):

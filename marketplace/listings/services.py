@@ -12,13 +12,32 @@ from sqlalchemy import or_, select
 from marketplace.common import domain
 from marketplace.common.audit import record_audit
 from marketplace.common.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from marketplace.common.kinds import KIND_LABELS, SEGMENTS
+from marketplace.common.permissions import can
+from marketplace.common.roles import is_bureau
 from marketplace.common.timeutil import beijing_today, utcnow
+from marketplace.common.validators import patent_type_from_application_number
 from marketplace.extensions import db
-from marketplace.listings.fields import FIELD_BY_NAME, clean_record, patent_type_from_publication_number
-from marketplace.listings.models import HIDDEN_NAME, LISTING_MODELS, Demand, Patent, ResearchResult
 
-KIND_LABELS = {"patent": "专利", "result": "科技成果", "demand": "技术需求"}
-SEGMENTS = {"patent": "patents", "result": "results", "demand": "demands"}
+# Re-exported for listings/api.py and the search feature, which import them from here.
+from marketplace.listings.access import PUBLIC_STATUSES
+from marketplace.listings.access import can_see_private as can_see_private
+from marketplace.listings.access import can_view as can_view
+from marketplace.listings.fields import (
+    FIELD_BY_NAME,
+    clean_record,
+    empty_value,
+    patent_type_from_publication_number,
+)
+from marketplace.listings.models import (
+    HIDDEN_NAME,
+    LISTING_MODELS,
+    STALE_AFTER,
+    Demand,
+    Patent,
+    ResearchResult,
+)
+
 KIND_OF_SEGMENT = {segment: kind for kind, segment in SEGMENTS.items()}
 POSTERS = {
     "patent": domain.CAN_POST_PATENTS,
@@ -31,31 +50,11 @@ EXTRA_FIELDS = {
     "result": ("technical_level", "contact_name", "contact_phone", "private_details"),
     "demand": ("industry", "partner_preference", "private_details"),
 }
-# Statuses the public sees: published, and demands that expired (shown as expired).
-PUBLIC_STATUSES = ("published", "expired")
 
 
 def can_post(user, kind: str) -> bool:
     """Whether the user's organisation type may post this kind of listing."""
     return bool(getattr(user, "is_authenticated", False)) and user.role in POSTERS[kind]
-
-
-def is_bureau(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and user.role == "bureau"
-
-
-def can_view(listing, user) -> bool:
-    """The public sees published (and expired) listings; the owner all; the bureau all but drafts."""
-    if listing.status in PUBLIC_STATUSES:
-        return True
-    if listing.can_edit(user):
-        return True
-    return is_bureau(user) and listing.status != "draft"
-
-
-def can_see_private(listing, user) -> bool:
-    """Private details are for the owning organisation and the bureau (deals come later)."""
-    return listing.can_edit(user) or is_bureau(user)
 
 
 def shows_name_to(listing, user) -> bool:
@@ -88,7 +87,7 @@ def snapshot(listing) -> dict:
 
 
 def _require_editor(listing, user) -> None:
-    if not listing.can_edit(user):
+    if not can(user, "edit", listing):
         raise PermissionDenied("只有发布单位的成员可以修改该信息")
 
 
@@ -123,8 +122,6 @@ def _apply(listing, values: dict, org_id: int) -> None:
 
 
 def _type_from_application(number: str | None) -> str | None:
-    from marketplace.common.validators import patent_type_from_application_number
-
     return patent_type_from_application_number(number or "")
 
 
@@ -159,8 +156,6 @@ def create_listing(user, kind: str, values: dict):
 
 
 def _default(kind: str, name: str):
-    from marketplace.listings.fields import empty_value
-
     return empty_value(FIELD_BY_NAME[kind][name])
 
 
@@ -310,8 +305,6 @@ def expired_demand_filter(today: date | None = None):
 
 def stale_listings(org_id: int, limit: int = 20) -> list:
     """Published listings of an organisation that nobody updated or confirmed for 12 months."""
-    from marketplace.listings.models import STALE_AFTER
-
     cutoff = utcnow() - STALE_AFTER
     found = []
     for model in LISTING_MODELS.values():

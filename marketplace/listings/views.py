@@ -1,24 +1,30 @@
 """Listing pages: lists, details, the owners' forms and "我的发布", imports, export, take-down."""
 
+import io
+
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 
 from marketplace.common.domain import INDUSTRIES, TECHNOLOGY_FIELDS
 from marketplace.common.errors import DomainError
+from marketplace.common.kinds import KIND_LABELS, SEGMENTS
 from marketplace.common.pagination import paginate, parse_page_args
-from marketplace.common.permissions import role_required
+from marketplace.common.permissions import can, role_required
+from marketplace.common.roles import Role, is_bureau
 from marketplace.common.tasks import run_in_background
-from marketplace.common.timeutil import beijing_today
+from marketplace.common.timeutil import beijing_today, utcnow
+from marketplace.common.uow import attempt, unit_of_work
 from marketplace.common.validators import MAX_ID, parse_id, plain_int
 from marketplace.extensions import db
-from marketplace.listings import importer, services
+from marketplace.listings import importer, services, workbooks
 from marketplace.listings.forms import FORMS, ActionForm, ImportForm, TakedownForm
 from marketplace.listings.models import (
     LEGAL_STATUSES,
     LISTING_MODELS,
     MATURITY_LEVELS,
     PATENT_TYPES,
+    STALE_AFTER,
     STATUSES,
     Demand,
     ImportJob,
@@ -28,7 +34,7 @@ from marketplace.listings.models import (
 
 bp = Blueprint("listings", __name__)
 SEGMENT = "<any(patents, results, demands):segment>"
-POSTING_ROLES = ("university", "institute", "enterprise")
+POSTING_ROLES = (Role.UNIVERSITY, Role.INSTITUTE, Role.ENTERPRISE)
 TEMPLATE_FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
@@ -56,14 +62,14 @@ def _load(segment: str, listing_id: int):
 
 def _load_visible(segment: str, listing_id: int):
     kind, listing = _load(segment, listing_id)
-    if not services.can_view(listing, _user()):
+    if not can(_user(), "view", listing):
         abort(404)
     return kind, listing
 
 
 def _load_own(segment: str, listing_id: int):
     kind, listing = _load(segment, listing_id)
-    if not listing.can_edit(current_user):
+    if not can(current_user, "edit", listing):
         abort(403)
     return kind, listing
 
@@ -108,7 +114,7 @@ def index(segment: str):
     model = LISTING_MODELS[kind]
     clauses, shown = _filters(kind, model, request.args)
     bureau_status = request.args.get("status", "")
-    if services.is_bureau(_user()) and bureau_status in ("taken_down", "withdrawn"):
+    if is_bureau(_user()) and bureau_status in ("taken_down", "withdrawn"):
         # The bureau reviews what it took down and what owners withdrew.
         clauses.append(model.status == bureau_status)
         shown["status"] = bureau_status
@@ -152,19 +158,19 @@ def show(segment: str, listing_id: int):
     user = _user()
     linked = []
     if isinstance(listing, ResearchResult):
-        linked = [p for p in listing.patents if services.can_view(p, user)]
+        linked = [p for p in listing.patents if can(user, "view", p)]
     elif isinstance(listing, Patent):
-        linked = [r for r in listing.results if services.can_view(r, user)]
+        linked = [r for r in listing.results if can(user, "view", r)]
     return render_template(
         "listings/detail.html",
         kind=kind,
         segment=segment,
         item=listing,
         linked=linked,
-        is_owner=listing.can_edit(user),
+        is_owner=can(user, "edit", listing),
         shows_name=services.shows_name_to(listing, user),
-        can_see_private=services.can_see_private(listing, user),
-        is_bureau=services.is_bureau(user),
+        can_see_private=can(user, "see_private", listing),
+        is_bureau=is_bureau(user),
         action_form=ActionForm(),
         takedown_form=TakedownForm(),
     )
@@ -174,7 +180,7 @@ def show(segment: str, listing_id: int):
 @login_required
 def private_details(segment: str, listing_id: int):
     kind, listing = _load_visible(segment, listing_id)
-    if not services.can_see_private(listing, current_user):
+    if not can(current_user, "see_private", listing):
         abort(403)
     return render_template("listings/private.html", kind=kind, segment=segment, item=listing)
 
@@ -210,19 +216,18 @@ def create(segment: str):
         abort(403)
     form = _form_for(kind)
     if form.validate_on_submit():
-        try:
+        publish = request.form.get("action") == "publish"
+
+        def save():
             listing = services.create_listing(current_user, kind, form.cleaned)
-            publish = request.form.get("action") == "publish"
             if publish:
                 services.publish_listing(current_user, listing)
-        except DomainError as error:
-            db.session.rollback()
-            _apply_field_errors(form, error)
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash("已发布" if publish else "草稿已保存，确认无误后请点击“发布”", "success")
-            return redirect(url_for("listings.show", segment=segment, listing_id=listing.id))
+            return listing
+
+        outcome = attempt(save, success="已发布" if publish else "草稿已保存，确认无误后请点击“发布”")
+        if outcome:
+            return redirect(url_for("listings.show", segment=segment, listing_id=outcome.value.id))
+        _apply_field_errors(form, outcome.error)
     return render_template("listings/form.html", kind=kind, segment=segment, form=form, item=None)
 
 
@@ -234,16 +239,12 @@ def edit(segment: str, listing_id: int):
     if request.method == "GET":
         form.fill_from(listing)
     elif form.validate_on_submit():
-        try:
-            services.update_listing(current_user, listing, form.cleaned)
-        except DomainError as error:
-            db.session.rollback()
-            _apply_field_errors(form, error)
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash("修改已保存", "success")
+        outcome = attempt(
+            lambda: services.update_listing(current_user, listing, form.cleaned), success="修改已保存"
+        )
+        if outcome:
             return redirect(url_for("listings.show", segment=segment, listing_id=listing.id))
+        _apply_field_errors(form, outcome.error)
     return render_template("listings/form.html", kind=kind, segment=segment, form=form, item=listing)
 
 
@@ -252,14 +253,7 @@ def _action(segment: str, listing_id: int, action, done: str):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        action(current_user, listing)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(done, "success")
+    attempt(lambda: action(current_user, listing), success=done)
     target = request.form.get("next", "")
     if target == "mine":
         return redirect(url_for("listings.mine", kind=kind))
@@ -285,19 +279,15 @@ def confirm(segment: str, listing_id: int):
 
 
 @bp.route(f"/{SEGMENT}/<int:listing_id>/takedown", methods=["POST"])
-@role_required("bureau")
+@role_required(Role.BUREAU)
 def take_down(segment: str, listing_id: int):
     kind, listing = _load(segment, listing_id)
     form = TakedownForm()
     if form.validate_on_submit():
-        try:
-            services.take_down_listing(current_user, listing, form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash("已下架，发布单位将看到下架原因", "success")
+        attempt(
+            lambda: services.take_down_listing(current_user, listing, form.reason.data),
+            success="已下架，发布单位将看到下架原因",
+        )
     else:
         flash("请填写下架原因（不超过 500 字）", "danger")
     return redirect(url_for("listings.show", segment=segment, listing_id=listing.id))
@@ -312,7 +302,7 @@ def mine():
         # Each role lands on what it mostly posts: enterprises their demands, the others results.
         order = (
             ("demand", "patent", "result")
-            if current_user.role == "enterprise"
+            if current_user.role == Role.ENTERPRISE
             else ("result", "patent", "demand")
         )
         kind = next(k for k in order if services.can_post(current_user, k))
@@ -327,9 +317,6 @@ def mine():
         else:
             clauses.append(model.status == status)
     elif status == "stale":
-        from marketplace.common.timeutil import utcnow
-        from marketplace.listings.models import STALE_AFTER
-
         cutoff = utcnow() - STALE_AFTER
         clauses += [
             model.status == "published",
@@ -358,7 +345,7 @@ def mine():
     return render_template(
         "listings/mine.html",
         kind=kind,
-        segment=services.SEGMENTS[kind],
+        segment=SEGMENTS[kind],
         status=status,
         q=q,
         page=result,
@@ -372,9 +359,7 @@ def mine():
 @bp.route("/my/listings/export.xlsx")
 @role_required(*POSTING_ROLES)
 def export():
-    import io
-
-    data = importer.export_workbook(current_user.org.id)
+    data = workbooks.export_workbook(current_user.org.id)
     name = f"{current_user.org.name}-发布信息-{beijing_today():%Y%m%d}.xlsx"
     return send_file(
         io.BytesIO(data), mimetype=TEMPLATE_FORMATS["xlsx"], as_attachment=True, download_name=name
@@ -385,21 +370,19 @@ def export():
 @role_required(*POSTING_ROLES)
 def import_upload():
     form = ImportForm()
-    form.kind.choices = [
-        (k, label) for k, label in services.KIND_LABELS.items() if services.can_post(current_user, k)
-    ]
+    form.kind.choices = [(k, label) for k, label in KIND_LABELS.items() if services.can_post(current_user, k)]
     if request.method == "GET" and request.args.get("kind") in dict(form.kind.choices):
         form.kind.data = request.args["kind"]
     if form.validate_on_submit():
+        # The rule's message goes under the file field, not in a flash, so no `attempt` here.
         try:
-            job = importer.create_job(
-                current_user, form.kind.data, form.file.data, as_draft=form.as_draft.data
-            )
+            with unit_of_work():
+                job = importer.create_job(
+                    current_user, form.kind.data, form.file.data, as_draft=form.as_draft.data
+                )
         except DomainError as error:
-            db.session.rollback()
             form.file.errors = list(form.file.errors) + [error.message]
         else:
-            db.session.commit()
             run_in_background(importer.run_job, job.id)
             return redirect(url_for("listings.import_job", job_id=job.id))
     return render_template("listings/import.html", form=form, formats=list(TEMPLATE_FORMATS))
@@ -411,8 +394,8 @@ def _own_job(job_id: int) -> ImportJob:
         abort(404)
     if current_user.org is None or job.organisation_id != current_user.org.id:
         abort(403)
-    if importer.fail_if_abandoned(job):
-        db.session.commit()
+    with unit_of_work():
+        importer.fail_if_abandoned(job)
     return job
 
 
@@ -424,7 +407,7 @@ def import_job(job_id: int):
         "listings/import_job.html",
         job=job,
         status=importer.job_status(job),
-        segment=services.SEGMENTS[job.kind],
+        segment=SEGMENTS[job.kind],
     )
 
 
@@ -436,10 +419,8 @@ def import_status(job_id: int):
 
 @bp.route("/listings/template/<any(patent, result, demand):kind>.<any(xlsx, csv, jsonl):fmt>")
 def import_template(kind: str, fmt: str):
-    import io
-
-    data = importer.template_file(kind, fmt)
-    name = f"{services.KIND_LABELS[kind]}导入模板.{fmt}"
+    data = workbooks.template_file(kind, fmt)
+    name = f"{KIND_LABELS[kind]}导入模板.{fmt}"
     return send_file(io.BytesIO(data), mimetype=TEMPLATE_FORMATS[fmt], as_attachment=True, download_name=name)
 
 
@@ -478,7 +459,7 @@ def _home_sections() -> dict:
 
 def _dashboard() -> dict | None:
     user = _user()
-    if services.is_bureau(user):
+    if is_bureau(user):
         return {
             "bureau": {
                 kind: db.session.scalar(select(func.count(model.id)).where(model.status == "taken_down")) or 0

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from marketplace.accounts.services import create_api_token
 from marketplace.common.audit import AuditLog
-from marketplace.deals import services
+from marketplace.deals import inquiries
 from marketplace.deals.models import Deal, Inquiry
 from marketplace.extensions import db
 from marketplace.notices.models import Notice
@@ -150,8 +150,8 @@ def test_daily_cap_holds_for_api_and_page(client, app, world, monkeypatch):
     with app.app_context():
         assert len(db.session.scalars(select(Inquiry)).all()) == 2
     # Yesterday's inquiries do not count against today.
-    tomorrow = services.beijing_today() + timedelta(days=1)
-    monkeypatch.setattr(services, "beijing_today", lambda: tomorrow)
+    tomorrow = inquiries.beijing_today() + timedelta(days=1)
+    monkeypatch.setattr(inquiries, "beijing_today", lambda: tomorrow)
     assert _api_send(client, world, result_id=ids[2]).status_code == 201
 
 

@@ -1,0 +1,163 @@
+"""Reading the files people upload for import: XLSX, CSV (UTF-8 or GB18030) and JSON Lines.
+
+This module only turns bytes into rows with their line numbers (and refuses files it cannot read
+safely); checking the rows and writing listings is `importer`'s job.
+"""
+
+import csv
+import io
+import json
+import uuid
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from flask import current_app
+
+from marketplace.common.errors import ValidationError
+from marketplace.common.uploads import size_label
+
+FORMATS = ("xlsx", "csv", "jsonl")
+
+
+def detect_format(filename: str, head: bytes) -> str:
+    """Decide the format from the content, using the name only to tell CSV from JSON Lines."""
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    suffix = Path(filename or "").suffix.lower()
+    if suffix in (".jsonl", ".json", ".ndjson"):
+        return "jsonl"
+    if suffix == ".csv":
+        return "csv"
+    if head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"{"):
+        return "jsonl"
+    if suffix in (".xlsx", ".xls"):
+        raise ValidationError("文件扩展名是 Excel，但内容不是 XLSX 文件；请用 Excel 另存为 .xlsx 后再上传")
+    return "csv"
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValidationError("文件编码无法识别，请保存为 UTF-8 编码")
+
+
+def read_rows(data: bytes, fmt: str) -> tuple[list[str], Iterator[tuple[int, dict | None, str]], int]:
+    """Return (columns, rows as (line number, record or None, problem), row count)."""
+    if fmt == "xlsx":
+        return _read_xlsx(data)
+    text = _decode(data)
+    if fmt == "csv":
+        return _read_csv(text)
+    return _read_jsonl(text)
+
+
+def _read_csv(text: str):
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise ValidationError("文件是空的") from None
+    except csv.Error as exc:
+        raise ValidationError(f"CSV 格式错误：{exc}") from None
+
+    rows = []
+    try:
+        for values in reader:
+            line = reader.line_num
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) > len(header):
+                rows.append(
+                    (
+                        line,
+                        None,
+                        f"该行有 {len(values)} 列，多于表头的 {len(header)} 列（是否有未加引号的逗号？）",
+                    )
+                )
+                continue
+            rows.append((line, dict(zip(header, values, strict=False)), ""))
+    except csv.Error as exc:
+        rows.append((reader.line_num, None, f"CSV 格式错误：{exc}"))
+    return header, iter(rows), len(rows)
+
+
+def _read_jsonl(text: str):
+    rows = []
+    columns: dict[str, None] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            rows.append((number, None, f"不是有效的 JSON：{exc.msg}（第 {exc.colno} 个字符）"))
+            continue
+        if not isinstance(record, dict):
+            rows.append((number, None, '每行须为一个 JSON 对象，如 {"title": "…"}'))
+            continue
+        columns.update(dict.fromkeys(record))
+        rows.append((number, record, ""))
+    return list(columns), iter(rows), len(rows)
+
+
+def _check_unpacked_size(data: bytes) -> None:
+    """Refuse a workbook that unpacks to far more than it weighs (a zip bomb) before parsing it.
+
+    zipfile never reads past an entry's declared size, so the declared sizes can be trusted.
+    """
+    limit = current_app.config.get("IMPORT_MAX_UNPACKED_BYTES", 200 * 1024 * 1024)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(item.file_size for item in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        raise ValidationError("无法读取该 Excel 文件，请确认是 .xlsx 格式且未加密") from None
+    if unpacked > limit:
+        raise ValidationError(f"该 Excel 文件解压后超过 {size_label(limit)}，请拆分成几个文件或改用 CSV 导入")
+
+
+def _read_xlsx(data: bytes):
+    from openpyxl import load_workbook
+
+    _check_unpacked_size(data)
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a damaged file
+        raise ValidationError("无法读取该 Excel 文件，请确认是 .xlsx 格式且未加密") from None
+    sheet = workbook.worksheets[0]
+    iterator = sheet.iter_rows(values_only=True)
+    try:
+        header = [str(h).strip() if h is not None else "" for h in next(iterator)]
+    except StopIteration:
+        workbook.close()
+        raise ValidationError("文件是空的") from None
+    rows = []
+    for number, values in enumerate(iterator, start=2):
+        if not any(v not in (None, "") for v in values):
+            continue
+        record = {name: value for name, value in zip(header, values, strict=False) if name}
+        rows.append((number, record, ""))
+    workbook.close()
+    return header, iter(rows), len(rows)
+
+
+def store_import_file(storage, max_bytes: int) -> tuple[str, bytes]:
+    """Save an uploaded import file under UPLOAD_DIR/imports; return its relative path and bytes."""
+    if storage is None or not getattr(storage, "filename", ""):
+        raise ValidationError("请选择要导入的文件", fields={"file": "请选择文件"})
+    data = storage.read(max_bytes + 1)
+    if not data:
+        raise ValidationError("上传的文件是空的", fields={"file": "文件是空的"})
+    if len(data) > max_bytes:
+        raise ValidationError(f"文件过大，最大 {size_label(max_bytes)}", fields={"file": "文件过大"})
+    suffix = Path(storage.filename).suffix.lower()
+    if suffix not in (".xlsx", ".csv", ".jsonl", ".json", ".ndjson", ".txt"):
+        raise ValidationError("只支持 .xlsx、.csv 和 .jsonl 文件", fields={"file": "文件类型不支持"})
+    relative = Path("imports") / f"{uuid.uuid4().hex}{suffix}"
+    target = Path(current_app.config["UPLOAD_DIR"]) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return str(relative), data

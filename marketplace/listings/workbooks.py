@@ -1,0 +1,120 @@
+"""Files people download: the import templates (XLSX, CSV, JSON Lines) and the export of one's listings.
+
+Both use the import column names, so an exported workbook can be edited and imported again.
+"""
+
+import csv
+import io
+import json
+
+from sqlalchemy import select
+
+from marketplace.common.exports import csv_row, xlsx_row
+from marketplace.common.kinds import KIND_LABELS
+from marketplace.extensions import db
+from marketplace.listings.fields import FIELDS
+from marketplace.listings.models import LISTING_MODELS, STATUSES, result_patents
+
+
+def template_columns(kind: str) -> list[str]:
+    return [f.name for f in FIELDS[kind]]
+
+
+def template_file(kind: str, fmt: str) -> bytes:
+    """A template with the column names, a row of labels as help and one example row."""
+    specs = FIELDS[kind]
+    columns = [f.name for f in specs]
+    example = {f.name: f.example for f in specs}
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(csv_row(columns))
+        writer.writerow(csv_row(example[c] for c in columns))
+        return ("\ufeff" + out.getvalue()).encode("utf-8")
+    if fmt == "jsonl":
+        record = {}
+        for spec in specs:
+            value = spec.example
+            if spec.type in ("list", "choices", "ipc"):
+                value = [v for v in value.split("|") if v]
+            elif spec.type == "ids":
+                value = []
+            elif spec.type == "bool":
+                value = value == "true"
+            elif spec.type in ("int",) and value:
+                value = int(value)
+            elif spec.type == "fen" or value == "":
+                value = None
+            record[spec.name] = value
+        return (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = KIND_LABELS[kind]
+    sheet.append(xlsx_row(sheet, columns))
+    for cell, spec in zip(sheet[1], specs, strict=True):
+        hint = spec.label + ("（必填）" if spec.required else "")
+        if spec.choices and spec.type in ("choice", "choices"):
+            hint += "；可选：" + "、".join(f"{k}={v}" for k, v in spec.choices.items())
+        if spec.type in ("list", "choices", "ipc", "ids"):
+            hint += "；多个用 | 分隔"
+        cell.comment = Comment(hint, "平台")
+    sheet.append(xlsx_row(sheet, (example[c] for c in columns)))
+    help_sheet = workbook.create_sheet("填写说明")
+    help_sheet.append(xlsx_row(help_sheet, ["列名", "含义", "说明"]))
+    for spec in specs:
+        aliases = "、".join(a for a, _u in spec.aliases)
+        note = "必填" if spec.required else ""
+        if aliases:
+            note += f"；也可用 {aliases}（万元）" if "wan" in aliases else f"；也可用列 {aliases}"
+        if spec.choices and spec.type in ("choice", "choices"):
+            note += "；可选：" + "、".join(f"{k}={v}" for k, v in spec.choices.items())
+        help_sheet.append(xlsx_row(help_sheet, [spec.name, spec.label, note.strip("；")]))
+    help_sheet.append(
+        xlsx_row(help_sheet, ["", "", "删除示例行后填写；第一行列名不要修改；未知列会被忽略。"])
+    )
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def export_workbook(org_id: int) -> bytes:
+    """All of an organisation's listings, one sheet per kind, with the import column names."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for kind, model in LISTING_MODELS.items():
+        sheet = workbook.create_sheet(KIND_LABELS[kind])
+        columns = [f.name for f in FIELDS[kind]]
+        sheet.append(xlsx_row(sheet, ["id", *columns, "status", "status_label", "updated_at"]))
+        listings = db.session.scalars(
+            select(model).where(model.organisation_id == org_id).order_by(model.id)
+        ).all()
+        links = {}
+        if kind == "result":
+            for rid, pid in db.session.execute(
+                select(result_patents.c.result_id, result_patents.c.patent_id)
+                .join(model, model.id == result_patents.c.result_id)
+                .where(model.organisation_id == org_id)
+            ):
+                links.setdefault(rid, []).append(str(pid))
+        for listing in listings:
+            row = [listing.id]
+            for name in columns:
+                if name == "patent_ids":
+                    value = "|".join(links.get(listing.id, []))
+                else:
+                    value = getattr(listing, name)
+                if isinstance(value, list):
+                    value = "|".join(str(v) for v in value)
+                row.append(value)
+            status = listing.effective_status
+            row += [status, STATUSES.get(status, status), listing.fresh_at]
+            # Titles and names are people's text: string cells, never formulas (common.exports).
+            sheet.append(xlsx_row(sheet, row))
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
