@@ -2,13 +2,14 @@
 
 Other features, the API layer, the demo data and the tests import `services.X`; the work is done in
 
-- `access`: who may see, change and review a contract (rules for `can(user, action, contract)`),
-  and which deals a filer may cite;
+- `access`: who may see, change and review a contract (rules for `can(user, action, contract)`);
+- `citations`: which deals a contract may cite;
 - `payload`: checking and normalising a contract's content;
 - `filing`: drafts, corrections, attachments, submission, amendments;
 - `review`: the bureau's decisions, registration numbers, cancellation (announced by `signals`);
 - `queries`: lists, the queue, counts, the timeline, the contracts that count in statistics;
-- `registry`: registration points, reviewers and the review calendar the bureau maintains.
+- `registry`: registration points, reviewers and the review calendar the bureau maintains;
+- `transitions`: the row claim and status rule every state change shares.
 """
 
 from marketplace.contracts.access import can_edit, can_view
