@@ -144,6 +144,8 @@ def _register_hooks(app: Flask) -> None:
     from marketplace.common.audit import current_ip
     from marketplace.common.errors import register_error_handlers
     from marketplace.common.security import register_input_guards, register_security_headers
+    from marketplace.deals import subscribers as deals_subscribers  # noqa: F401  (follow contract signals)
+    from marketplace.stats import subscribers as stats_subscribers  # noqa: F401  (follow contract signals)
 
     register_error_handlers(app)
     register_security_headers(app)

@@ -11,9 +11,11 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from marketplace.accounts.models import User
+from marketplace.common.roles import Role
 from marketplace.common.timeutil import beijing_today
 from marketplace.contracts import services
 from marketplace.contracts.models import RegistrationPoint, RegistrationReviewer, TechContract
+from marketplace.contracts.signals import contract_registered
 from marketplace.extensions import db
 from marketplace.organisations.models import Organisation
 
@@ -46,9 +48,9 @@ def seed_demo_contracts(progress=print, count: int = 48) -> int:
     db.session.flush()
     db.session.add(RegistrationReviewer(user_id=reviewer.id, point_id=point.id))
     sellers = db.session.scalars(
-        select(Organisation).where(Organisation.org_type.in_(("university", "institute")))
+        select(Organisation).where(Organisation.org_type.in_((Role.UNIVERSITY, Role.INSTITUTE)))
     ).all()
-    buyers = db.session.scalars(select(Organisation).where(Organisation.org_type == "enterprise")).all()
+    buyers = db.session.scalars(select(Organisation).where(Organisation.org_type == Role.ENTERPRISE)).all()
     rng = random.Random(2026)
     today = beijing_today()
     fields = ["新材料及其应用", "生物、医药和医疗器械", "先进制造", "电子信息", "环境保护与资源综合利用"]
@@ -86,9 +88,10 @@ def seed_demo_contracts(progress=print, count: int = 48) -> int:
         if n % 12 == 10:
             continue  # and a few wait in the bureau's queue
         services.approve_contract(reviewer, contract)
-        # Spread registrations over this year so the monthly trend has a shape.
+        # Spread registrations over this year so the monthly trend has a shape; announce the
+        # registration again so the statistics count it on the new date.
         contract.registered_on = max(date(today.year, 1, 5), min(today, signed + timedelta(days=15)))
-        services.on_registration_change(contract)
+        contract_registered.send(contract)
         made += 1
     db.session.flush()
     progress(f"示例技术合同：登记 {made} 项")

@@ -9,11 +9,13 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import User
 from marketplace.common.domain import CAN_FILE_CONTRACTS
-from marketplace.common.errors import Conflict, NotFound, ValidationError
+from marketplace.common.errors import HTTP_MESSAGES, Conflict, NotFound, RateLimited, ValidationError
 from marketplace.common.money import AmountError, format_in_unit, parse_amount
 from marketplace.common.pagination import paginate, parse_page_args
-from marketplace.common.permissions import role_required
+from marketplace.common.permissions import can, role_required
+from marketplace.common.roles import Role, is_bureau
 from marketplace.common.timeutil import beijing_today
+from marketplace.common.uow import attempt, unit_of_work
 from marketplace.common.validators import parse_id
 from marketplace.contracts import services, verify
 from marketplace.contracts.forms import (
@@ -57,7 +59,7 @@ def _get_visible(contract_id: int) -> TechContract:
     contract = db.session.get(TechContract, contract_id)
     if contract is None:
         abort(404)
-    if not services.can_view(current_user, contract):
+    if not can(current_user, "view", contract):
         abort(403)
     return contract
 
@@ -65,7 +67,7 @@ def _get_visible(contract_id: int) -> TechContract:
 def _party_choices() -> list[tuple[str, str]]:
     orgs = db.session.scalars(
         select(Organisation)
-        .where(Organisation.org_type != "bureau")
+        .where(Organisation.org_type != Role.BUREAU)
         .where(
             (Organisation.verification_status == "verified")
             | (Organisation.id == (current_user.org.id if current_user.org else -1))
@@ -171,15 +173,14 @@ def _save(form: ContractForm, contract: TechContract | None):
         form.amount_warnings = warnings
         return None, []
     try:
-        if contract is None:
-            contract = services.create_contract(current_user, payload)
-        else:
-            services.update_contract(current_user, contract, payload)
+        with unit_of_work():
+            if contract is None:
+                contract = services.create_contract(current_user, payload)
+            else:
+                services.update_contract(current_user, contract, payload)
     except ValidationError as error:
-        db.session.rollback()
         leftovers = form.apply_errors(error.fields)
         return None, [error.message, *leftovers]
-    db.session.commit()
     return contract, []
 
 
@@ -222,14 +223,14 @@ def _show_page(contract: TechContract):
         contract=contract,
         revision=contract.current,
         timeline=services.timeline(contract),
-        can_edit=services.can_edit(current_user, contract),
-        is_bureau=services.is_bureau(current_user),
+        can_edit=can(current_user, "edit", contract),
+        is_bureau=is_bureau(current_user),
         overdue=services.is_overdue(contract.pending_revision),
         attachment_form=AttachmentForm(),
         confirm_form=ConfirmForm(),
         cancel_form=CancelForm(),
         reasons=REFUSAL_REASONS,
-        point=services.reviewer_point(current_user) if services.is_bureau(current_user) else None,
+        point=services.reviewer_point(current_user) if is_bureau(current_user) else None,
     )
 
 
@@ -237,7 +238,7 @@ def _show_page(contract: TechContract):
 @login_required
 def edit(contract_id: int):
     contract = _get_visible(contract_id)
-    if not services.can_edit(current_user, contract):
+    if not can(current_user, "edit", contract):
         abort(403)
     revision = contract.pending_revision
     if revision is None or revision.status not in ("draft", "needs_correction"):
@@ -261,18 +262,13 @@ def edit(contract_id: int):
 @login_required
 def upload(contract_id: int):
     contract = _get_visible(contract_id)
-    if not services.can_edit(current_user, contract):
+    if not can(current_user, "edit", contract):
         abort(403)
     form = AttachmentForm()
     if form.validate_on_submit():
-        try:
-            attachment = services.add_attachment(current_user, contract, form.file.data)
-        except FIXABLE as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash(f"已上传：{attachment.filename}", "success")
+        saved = attempt(lambda: services.add_attachment(current_user, contract, form.file.data))
+        if saved:
+            flash(f"已上传：{saved.value.filename}", "success")
     return redirect(url_for("contracts.show", contract_id=contract.id))
 
 
@@ -291,7 +287,7 @@ def attachment(contract_id: int, attachment_id: int):
 @login_required
 def remove_attachment(contract_id: int, attachment_id: int):
     contract = _get_visible(contract_id)
-    if not services.can_edit(current_user, contract):
+    if not can(current_user, "edit", contract):
         abort(403)
     item = db.session.get(ContractAttachment, attachment_id)
     if item is None or item.contract_id != contract.id:
@@ -310,50 +306,45 @@ def _explain(error) -> str:
 
 
 def _act(contract: TechContract, action, success: str):
+    """Run a transition; permission errors still answer 403, the others are explained on the page."""
     try:
-        action()
+        with unit_of_work():
+            action()
     except Conflict as error:
         # Someone else decided first (or the state moved on): say so on the page as it is now.
-        db.session.rollback()
         flash(f"操作未执行：{_explain(error)}。页面已显示该合同的最新状态。", "danger")
         return _show_page(contract), 409
     except FIXABLE as error:
-        db.session.rollback()
         flash(_explain(error), "danger")
     else:
-        db.session.commit()
         flash(success, "success")
     return redirect(url_for("contracts.show", contract_id=contract.id))
+
+
+def _filer_act(contract_id: int, action, success: str):
+    """A transition a filer starts from the contract page: editors only, with the confirm token."""
+    contract = _get_visible(contract_id)
+    if not can(current_user, "edit", contract):
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return _act(contract, lambda: action(current_user, contract), success)
 
 
 @bp.route("/contracts/<int:contract_id>/submit", methods=["POST"])
 @login_required
 def submit(contract_id: int):
-    contract = _get_visible(contract_id)
-    if not services.can_edit(current_user, contract):
-        abort(403)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    return _act(
-        contract, lambda: services.submit_contract(current_user, contract), "已提交登记，请等待科技局审核"
-    )
+    return _filer_act(contract_id, services.submit_contract, "已提交登记，请等待科技局审核")
 
 
 @bp.route("/contracts/<int:contract_id>/amend", methods=["POST"])
 @login_required
 def amend(contract_id: int):
-    contract = _get_visible(contract_id)
-    if not services.can_edit(current_user, contract):
-        abort(403)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    return _act(
-        contract, lambda: services.open_amendment(current_user, contract), "已发起变更，请修改后重新提交审核"
-    )
+    return _filer_act(contract_id, services.open_amendment, "已发起变更，请修改后重新提交审核")
 
 
 @bp.route("/contracts/<int:contract_id>/review", methods=["POST"])
-@role_required("bureau")
+@role_required(Role.BUREAU)
 def review(contract_id: int):
     contract = _get_visible(contract_id)
     action = request.form.get("action", "")
@@ -375,7 +366,7 @@ def review(contract_id: int):
 
 
 @bp.route("/contracts/<int:contract_id>/cancel", methods=["POST"])
-@role_required("bureau")
+@role_required(Role.BUREAU)
 def cancel(contract_id: int):
     contract = _get_visible(contract_id)
     form = CancelForm()
@@ -406,10 +397,12 @@ def certificate(contract_id: int):
 @bp.route("/verify")
 def verify_certificate():
     """Public: confirm a certificate from its registration number and verification code."""
-    if not verify.allow_check(request.remote_addr):
-        db.session.rollback()
+    try:
+        with unit_of_work():  # the check is counted whatever it finds; one over the limit is not
+            if not verify.allow_check(request.remote_addr):
+                raise RateLimited(HTTP_MESSAGES[429])
+    except RateLimited:
         return render_template("contracts/verify.html", contract=None, limited=True), 429
-    db.session.commit()  # the check is counted whatever it finds
     number = request.args.get("number", "")
     code = request.args.get("code", "")
     contract = services.find_for_verification(number, code)
@@ -427,7 +420,7 @@ def verify_certificate():
 
 
 @bp.route("/bureau/contracts")
-@role_required("bureau")
+@role_required(Role.BUREAU)
 def queue():
     form = QueueFilterForm(request.args)
     status = form.status.data if form.status.data in dict(form.status.choices) else "open"
@@ -480,6 +473,13 @@ def _point_data(form: PointForm) -> dict:
     }
 
 
+def _show_field_errors(form: PointForm, error) -> None:
+    """Put a rejected save's field messages under the fields the form has."""
+    for key, message in error.fields.items():
+        if key in form:
+            form[key].errors = [*form[key].errors, message]
+
+
 def _points_page(form: PointForm, status: int = 200, editing: RegistrationPoint | None = None):
     points = db.session.scalars(
         select(RegistrationPoint).order_by(RegistrationPoint.region_code, RegistrationPoint.point_code)
@@ -487,7 +487,7 @@ def _points_page(form: PointForm, status: int = 200, editing: RegistrationPoint 
     bureau_users = db.session.scalars(
         select(User)
         .join(Organisation, Organisation.id == User.organisation_id)
-        .where(Organisation.org_type == "bureau", User.membership == "active", User.is_disabled.is_(False))
+        .where(Organisation.org_type == Role.BUREAU, User.membership == "active", User.is_disabled.is_(False))
         .order_by(User.name)
     ).all()
     assignments = {a.user_id: a for a in db.session.scalars(select(RegistrationReviewer)).all()}
@@ -506,82 +506,62 @@ def _points_page(form: PointForm, status: int = 200, editing: RegistrationPoint 
 
 
 @bp.route("/bureau/registration-points", methods=["GET", "POST"])
-@role_required("bureau")
+@role_required(Role.BUREAU)
 def points():
     form = _point_form()
     if form.validate_on_submit():
-        try:
-            point = services.save_point(current_user, _point_data(form))
-        except FIXABLE as error:
-            db.session.rollback()
-            for key, message in getattr(error, "fields", {}).items():
-                if key in form:
-                    form[key].errors = [*form[key].errors, message]
-            flash(error.message, "danger")
+        saved = attempt(lambda: services.save_point(current_user, _point_data(form)))
+        if not saved:
+            _show_field_errors(form, saved.error)
             return _points_page(form, 422)
-        db.session.commit()
-        flash(f"已添加登记点：{point.label}", "success")
+        flash(f"已添加登记点：{saved.value.label}", "success")
         return redirect(url_for("contracts.points"))
     return _points_page(form, 422 if request.method == "POST" else 200)
 
 
 @bp.route("/bureau/registration-points/<int:point_id>", methods=["GET", "POST"])
-@role_required("bureau")
+@role_required(Role.BUREAU)
 def edit_point(point_id: int):
     point = db.session.get(RegistrationPoint, point_id)
     if point is None:
         abort(404)
     form = _point_form(point)
     if request.method == "POST" and form.validate_on_submit():
-        try:
-            services.save_point(current_user, _point_data(form), point)
-        except FIXABLE as error:
-            db.session.rollback()
-            for key, message in getattr(error, "fields", {}).items():
-                if key in form:
-                    form[key].errors = [*form[key].errors, message]
-            flash(error.message, "danger")
+        saved = attempt(lambda: services.save_point(current_user, _point_data(form), point))
+        if not saved:
+            _show_field_errors(form, saved.error)
             return _points_page(form, 422, editing=point)
-        db.session.commit()
         flash(f"已保存登记点：{point.label}", "success")
         return redirect(url_for("contracts.points"))
     return _points_page(form, 422 if request.method == "POST" else 200, editing=point)
 
 
 @bp.route("/bureau/registration-reviewers", methods=["POST"])
-@role_required("bureau")
+@role_required(Role.BUREAU)
 def assign_reviewer():
     form = ReviewerForm()
     if form.validate_on_submit():
-        user_id = form.user_id.data or ""
-        point_id = form.point_id.data or ""
-        try:
-            if parse_id(user_id) is None:
+        user_id = parse_id(form.user_id.data or "")
+        point_id = parse_id(form.point_id.data or "")
+
+        def assign():
+            if user_id is None:
                 raise ValidationError("请选择审核人员")
-            services.assign_reviewer(current_user, parse_id(user_id), parse_id(point_id))
-        except FIXABLE as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash("审核人员的登记点已更新", "success")
+            services.assign_reviewer(current_user, user_id, point_id)
+
+        attempt(assign, success="审核人员的登记点已更新")
     return redirect(url_for("contracts.points"))
 
 
 @bp.route("/bureau/contract-calendar", methods=["GET", "POST"])
-@role_required("bureau")
+@role_required(Role.BUREAU)
 def calendar():
     form = CalendarForm()
-    if form.validate_on_submit():
-        try:
-            services.add_calendar_day(current_user, form.day.data, form.kind.data, form.note.data)
-        except FIXABLE as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash(f"已设置 {form.day.data.isoformat()}", "success")
-            return redirect(url_for("contracts.calendar", year=form.day.data.year))
+    if form.validate_on_submit() and attempt(
+        lambda: services.add_calendar_day(current_user, form.day.data, form.kind.data, form.note.data),
+        success=f"已设置 {form.day.data.isoformat()}",
+    ):
+        return redirect(url_for("contracts.calendar", year=form.day.data.year))
     try:
         year = int(request.args.get("year", beijing_today().year))
     except ValueError:
@@ -599,19 +579,14 @@ def calendar():
 
 
 @bp.route("/bureau/contract-calendar/<day>/delete", methods=["POST"])
-@role_required("bureau")
+@role_required(Role.BUREAU)
 def remove_calendar_day(day: str):
     try:
         parsed = date.fromisoformat(day)
     except ValueError:
         abort(404)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.remove_calendar_day(current_user, parsed)
-        except FIXABLE as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash(f"已移除 {parsed.isoformat()}", "success")
+        attempt(
+            lambda: services.remove_calendar_day(current_user, parsed), success=f"已移除 {parsed.isoformat()}"
+        )
     return redirect(url_for("contracts.calendar", year=parsed.year))

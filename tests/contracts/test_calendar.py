@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from marketplace.contracts import calendar, services
+from marketplace.contracts import calendar, filing, services
 from marketplace.contracts.models import CalendarDay
 from marketplace.extensions import db
 from tests.contracts.conftest import platform_payload
@@ -46,7 +46,7 @@ def test_thirty_working_days_from_five_million_yuan(app_ctx):
 )
 def test_submission_sets_the_deadline(cast, monkeypatch, amount_fen, due):
     national_day_2026()
-    monkeypatch.setattr(services, "beijing_today", lambda: MONDAY)
+    monkeypatch.setattr(filing, "beijing_today", lambda: MONDAY)
     contract = make_contract(cast.broker, platform_payload(cast, contract_amount_fen=amount_fen), submit=True)
     assert contract.pending_revision.due_on == due
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from marketplace.common.audit import AuditLog
 from marketplace.common.errors import Conflict, PermissionDenied, ValidationError
-from marketplace.contracts import services
+from marketplace.contracts import services, signals
 from marketplace.contracts.models import TechContract
 from marketplace.extensions import db
 from tests.contracts.conftest import platform_payload
@@ -244,14 +244,22 @@ def test_cancelling_drops_an_open_amendment_and_stops_counting(cast):
         services.cancel_contract(cast.reviewer, drive(cast, "registered"), "")
 
 
-def test_registration_hook_runs_on_register_amend_and_cancel(cast, monkeypatch):
+def test_registration_hook_runs_on_register_amend_and_cancel(cast):
     calls = []
-    monkeypatch.setattr(services, "on_registration_change", lambda c: calls.append((c.id, c.status)))
-    contract = drive(cast, "registered")
-    services.open_amendment(cast.broker, contract)
-    services.submit_contract(cast.broker, contract)
-    services.approve_contract(cast.reviewer, contract)
-    services.cancel_contract(cast.reviewer, contract, "解除")
+
+    def record(c, **_):
+        calls.append((c.id, c.status))
+
+    with (
+        signals.contract_registered.connected_to(record),
+        signals.contract_amended.connected_to(record),
+        signals.contract_cancelled.connected_to(record),
+    ):
+        contract = drive(cast, "registered")
+        services.open_amendment(cast.broker, contract)
+        services.submit_contract(cast.broker, contract)
+        services.approve_contract(cast.reviewer, contract)
+        services.cancel_contract(cast.reviewer, contract, "解除")
     assert calls == [(contract.id, "registered"), (contract.id, "registered"), (contract.id, "cancelled")]
 
 
