@@ -133,10 +133,10 @@ def load_contracts(count: int, seed: int = 11) -> int:
     from marketplace.accounts.models import User
     from marketplace.common.timeutil import beijing_today, utcnow
     from marketplace.contracts.models import ContractRevision, RegistrationPoint, TechContract
-    from marketplace.contracts.services import contract_fact
     from marketplace.extensions import db
     from marketplace.organisations.models import Organisation
     from marketplace.stats.facts import upsert_contract_facts
+    from marketplace.stats.subscribers import contract_fact
     from tests.factories import make_user
 
     rng = random.Random(seed)
