@@ -15,7 +15,7 @@ search_cli = AppGroup("search", help="检索索引与匹配")
 @click.option("--interval", type=float, default=2.0, show_default=True, help="seconds between rounds")
 def sync_command(watch: bool, interval: float):
     """Apply the outbox: index pending changes and store their matches."""
-    from marketplace.search.index import drain
+    from marketplace.search.pipeline import drain
 
     if watch:
         from marketplace.search.tasks import sync_forever
@@ -35,8 +35,8 @@ def sync_command(watch: bool, interval: float):
 def reindex_command(matches: bool):
     """Rebuild the index into a fresh directory and swap it in; searches keep working."""
     from marketplace.extensions import db
-    from marketplace.search.index import drain, reindex
     from marketplace.search.matching import refresh_all
+    from marketplace.search.pipeline import drain, reindex
 
     count = reindex()
     click.echo(f"indexed {count} published listing(s)")
@@ -59,7 +59,7 @@ def rematch_command():
 @search_cli.command("status")
 def status_command():
     """Show the live index directory, its size and the outbox backlog."""
-    from marketplace.search.index import index_status
+    from marketplace.search.status import index_status
 
     for key, value in index_status().items():
         click.echo(f"{key}: {value}")

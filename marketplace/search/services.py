@@ -7,13 +7,13 @@ import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
-from flask import current_app, has_request_context, url_for
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from whoosh.query import NumericRange, Term
 
 from marketplace.common.domain import REGIONS, TECHNOLOGY_FIELDS
 from marketplace.common.errors import NotFound, PermissionDenied
+from marketplace.common.kinds import KIND_LABELS
 from marketplace.common.pagination import Page
 from marketplace.extensions import db
 from marketplace.listings import services as listing_services
@@ -25,20 +25,16 @@ from marketplace.listings.models import (
     sees_every_hidden_name,
 )
 from marketplace.search import engine
+from marketplace.search.documents import expired_mask, load_listings
 from marketplace.search.engine import all_docs, column, doc_set
-from marketplace.search.index import (
-    cached_searcher,
-    expired_mask,
-    load_listings,
-    query_analyzer,
-    retry_on_index_change,
-)
 from marketplace.search.ipc import SECTION_NAMES
 from marketplace.search.models import SearchMatch
-from marketplace.search.ranking import snippet, user_clauses, user_query_terms
+from marketplace.search.ranking import user_clauses, user_query_terms
+from marketplace.search.snippets import snippet
+from marketplace.search.store import cached_searcher, query_analyzer, retry_on_index_change
+from marketplace.search.urls import listing_url
 
-KINDS = ("patent", "result", "demand")
-KIND_LABELS = {"patent": "专利", "result": "科技成果", "demand": "技术需求"}
+KINDS = tuple(KIND_LABELS)
 FIELD_LABELS = {"title": "标题", "keywords": "关键词", "body": "正文"}
 SORTS = {
     "relevance": "相关度",
@@ -48,18 +44,6 @@ SORTS = {
 }
 MAX_QUERY_CHARS = 5000
 MAX_PRICE_WAN = 10_000_000
-# Where each kind's detail page lives; the listings feature owns these routes.
-_SEGMENTS = {"patent": "patents", "result": "results", "demand": "demands"}
-
-
-def listing_url(kind: str, obj_id: int) -> str:
-    """The path of a listing's detail page; works in background jobs too (no request needed)."""
-    values = {"segment": _SEGMENTS[kind], "listing_id": obj_id}
-    if has_request_context():
-        return url_for("listings.show", **values)
-    return current_app.url_map.bind("localhost").build("listings.show", values)
-
-
 # --- parameters ---------------------------------------------------------------------------------
 
 

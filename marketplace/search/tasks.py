@@ -8,8 +8,9 @@ from flask import current_app
 
 from marketplace.common.mail_outbox import drain_mail_round
 from marketplace.extensions import db
-from marketplace.search.index import drain, index_is_current, reindex
 from marketplace.search.matching import refresh_all
+from marketplace.search.pipeline import drain, reindex
+from marketplace.search.store import index_is_current
 
 
 def rebuild_everything() -> tuple[int, int]:

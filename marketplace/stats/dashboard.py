@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from time import monotonic
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from marketplace.common.domain import DISTRICTS
@@ -15,6 +16,7 @@ from marketplace.common.timeutil import beijing_today
 from marketplace.extensions import db
 from marketplace.listings.models import Demand, Patent, ResearchResult
 from marketplace.organisations.models import Organisation
+from marketplace.search import gateway as search
 from marketplace.stats import queries
 from marketplace.stats.settings import INDICATORS, Targets, get_targets, latest_indicators
 
@@ -175,14 +177,8 @@ def _published_per_month(model, start: date, end: date) -> dict[str, int]:
 
 def demands_with_matches(start: date, end: date) -> int | None:
     """Demands published in the period with at least one stored match above the threshold."""
-    from flask import current_app
-
-    from marketplace.search.models import SearchMatch
-
     lo, hi = _utc_bounds(start, end)
-    matched = select(SearchMatch.source_id).where(
-        SearchMatch.source_kind == "demand", SearchMatch.score >= current_app.config["MATCH_THRESHOLD"]
-    )
+    matched = search.matched_demand_ids(current_app.config["MATCH_THRESHOLD"])
     stmt = select(func.count(func.distinct(Demand.id))).where(
         Demand.published_at >= lo, Demand.published_at < hi, Demand.id.in_(matched)
     )
@@ -299,8 +295,6 @@ def bureau_dashboard(filters: Filters, today: date | None = None) -> dict:
     background thread recomputes them (new listings and matches appear within seconds); only a
     process's first request for a key waits. Hand-entered indicators are read each time.
     """
-    from flask import current_app
-
     seconds = float(current_app.config.get("STATS_CACHE_SECONDS", 0) or 0)
     today = today or beijing_today()
     targets = get_targets()
