@@ -15,6 +15,7 @@ from marketplace.common.domain import REGIONS, TECHNOLOGY_FIELDS
 from marketplace.common.errors import NotFound, PermissionDenied
 from marketplace.common.kinds import KIND_LABELS
 from marketplace.common.pagination import Page
+from marketplace.common.permissions import can
 from marketplace.extensions import db
 from marketplace.listings import services as listing_services
 from marketplace.listings.models import (
@@ -25,6 +26,7 @@ from marketplace.listings.models import (
     sees_every_hidden_name,
 )
 from marketplace.search import engine
+from marketplace.search.access import ACTION, MATCH_VIEWERS
 from marketplace.search.documents import expired_mask, load_listings
 from marketplace.search.engine import all_docs, column, doc_set
 from marketplace.search.ipc import SECTION_NAMES
@@ -343,30 +345,9 @@ def api_item(item: dict) -> dict:
 # --- stored matches -----------------------------------------------------------------------------
 
 
-MATCH_VIEWERS = {
-    "demand": "需求发布单位、经认证的技术经纪机构和科技局",
-    "result": "成果发布单位",
-    "patent": "专利发布单位",
-}
-
-
-def may_see_demand_matches(user, demand: Demand) -> bool:
-    """A demand's matches are for its owner and those who see hidden names (bureau, verified brokers)."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    return demand.is_owned_by(user) or sees_every_hidden_name(user)
-
-
-def may_see_listing_matches(user, listing) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    return listing.is_owned_by(user)
-
-
 def may_see_matches(user, obj) -> bool:
-    if isinstance(obj, Demand):
-        return may_see_demand_matches(user, obj)
-    return may_see_listing_matches(user, obj)
+    """Whether `user` may see the stored matches of a listing (rules in access.py)."""
+    return can(user, ACTION, obj)
 
 
 def get_listing(kind: str, obj_id: int, user):

@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length
 from marketplace.accounts.forms import ConfirmForm
 from marketplace.common.audit import record_audit
 from marketplace.common.domain import REGIONS, TECHNOLOGY_FIELDS
-from marketplace.common.permissions import role_required
+from marketplace.common.permissions import can, role_required
 from marketplace.common.roles import Role
 from marketplace.common.security import accepts_any_query_text
 from marketplace.common.tasks import run_in_background
@@ -21,6 +21,7 @@ from marketplace.deals.funnel import record_matches_shown
 from marketplace.extensions import db
 from marketplace.listings.models import LEGAL_STATUSES, MATURITY_LEVELS, PATENT_TYPES
 from marketplace.search import outbox, services
+from marketplace.search.access import ACTION
 from marketplace.search.analysis import build_user_dictionary, load_terms
 from marketplace.search.ipc import SECTION_NAMES
 from marketplace.search.models import SearchTerm
@@ -34,7 +35,7 @@ bp = Blueprint("search", __name__, url_prefix="/search")
 @bp.app_template_global()
 def demand_matches(demand, limit: int = 10):
     """Stored matches of a demand for the current user, or None when they may not see them."""
-    if not services.may_see_demand_matches(current_user, demand):
+    if not can(current_user, ACTION, demand):
         return None
     items = services.stored_matches(demand, current_user, limit=limit, check=False)
     if items:
@@ -58,7 +59,7 @@ def _record_shown(demand, items) -> None:
 @bp.app_template_global()
 def listing_matches(listing, limit: int = 10):
     """Stored matching demands of a result or patent for its owner, or None for anyone else."""
-    if not services.may_see_listing_matches(current_user, listing):
+    if not can(current_user, ACTION, listing):
         return None
     return services.stored_matches(listing, current_user, limit=limit, check=False)
 
