@@ -3,6 +3,8 @@
 import click
 from flask.cli import AppGroup
 
+from marketplace.common.uow import unit_of_work
+
 search_cli = AppGroup("search", help="检索索引与匹配")
 
 
@@ -41,8 +43,9 @@ def reindex_command(matches: bool):
     count = reindex()
     click.echo(f"indexed {count} published listing(s)")
     if matches:
-        click.echo(f"stored matches of {refresh_all(db.session)} listing(s)")
-        db.session.commit()
+        with unit_of_work():
+            matched = refresh_all(db.session)
+        click.echo(f"stored matches of {matched} listing(s)")
     drain()
 
 
@@ -52,8 +55,9 @@ def rematch_command():
     from marketplace.extensions import db
     from marketplace.search.matching import refresh_all
 
-    click.echo(f"stored matches of {refresh_all(db.session)} listing(s)")
-    db.session.commit()
+    with unit_of_work():
+        matched = refresh_all(db.session)
+    click.echo(f"stored matches of {matched} listing(s)")
 
 
 @search_cli.command("status")
