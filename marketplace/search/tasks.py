@@ -7,7 +7,9 @@ from collections.abc import Callable
 from flask import current_app
 
 from marketplace.common.mail_outbox import drain_mail_round
+from marketplace.common.maintenance import run_due
 from marketplace.extensions import db
+from marketplace.listings.importer import fail_stale_jobs
 from marketplace.search.matching import refresh_all
 from marketplace.search.pipeline import drain, reindex
 from marketplace.search.store import index_is_current
@@ -36,9 +38,6 @@ def sync_forever(
     run, claimed in the database so that one worker per day does them. An error is logged and
     the next round tries again.
     """
-    from marketplace.common.maintenance import run_due
-    from marketplace.listings.importer import fail_stale_jobs
-
     checked_schema = False
     done_rounds = 0
     while rounds is None or done_rounds < rounds:

@@ -9,6 +9,7 @@ from time import monotonic
 from flask import current_app
 from sqlalchemy import func, select
 
+from marketplace.common import tasks
 from marketplace.common.domain import DISTRICTS
 from marketplace.common.errors import ValidationError
 from marketplace.common.money import format_wan_number
@@ -18,6 +19,7 @@ from marketplace.listings.models import Demand, Patent, ResearchResult
 from marketplace.organisations.models import Organisation
 from marketplace.search import gateway as search
 from marketplace.stats import queries
+from marketplace.stats.facts import ContractFact
 from marketplace.stats.settings import INDICATORS, Targets, get_targets, latest_indicators
 
 MAX_SPAN_YEARS = 30
@@ -271,8 +273,6 @@ _FIGURES_KEPT = 64
 
 def contracts_version() -> tuple:
     """A fingerprint of the contract statistics: changes when a contract is registered, revised or cancelled."""
-    from marketplace.stats.facts import ContractFact
-
     return tuple(
         db.session.execute(
             select(
@@ -313,9 +313,7 @@ def bureau_dashboard(filters: Filters, today: date | None = None) -> dict:
         else:
             data = hit[1]
             if refresh:
-                from marketplace.common.tasks import run_in_background
-
-                run_in_background(_refresh_figures, key, filters, today, targets)
+                tasks.run_in_background(_refresh_figures, key, filters, today, targets)
         data = dict(data)
     data["manual"] = _manual(targets)
     return data
