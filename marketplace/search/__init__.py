@@ -1,1 +1,1 @@
-"""Chinese search and demand <-> supply matching."""
+"""Chinese search and demand <-> supply matching; other features go through `gateway.py`."""

@@ -267,6 +267,20 @@ def make_analyzer(user_dict_terms: Iterable[str] = (), stop_words: Iterable[str]
     )
 
 
+_default_analyzer: Analyzer | None = None
+_default_lock = threading.Lock()
+
+
+def default_analyzer() -> Analyzer:
+    """Return the process-wide analyzer with the packaged user dictionary, built on first use."""
+    global _default_analyzer
+    if _default_analyzer is None:
+        with _default_lock:
+            if _default_analyzer is None:
+                _default_analyzer = make_analyzer(load_terms())
+    return _default_analyzer
+
+
 def analyze(analyzer: Analyzer, text: str, mode: str = "query") -> list[str]:
     """Return the token texts of a string, for queries and tests."""
     if not text:

@@ -3,6 +3,13 @@
 import click
 from flask.cli import AppGroup
 
+from marketplace.common.uow import unit_of_work
+from marketplace.extensions import db
+from marketplace.search.matching import refresh_all
+from marketplace.search.pipeline import drain, reindex
+from marketplace.search.status import index_status
+from marketplace.search.tasks import sync_forever
+
 search_cli = AppGroup("search", help="检索索引与匹配")
 
 
@@ -15,11 +22,7 @@ search_cli = AppGroup("search", help="检索索引与匹配")
 @click.option("--interval", type=float, default=2.0, show_default=True, help="seconds between rounds")
 def sync_command(watch: bool, interval: float):
     """Apply the outbox: index pending changes and store their matches."""
-    from marketplace.search.index import drain
-
     if watch:
-        from marketplace.search.tasks import sync_forever
-
         click.echo(f"watching the search outbox every {interval:g} s (Ctrl+C stops)")
         try:
             sync_forever(interval, echo=click.echo)
@@ -34,32 +37,26 @@ def sync_command(watch: bool, interval: float):
 @click.option("--matches/--no-matches", default=True, help="also recompute every stored match list")
 def reindex_command(matches: bool):
     """Rebuild the index into a fresh directory and swap it in; searches keep working."""
-    from marketplace.extensions import db
-    from marketplace.search.index import drain, reindex
-    from marketplace.search.matching import refresh_all
-
     count = reindex()
     click.echo(f"indexed {count} published listing(s)")
     if matches:
-        click.echo(f"stored matches of {refresh_all(db.session)} listing(s)")
-        db.session.commit()
+        with unit_of_work():
+            matched = refresh_all(db.session)
+        click.echo(f"stored matches of {matched} listing(s)")
     drain()
 
 
 @search_cli.command("rematch")
 def rematch_command():
     """Recompute every published listing's stored matches."""
-    from marketplace.extensions import db
-    from marketplace.search.matching import refresh_all
 
-    click.echo(f"stored matches of {refresh_all(db.session)} listing(s)")
-    db.session.commit()
+    with unit_of_work():
+        matched = refresh_all(db.session)
+    click.echo(f"stored matches of {matched} listing(s)")
 
 
 @search_cli.command("status")
 def status_command():
     """Show the live index directory, its size and the outbox backlog."""
-    from marketplace.search.index import index_status
-
     for key, value in index_status().items():
         click.echo(f"{key}: {value}")

@@ -2,7 +2,8 @@
 
 Subclass titles are not included: no complete, authoritative, openly licensed Chinese table of
 IPC subclass titles was found, and titles must never be invented. Only the eight section names
-(from the Chinese edition of the IPC) are provided.
+(from the Chinese edition of the IPC) are provided. Codes are normalised by the one normaliser
+in listings/ipc.py, which the listing forms use as well.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+
+from marketplace.listings.ipc import normalise_ipc
 
 SECTION_NAMES = {
     "A": "人类生活必需",
@@ -22,38 +25,10 @@ SECTION_NAMES = {
     "H": "电学",
 }
 
-# Section A-H, class 2 digits, subclass letter, optional main group (1-4 digits) / subgroup
-# (2-6 digits). A trailing edition such as "(2006.01)" and a CNIPA "I"/"N" flag are tolerated.
-_IPC_RE = re.compile(
-    r"""
-    ^(?P<section>[A-H])\s*(?P<cls>\d{2})\s*(?P<sub>[A-Z])
-    (?:\s*(?P<group>\d{1,4})\s*/\s*(?P<subgroup>\d{2,6}))?
-    (?:\s*\(\s*\d{4}\s*\.\s*\d{2}\s*\))?(?:\s*[IN])?$
-    """,
-    re.VERBOSE,
-)
 # Finds codes inside free text such as "G01D|G01F" or "H01M 10/0525; H01M 4/58".
 _IPC_FIND_RE = re.compile(
     r"(?<![A-Za-z0-9])[A-H]\s?\d{2}\s?[A-Z](?:\s*\d{1,4}\s*/\s*\d{2,6})?(?![A-Za-z0-9])"
 )
-
-
-def normalise_ipc(code: str) -> str:
-    """Return an IPC code in WIPO form ("H01M 10/0525" or "H01M"), or raise ValueError."""
-    if not isinstance(code, str):
-        raise TypeError("IPC code must be a string")
-    # NFKC folds full-width letters and digits that Chinese input methods produce.
-    text = unicodedata.normalize("NFKC", code).strip().upper()
-    match = _IPC_RE.match(text)
-    if not match:
-        raise ValueError(f"not an IPC code: {code!r}")
-    subclass = match["section"] + match["cls"] + match["sub"]
-    if match["group"] is None:
-        return subclass
-    group = int(match["group"])
-    if group == 0:
-        raise ValueError(f"IPC main group cannot be 0: {code!r}")
-    return f"{subclass} {group}/{match['subgroup']}"
 
 
 def is_valid_ipc(code: str) -> bool:

@@ -16,25 +16,23 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from whoosh.query import Term
 
+from marketplace.common.kinds import KIND_LABELS
 from marketplace.common.timeutil import utcnow
 from marketplace.listings.models import LISTING_MODELS, Demand, Patent
+from marketplace.notices.services import notify
+from marketplace.search.documents import expired_mask, indexable, load_listings
 from marketplace.search.engine import doc_set
-from marketplace.search.index import (
-    expired_mask,
-    indexable,
-    load_listings,
-    open_searcher,
-    query_analyzer,
-)
 from marketplace.search.models import SearchMatch, SearchMatchRefresh
-from marketplace.search.ranking import build_match_query, rank_matches, snippet
+from marketplace.search.ranking import build_match_query, rank_matches
 from marketplace.search.schema import doc_id
+from marketplace.search.snippets import snippet
+from marketplace.search.store import open_searcher, query_analyzer
+from marketplace.search.urls import listing_url
 
 # How many matches are stored per listing; pages show fewer.
 STORE_LIMIT = 30
 DEFAULT_THRESHOLD = 0.35
 SCORE_TERMS = 10
-KIND_LABELS = {"patent": "专利", "result": "科技成果", "demand": "技术需求"}
 
 
 @dataclass
@@ -322,9 +320,6 @@ def _group(keys) -> dict[str, list[int]]:
 
 def _notify(session, obj, matches: list[Match]) -> None:
     """Tell the other side's organisation about new matches above the threshold (once each)."""
-    from marketplace.notices.services import notify
-    from marketplace.search.services import listing_url
-
     limit = threshold()
     good = [m for m in matches if m.score >= limit]
     if not good:

@@ -4,17 +4,23 @@ SQLAlchemy session events do it, so listing code needs nothing: `after_flush` in
 inserted, changed or deleted Patent/ResearchResult/Demand (and per listing of an organisation
 whose name or district changed) through the flushing connection, and `after_commit` starts a
 background drain. Bulk loads that bypass the ORM call `enqueue(kind, ids)`.
+
+This module is the bottom of the search package (it needs the outbox table only), so listing code
+may queue work without importing the index: the drain to start is handed over by `install`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
+from marketplace.common import tasks
 from marketplace.common.timeutil import utcnow
+from marketplace.common.uow import unit_of_work
+from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS
 from marketplace.organisations.models import Organisation
 from marketplace.search.models import SearchOutbox
@@ -23,7 +29,8 @@ PENDING_KEY = "search_outbox_pending"
 _MODEL_KINDS = {model: kind for kind, model in LISTING_MODELS.items()}
 # Organisation columns that are copied into listing documents.
 _ORG_INDEXED = ("name", "district")
-_installed = False
+# The drain started after a commit that queued rows (pipeline.drain), set by install().
+_drain: Callable[..., object] | None = None
 
 
 def _changed_listings(session: Session) -> set[tuple[str, int]]:
@@ -38,8 +45,6 @@ def _changed_listings(session: Session) -> set[tuple[str, int]]:
         if kind and obj.id is not None and session.is_modified(obj, include_collections=False):
             changed.add((kind, obj.id))
         elif isinstance(obj, Organisation) and session.is_modified(obj, include_collections=False):
-            from sqlalchemy import inspect
-
             state = inspect(obj)
             if any(state.attrs[name].history.has_changes() for name in _ORG_INDEXED):
                 orgs.append(obj.id)
@@ -70,33 +75,31 @@ def _after_rollback(session: Session) -> None:
 def _after_commit(session: Session) -> None:
     if not session.info.pop(PENDING_KEY, False):
         return
-    if not has_app_context():
+    if not has_app_context() or _drain is None:
         return
     app = current_app._get_current_object()
     mode = app.config.get("SEARCH_AUTO_DRAIN", True)
     if mode:
-        from marketplace.common.tasks import run_in_background
-        from marketplace.search.index import drain
-
         # "index": make the change searchable now and leave the slow match stage to the worker.
-        run_in_background(drain, app=app, with_matches=mode != "index")
+        tasks.run_in_background(_drain, app=app, with_matches=mode != "index")
 
 
-def install() -> None:
-    """Listen to every session once per process (all apps share the mapped classes)."""
-    global _installed
-    if _installed:
+def install(drain: Callable[..., object]) -> None:
+    """Listen to every session once per process (all apps share the mapped classes).
+
+    `drain` runs in the background after a commit that queued rows.
+    """
+    global _drain
+    if _drain is not None:
         return
     event.listen(Session, "after_flush", _after_flush)
     event.listen(Session, "after_soft_rollback", lambda s, _t: _after_rollback(s))
     event.listen(Session, "after_commit", _after_commit)
-    _installed = True
+    _drain = drain
 
 
 def enqueue(kind: str, ids: Iterable[int], *, session=None) -> int:
     """Queue listings for indexing (bulk imports); the caller's commit makes it durable."""
-    from marketplace.extensions import db
-
     if kind not in LISTING_MODELS:
         raise ValueError(f"unknown listing kind: {kind!r}")
     session = session or db.session
@@ -112,8 +115,6 @@ def after_bulk_import(kind: str, ids: Iterable[int]) -> int:
 
     Rows added through the ORM are queued by the session events already; this covers Core inserts.
     """
-    from marketplace.extensions import db
-
-    count = enqueue(kind, ids)
-    db.session.commit()
+    with unit_of_work():
+        count = enqueue(kind, ids)
     return count

@@ -1,4 +1,6 @@
-"""Query building for matching and search: key terms, safe user queries, explanations, snippets.
+"""Query building for matching and search: key terms, safe user queries, explanations.
+
+Snippets (excerpts with the matched words marked) are in snippets.py and re-exported here.
 
 All functions are pure given a Whoosh searcher (for document frequencies) and an analyzer.
 """
@@ -7,18 +9,17 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from markupsafe import Markup
 from whoosh.analysis import Analyzer
 from whoosh.query import Or, Query, Term
 from whoosh.reading import TermNotFound
 
 from marketplace.search import engine
-from marketplace.search.analysis import JiebaTokenizer, load_terms, make_analyzer
+from marketplace.search.analysis import default_analyzer
 from marketplace.search.engine import Clause
+from marketplace.search.snippets import snippet  # noqa: F401  (re-exported for older callers)
 
 # Per-query weights of the fields a demand is matched against.
 # The body holds the title and keywords too (see schema.build_document): matching the short
@@ -74,8 +75,6 @@ _TERM_STATS_MEMO_SIZE = 200_000
 _NUMBER_RE = re.compile(r"^[\d.,%+\-]+$")
 # Feedback listings' opening words remembered per analyzer (about 1 KB each).
 _FEEDBACK_MEMO_SIZE = 5000
-_default_analyzer: Analyzer | None = None
-_default_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -119,27 +118,11 @@ class RankedMatch:
     stored: Mapping = field(default_factory=dict, compare=False, repr=False)
 
 
-def default_analyzer() -> Analyzer:
-    """Return the process-wide analyzer with the packaged user dictionary, built on first use."""
-    global _default_analyzer
-    if _default_analyzer is None:
-        with _default_lock:
-            if _default_analyzer is None:
-                _default_analyzer = make_analyzer(load_terms())
-    return _default_analyzer
-
-
 def _tokens(analyzer: Analyzer, text: str) -> list[tuple[str, bool]]:
     """Return (term, is_whole_word) for the unstopped tokens of a text."""
     if not text:
         return []
     return [(t.text, getattr(t, "whole", True)) for t in analyzer(text, mode="query")]
-
-
-def _jieba_tokenizer(analyzer: Analyzer) -> JiebaTokenizer | None:
-    """Return the jieba tokenizer at the head of an analyzer chain, if there is one."""
-    first = getattr(analyzer, "items", [analyzer])[0]
-    return first if isinstance(first, JiebaTokenizer) else None
 
 
 def _is_key_term(text: str) -> bool:
@@ -458,159 +441,3 @@ def user_clauses(
 ) -> list[Clause]:
     """Return the scoring clauses of analysed search-box terms (see user_query_terms)."""
     return [Clause(fieldname, term, weight) for term in terms for fieldname, weight in field_weights.items()]
-
-
-def _snippet_spans(text: str, terms: set[str], analyzer: Analyzer) -> list[tuple[int, int]]:
-    """Return the character spans of whole words of text that match or contain a term."""
-    tokenizer = _jieba_tokenizer(analyzer)
-    spans: list[tuple[int, int]] = []
-    if tokenizer is not None:
-        hit_end = -1
-        # Sub-words come before their whole word in jieba's search mode; remember a sub-word hit
-        # and mark the whole word that follows it.
-        for word, start, end, whole in tokenizer.words(text):
-            if word.lower() in terms:
-                hit_end = max(hit_end, end)
-            if whole:
-                if hit_end > start or word.lower() in terms:
-                    spans.append((start, end))
-                hit_end = -1
-        return spans
-    for tok in analyzer(text, mode="query", chars=True, removestops=False):
-        if tok.text in terms:
-            spans.append((tok.startchar, tok.endchar))
-    return spans
-
-
-def snippet(
-    text: str,
-    terms: Iterable[KeyTerm | str],
-    max_chars: int = 160,
-    analyzer: Analyzer | None = None,
-) -> Markup:
-    """Return an escaped excerpt of text around the matched words, each wrapped in <mark>.
-
-    The window is placed where the terms occur most densely (plain substring search), and only
-    the runs of word characters around those occurrences are segmented to find whole words:
-    jieba cuts each run on its own, so the words are the same as in the whole text, at a
-    fraction of the cost for a long description.
-    """
-    if not text:
-        return Markup("")
-    analyzer = analyzer or default_analyzer()
-    wanted = {(t.text if isinstance(t, KeyTerm) else str(t)).lower() for t in terms}
-    wanted.discard("")
-    start, spans = 0, []
-    if wanted:
-        lowered = text.lower()
-        if len(lowered) != len(text):  # a character whose lower case is longer: segment it all
-            lowered, occurrences = text, []
-            spans = _snippet_spans(text, wanted, analyzer)
-        else:
-            occurrences = _occurrences(lowered, wanted)
-        if occurrences:
-            if len(text) > max_chars:
-                start = _best_window(text, occurrences, max_chars)
-            spans = _spans_in_runs(text, occurrences, start, start + max_chars, wanted, analyzer)
-        elif spans and len(text) > max_chars:
-            start = _best_window(text, spans, max_chars)
-    end = min(len(text), start + max_chars)
-    # Plain strings escaped as markupsafe.escape does, wrapped once: a Markup per piece cost
-    # a fifth of computing a listing's matches.
-    pieces = ["…"] if start > 0 else []
-    cursor = start
-    for s, e in spans:
-        # Whole words only: a word cut by the window edge is shown unmarked.
-        if s < cursor or e > end:
-            continue
-        pieces += (
-            text[cursor:s].translate(_HTML_ESCAPES),
-            "<mark>",
-            text[s:e].translate(_HTML_ESCAPES),
-            "</mark>",
-        )
-        cursor = e
-    pieces.append(text[cursor:end].translate(_HTML_ESCAPES))
-    if end < len(text):
-        pieces.append("…")
-    return Markup("".join(pieces))
-
-
-# What markupsafe.escape replaces, and with what.
-_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;"})
-# Characters jieba keeps together in one run (its re_han_default, plus full-width ASCII, which
-# the tokenizer folds to half width first).
-_RUN = re.compile(r"[\u4e00-\u9fd5a-zA-Z0-9+#&._%\-\uff01-\uff5e]*")
-# A run longer than this on either side of a window edge is cut there (its words may then be
-# split differently from the whole text's, only at that edge).
-_RUN_MARGIN = 60
-# Occurrences of one term considered when placing the window.
-_MAX_OCCURRENCES = 50
-
-
-def _spans_in_runs(
-    text: str, occurrences: list[tuple[int, int]], low: int, high: int, wanted: set[str], analyzer
-) -> list[tuple[int, int]]:
-    """Return the whole-word spans of the word runs around the occurrences inside [low, high)."""
-    runs: list[list[int]] = []
-    for s, e in occurrences:
-        if e <= low or s >= high or (runs and e <= runs[-1][1]):
-            continue  # outside the window, or inside the run already found
-        a, b = _run_edge(text, s, -1), _run_edge(text, e, 1)
-        if runs and a <= runs[-1][1]:
-            runs[-1][1] = max(runs[-1][1], b)
-        else:
-            runs.append([a, b])
-    spans: list[tuple[int, int]] = []
-    for a, b in runs:
-        spans += [(s + a, e + a) for s, e in _snippet_spans(text[a:b], wanted, analyzer)]
-    return spans
-
-
-def _occurrences(lowered: str, terms: set[str]) -> list[tuple[int, int]]:
-    """Return the (start, end) of every occurrence of the terms in a lower-cased text, sorted."""
-    found = []
-    for term in terms:
-        at = lowered.find(term)
-        n = 0
-        while at >= 0 and n < _MAX_OCCURRENCES:
-            found.append((at, at + len(term)))
-            at = lowered.find(term, at + len(term))
-            n += 1
-    found.sort()
-    return found
-
-
-def _run_edge(text: str, i: int, step: int) -> int:
-    """Move a cut position outwards to the edge of the word run it falls in."""
-    if step > 0:
-        return _RUN.match(text, i, min(len(text), i + _RUN_MARGIN)).end()
-    low = max(0, i - _RUN_MARGIN)
-    return i - _RUN.match(text[low:i][::-1]).end()
-
-
-def _best_window(text: str, spans: list[tuple[int, int]], width: int) -> int:
-    """Return the start of the width-long window holding the most distinct matched words.
-
-    Windows start a little before each matched word; with the spans sorted, two pointers keep
-    the count of the words inside in linear time.
-    """
-    best_start, best_score = 0, -1
-    words = [text[s:e].lower() for s, e in spans]
-    counts: dict[str, int] = {}
-    lo = hi = 0
-    for s, _ in spans:
-        start = max(0, min(s - width // 8, len(text) - width))
-        while hi < len(spans) and spans[hi][1] <= start + width:
-            word = words[hi]
-            counts[word] = counts.get(word, 0) + 1
-            hi += 1
-        while lo < hi and spans[lo][0] < start:
-            word = words[lo]
-            counts[word] -= 1
-            if not counts[word]:
-                del counts[word]
-            lo += 1
-        if len(counts) > best_score:
-            best_start, best_score = start, len(counts)
-    return best_start

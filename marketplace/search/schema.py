@@ -8,9 +8,10 @@ from datetime import datetime
 from whoosh.analysis import Analyzer
 from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 
+from marketplace.common.kinds import KIND_LABELS
 from marketplace.search.ipc import ipc_keywords, ipc_text, normalise_ipc
 
-KINDS = ("patent", "result", "demand")
+KINDS = tuple(KIND_LABELS)
 
 # Field boosts raise the term weight inside a field (BM25F); the ranking module also weights
 # fields per query. Title words describe the listing best, keywords are chosen by the owner.

@@ -7,14 +7,15 @@ import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
-from flask import current_app, has_request_context, url_for
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from whoosh.query import NumericRange, Term
 
 from marketplace.common.domain import REGIONS, TECHNOLOGY_FIELDS
 from marketplace.common.errors import NotFound, PermissionDenied
+from marketplace.common.kinds import KIND_LABELS
 from marketplace.common.pagination import Page
+from marketplace.common.permissions import can
 from marketplace.extensions import db
 from marketplace.listings import services as listing_services
 from marketplace.listings.models import (
@@ -25,20 +26,17 @@ from marketplace.listings.models import (
     sees_every_hidden_name,
 )
 from marketplace.search import engine
+from marketplace.search.access import ACTION, MATCH_VIEWERS
+from marketplace.search.documents import expired_mask, load_listings
 from marketplace.search.engine import all_docs, column, doc_set
-from marketplace.search.index import (
-    cached_searcher,
-    expired_mask,
-    load_listings,
-    query_analyzer,
-    retry_on_index_change,
-)
 from marketplace.search.ipc import SECTION_NAMES
 from marketplace.search.models import SearchMatch
-from marketplace.search.ranking import snippet, user_clauses, user_query_terms
+from marketplace.search.ranking import user_clauses, user_query_terms
+from marketplace.search.snippets import snippet
+from marketplace.search.store import cached_searcher, query_analyzer, retry_on_index_change
+from marketplace.search.urls import listing_url
 
-KINDS = ("patent", "result", "demand")
-KIND_LABELS = {"patent": "专利", "result": "科技成果", "demand": "技术需求"}
+KINDS = tuple(KIND_LABELS)
 FIELD_LABELS = {"title": "标题", "keywords": "关键词", "body": "正文"}
 SORTS = {
     "relevance": "相关度",
@@ -48,18 +46,6 @@ SORTS = {
 }
 MAX_QUERY_CHARS = 5000
 MAX_PRICE_WAN = 10_000_000
-# Where each kind's detail page lives; the listings feature owns these routes.
-_SEGMENTS = {"patent": "patents", "result": "results", "demand": "demands"}
-
-
-def listing_url(kind: str, obj_id: int) -> str:
-    """The path of a listing's detail page; works in background jobs too (no request needed)."""
-    values = {"segment": _SEGMENTS[kind], "listing_id": obj_id}
-    if has_request_context():
-        return url_for("listings.show", **values)
-    return current_app.url_map.bind("localhost").build("listings.show", values)
-
-
 # --- parameters ---------------------------------------------------------------------------------
 
 
@@ -359,30 +345,9 @@ def api_item(item: dict) -> dict:
 # --- stored matches -----------------------------------------------------------------------------
 
 
-MATCH_VIEWERS = {
-    "demand": "需求发布单位、经认证的技术经纪机构和科技局",
-    "result": "成果发布单位",
-    "patent": "专利发布单位",
-}
-
-
-def may_see_demand_matches(user, demand: Demand) -> bool:
-    """A demand's matches are for its owner and those who see hidden names (bureau, verified brokers)."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    return demand.is_owned_by(user) or sees_every_hidden_name(user)
-
-
-def may_see_listing_matches(user, listing) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    return listing.is_owned_by(user)
-
-
 def may_see_matches(user, obj) -> bool:
-    if isinstance(obj, Demand):
-        return may_see_demand_matches(user, obj)
-    return may_see_listing_matches(user, obj)
+    """Whether `user` may see the stored matches of a listing (rules in access.py)."""
+    return can(user, ACTION, obj)
 
 
 def get_listing(kind: str, obj_id: int, user):

@@ -7,9 +7,12 @@ from collections.abc import Callable
 from flask import current_app
 
 from marketplace.common.mail_outbox import drain_mail_round
+from marketplace.common.maintenance import run_due
 from marketplace.extensions import db
-from marketplace.search.index import drain, index_is_current, reindex
+from marketplace.listings.importer import fail_stale_jobs
 from marketplace.search.matching import refresh_all
+from marketplace.search.pipeline import drain, reindex
+from marketplace.search.store import index_is_current
 
 # Seconds of outbox work per round of the worker: under a long backlog the round's other duties
 # (marking dead import jobs failed, the mail outbox, daily maintenance) still run every few seconds.
@@ -39,9 +42,6 @@ def sync_forever(
     run, claimed in the database so that one worker per day does them. An error is logged and
     the next round tries again.
     """
-    from marketplace.common.maintenance import run_due
-    from marketplace.listings.importer import fail_stale_jobs
-
     checked_schema = False
     done_rounds = 0
     while rounds is None or done_rounds < rounds:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, after_this_request, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
@@ -12,15 +12,22 @@ from wtforms.validators import DataRequired, Length
 from marketplace.accounts.forms import ConfirmForm
 from marketplace.common.audit import record_audit
 from marketplace.common.domain import REGIONS, TECHNOLOGY_FIELDS
-from marketplace.common.permissions import role_required
+from marketplace.common.permissions import can, role_required
+from marketplace.common.roles import Role
 from marketplace.common.security import accepts_any_query_text
 from marketplace.common.tasks import run_in_background
+from marketplace.common.uow import attempt, unit_of_work
+from marketplace.deals.funnel import record_matches_shown
 from marketplace.extensions import db
 from marketplace.listings.models import LEGAL_STATUSES, MATURITY_LEVELS, PATENT_TYPES
-from marketplace.search import services
+from marketplace.search import outbox, services
+from marketplace.search.access import ACTION
 from marketplace.search.analysis import build_user_dictionary, load_terms
 from marketplace.search.ipc import SECTION_NAMES
 from marketplace.search.models import SearchTerm
+from marketplace.search.pipeline import drain
+from marketplace.search.status import index_status
+from marketplace.search.tasks import rebuild_everything
 
 bp = Blueprint("search", __name__, url_prefix="/search")
 
@@ -28,7 +35,7 @@ bp = Blueprint("search", __name__, url_prefix="/search")
 @bp.app_template_global()
 def demand_matches(demand, limit: int = 10):
     """Stored matches of a demand for the current user, or None when they may not see them."""
-    if not services.may_see_demand_matches(current_user, demand):
+    if not can(current_user, ACTION, demand):
         return None
     items = services.stored_matches(demand, current_user, limit=limit, check=False)
     if items:
@@ -38,24 +45,21 @@ def demand_matches(demand, limit: int = 10):
 
 def _record_shown(demand, items) -> None:
     """Count the matches shown for the bureau's funnel (first step: 展示匹配)."""
-    from flask import after_this_request
-
-    from marketplace.deals.funnel import record_matches_shown
-
     viewer = current_user.org.id if current_user.org is not None else None
-    record_matches_shown(demand.id, [(item["type"], item["id"]) for item in items], viewer)
+    shown = [(item["type"], item["id"]) for item in items]
 
     @after_this_request
-    def commit_shown(response):
-        # A GET that showed matches still has to store that it did.
-        db.session.commit()
+    def store_shown(response):
+        # A GET that showed matches still has to store that it did, once the page is rendered.
+        with unit_of_work():
+            record_matches_shown(demand.id, shown, viewer)
         return response
 
 
 @bp.app_template_global()
 def listing_matches(listing, limit: int = 10):
     """Stored matching demands of a result or patent for its owner, or None for anyone else."""
-    if not services.may_see_listing_matches(current_user, listing):
+    if not can(current_user, ACTION, listing):
         return None
     return services.stored_matches(listing, current_user, limit=limit, check=False)
 
@@ -99,8 +103,15 @@ class TermForm(FlaskForm):
     )
 
 
+def _add_term(raw: str) -> None:
+    term = SearchTerm(term=raw, created_by_id=current_user.id)
+    db.session.add(term)
+    db.session.flush()
+    record_audit(current_user, "search.term_add", term, after={"term": raw}, summary=f"添加检索词条“{raw}”")
+
+
 @bp.route("/terms", methods=["GET", "POST"])
-@role_required("bureau")
+@role_required(Role.BUREAU)
 def terms():
     form = TermForm()
     if form.validate_on_submit():
@@ -114,15 +125,9 @@ def terms():
             select(SearchTerm.id).where(SearchTerm.term == raw)
         ):
             form.term.errors.append("词典中已有该术语")
-        else:
-            term = SearchTerm(term=raw, created_by_id=current_user.id)
-            db.session.add(term)
-            db.session.flush()
-            record_audit(
-                current_user, "search.term_add", term, after={"term": raw}, summary=f"添加检索词条“{raw}”"
-            )
-            db.session.commit()
-            flash(f"已添加“{raw}”。重建索引后，检索和匹配才会按新词切分。", "success")
+        elif attempt(
+            lambda: _add_term(raw), success=f"已添加“{raw}”。重建索引后，检索和匹配才会按新词切分。"
+        ):
             return redirect(url_for("search.terms"))
     page_terms = db.session.scalars(select(SearchTerm).order_by(SearchTerm.id.desc())).all()
     return render_template(
@@ -136,45 +141,43 @@ def terms():
 
 
 @bp.route("/terms/<int:term_id>/delete", methods=["POST"])
-@role_required("bureau")
+@role_required(Role.BUREAU)
 def delete_term(term_id: int):
     form = ConfirmForm()
     term = db.session.get(SearchTerm, term_id)
     if term is None:
         flash("该词条不存在或已删除", "warning")
     elif form.validate_on_submit():
-        record_audit(
-            current_user,
-            "search.term_delete",
-            term,
-            before={"term": term.term},
-            summary=f"删除检索词条“{term.term}”",
-        )
-        db.session.delete(term)
-        db.session.commit()
-        flash(f"已删除“{term.term}”。重建索引后生效。", "success")
+        attempt(lambda: _delete_term(term), success=f"已删除“{term.term}”。重建索引后生效。")
     return redirect(url_for("search.terms"))
 
 
+def _delete_term(term: SearchTerm) -> None:
+    record_audit(
+        current_user,
+        "search.term_delete",
+        term,
+        before={"term": term.term},
+        summary=f"删除检索词条“{term.term}”",
+    )
+    db.session.delete(term)
+
+
 @bp.route("/reindex", methods=["POST"])
-@role_required("bureau")
+@role_required(Role.BUREAU)
 def reindex():
     form = ConfirmForm()
-    if form.validate_on_submit():
-        from marketplace.search.tasks import rebuild_everything
-
-        record_audit(
+    if form.validate_on_submit() and attempt(
+        lambda: record_audit(
             current_user, "search.reindex", object_type="search_index", summary="重建检索索引并重新计算匹配"
-        )
-        db.session.commit()
+        ),
+        success="已开始重建索引；重建期间检索照常可用，完成后自动切换到新索引。",
+    ):
         run_in_background(rebuild_everything)
-        flash("已开始重建索引；重建期间检索照常可用，完成后自动切换到新索引。", "success")
     return redirect(url_for("search.terms"))
 
 
 def _status() -> dict:
-    from marketplace.search.index import index_status
-
     status = index_status()
     status["extra_terms"] = db.session.scalar(select(func.count(SearchTerm.id))) or 0
     return status
@@ -182,6 +185,4 @@ def _status() -> dict:
 
 @bp.record_once
 def _install_outbox(_state) -> None:
-    from marketplace.search import outbox
-
-    outbox.install()
+    outbox.install(drain)

@@ -6,8 +6,10 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from time import monotonic
 
+from flask import current_app
 from sqlalchemy import func, select
 
+from marketplace.common import tasks
 from marketplace.common.domain import DISTRICTS
 from marketplace.common.errors import ValidationError
 from marketplace.common.money import format_wan_number
@@ -15,7 +17,9 @@ from marketplace.common.timeutil import beijing_today
 from marketplace.extensions import db
 from marketplace.listings.models import Demand, Patent, ResearchResult
 from marketplace.organisations.models import Organisation
+from marketplace.search import gateway as search
 from marketplace.stats import queries
+from marketplace.stats.facts import ContractFact
 from marketplace.stats.settings import INDICATORS, Targets, get_targets, latest_indicators
 
 MAX_SPAN_YEARS = 30
@@ -175,14 +179,8 @@ def _published_per_month(model, start: date, end: date) -> dict[str, int]:
 
 def demands_with_matches(start: date, end: date) -> int | None:
     """Demands published in the period with at least one stored match above the threshold."""
-    from flask import current_app
-
-    from marketplace.search.models import SearchMatch
-
     lo, hi = _utc_bounds(start, end)
-    matched = select(SearchMatch.source_id).where(
-        SearchMatch.source_kind == "demand", SearchMatch.score >= current_app.config["MATCH_THRESHOLD"]
-    )
+    matched = search.matched_demand_ids(current_app.config["MATCH_THRESHOLD"])
     stmt = select(func.count(func.distinct(Demand.id))).where(
         Demand.published_at >= lo, Demand.published_at < hi, Demand.id.in_(matched)
     )
@@ -275,8 +273,6 @@ _FIGURES_KEPT = 64
 
 def contracts_version() -> tuple:
     """A fingerprint of the contract statistics: changes when a contract is registered, revised or cancelled."""
-    from marketplace.stats.facts import ContractFact
-
     return tuple(
         db.session.execute(
             select(
@@ -299,8 +295,6 @@ def bureau_dashboard(filters: Filters, today: date | None = None) -> dict:
     background thread recomputes them (new listings and matches appear within seconds); only a
     process's first request for a key waits. Hand-entered indicators are read each time.
     """
-    from flask import current_app
-
     seconds = float(current_app.config.get("STATS_CACHE_SECONDS", 0) or 0)
     today = today or beijing_today()
     targets = get_targets()
@@ -319,9 +313,7 @@ def bureau_dashboard(filters: Filters, today: date | None = None) -> dict:
         else:
             data = hit[1]
             if refresh:
-                from marketplace.common.tasks import run_in_background
-
-                run_in_background(_refresh_figures, key, filters, today, targets)
+                tasks.run_in_background(_refresh_figures, key, filters, today, targets)
         data = dict(data)
     data["manual"] = _manual(targets)
     return data

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from marketplace.common.domain import NATURE_CODES, SHIJIAZHUANG, TECHNOLOGY_FIELDS
 from marketplace.common.errors import ValidationError
 from marketplace.extensions import db
+from marketplace.stats.threshold import major_threshold_fen
 
 CONTRACT_TYPES = {
     "development": "技术开发",
@@ -291,8 +292,6 @@ def _apply(deltas: Delta) -> None:
 
 def upsert_contract_facts(items: Iterable[ContractFactData]) -> int:
     """Record registered contracts (new or amended) and adjust the rollups; never commits."""
-    from marketplace.stats.settings import major_threshold_fen
-
     batch: dict[int, ContractFactData] = {}
     for data in items:
         _validate(data)
@@ -333,8 +332,6 @@ def upsert_contract_fact(data: ContractFactData) -> None:
 
 def remove_contract_fact(contract_id: int) -> bool:
     """Stop counting a contract (cancelled); return whether it was counted. Never commits."""
-    from marketplace.stats.settings import major_threshold_fen
-
     fact = db.session.scalar(select(ContractFact).where(ContractFact.contract_id == contract_id))
     if fact is None:
         return False
@@ -353,8 +350,6 @@ def fact_data(fact: ContractFact) -> ContractFactData:
 
 def _expected_deltas(wanted: set[str]) -> Delta:
     """Compute the rollups of the given dimensions from the facts alone."""
-    from marketplace.stats.settings import major_threshold_fen
-
     threshold = major_threshold_fen()
     deltas = _new_delta()
     columns = [

@@ -1,6 +1,7 @@
 """Forms for the bureau's targets and hand-entered indicators."""
 
 from datetime import date
+from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
@@ -78,8 +79,6 @@ class TargetsForm(FlaskForm):
 
     def values(self) -> dict:
         """The validated values in the shape settings.update_targets() takes."""
-        from decimal import Decimal
-
         return {
             "trade_target_fen": self.trade_target.fen,
             "target_basis": self.target_basis.data,

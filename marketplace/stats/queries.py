@@ -25,7 +25,7 @@ from marketplace.stats.facts import (
     StatRollup,
     fact_keys,
 )
-from marketplace.stats.settings import major_threshold_fen
+from marketplace.stats.threshold import major_threshold_fen
 
 # The breakdowns the dashboard, the exports and the API share, with their fixed key orders.
 BREAKDOWNS = {

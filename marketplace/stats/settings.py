@@ -11,6 +11,8 @@ from marketplace.common.errors import ValidationError
 from marketplace.common.money import format_wan
 from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
+from marketplace.stats import threshold
+from marketplace.stats.facts import rebuild_rollups
 from marketplace.stats.models import ManualIndicator, StatSetting, StatSettingChange
 
 BASES = {"contract_amount": "合同成交额", "technical_amount": "技术交易额"}
@@ -32,7 +34,7 @@ TARGET_SPECS = [
     TargetSpec("period_start", "目标期起始日", "date", "2024-01-01"),
     TargetSpec("period_end", "目标期截止日", "date", "2027-12-31"),
     TargetSpec("major_projects_target", "重大技术合作项目目标（项）", "int", "100"),
-    TargetSpec("major_threshold_fen", "重大项目认定标准（合同成交额不低于）", "fen", str(10_000_000 * 100)),
+    TargetSpec(threshold.KEY, "重大项目认定标准（合同成交额不低于）", "fen", str(threshold.DEFAULT_FEN)),
     TargetSpec("institutions_target", "省级以上技术转移机构、技术合同登记机构目标（家）", "int", "38"),
     TargetSpec("jjj_platform_target", "京津冀技术交易平台目标（个）", "int", "1"),
     TargetSpec("jj_base_target", "京津科技成果转化基地目标（个）", "int", "2"),
@@ -107,11 +109,6 @@ def get_targets() -> Targets:
     return Targets(**{spec.key: _parse(spec, stored.get(spec.key, spec.default)) for spec in TARGET_SPECS})
 
 
-def major_threshold_fen() -> int:
-    raw = db.session.scalar(select(StatSetting.value).where(StatSetting.key == "major_threshold_fen"))
-    return int(raw if raw is not None else SPECS["major_threshold_fen"].default)
-
-
 def update_targets(actor, values: dict, note: str = "") -> list[str]:
     """Change targets, keeping each change in the history; return the keys that changed."""
     current = get_targets()
@@ -158,8 +155,6 @@ def update_targets(actor, values: dict, note: str = "") -> list[str]:
     )
     if "major_threshold_fen" in changed:
         # "Major" depends on the threshold: recount that dimension from the facts.
-        from marketplace.stats.facts import rebuild_rollups
-
         rebuild_rollups(["major"])
     return changed
 

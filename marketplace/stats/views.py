@@ -6,7 +6,8 @@ from flask_login import current_user
 from marketplace.common.domain import DISTRICTS
 from marketplace.common.errors import ValidationError
 from marketplace.common.permissions import role_required
-from marketplace.extensions import db
+from marketplace.common.roles import Role
+from marketplace.common.uow import unit_of_work
 from marketplace.stats import dashboard as board
 from marketplace.stats import exports, settings
 from marketplace.stats.forms import IndicatorForm, TargetsForm
@@ -31,7 +32,7 @@ def _filters_or_error(targets):
 
 
 @bp.route("/bureau/stats/")
-@role_required("bureau")
+@role_required(Role.BUREAU)
 def dashboard():
     targets = settings.get_targets()
     filters, errors = _filters_or_error(targets)
@@ -48,7 +49,7 @@ def dashboard():
 
 
 @bp.route("/bureau/stats/targets", methods=["GET", "POST"])
-@role_required("bureau")
+@role_required(Role.BUREAU)
 def targets():
     current = settings.get_targets()
     form = TargetsForm() if request.method == "POST" else TargetsForm.from_targets(current)
@@ -56,9 +57,9 @@ def targets():
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                changed = settings.update_targets(current_user, form.values(), note=form.note.data or "")
+                with unit_of_work():
+                    changed = settings.update_targets(current_user, form.values(), note=form.note.data or "")
             except ValidationError as error:
-                db.session.rollback()
                 for name, message in error.fields.items():
                     target = {
                         "trade_target_fen": "trade_target",
@@ -68,7 +69,6 @@ def targets():
                         form[target].errors = [*form[target].errors, message]
                 status = 422
             else:
-                db.session.commit()
                 flash("目标已保存" if changed else "没有需要保存的修改", "success" if changed else "info")
                 return redirect(url_for("stats.targets"))
         else:
@@ -90,26 +90,25 @@ def _targets_page(form, indicator_form, status: int):
 
 
 @bp.route("/bureau/stats/indicators", methods=["POST"])
-@role_required("bureau")
+@role_required(Role.BUREAU)
 def add_indicator():
     form = IndicatorForm()
     if form.validate_on_submit():
         try:
-            settings.add_indicator(
-                current_user,
-                form.key.data,
-                form.value.data,
-                form.source.data,
-                form.as_of.day,
-                form.note.data or "",
-            )
+            with unit_of_work():
+                settings.add_indicator(
+                    current_user,
+                    form.key.data,
+                    form.value.data,
+                    form.source.data,
+                    form.as_of.day,
+                    form.note.data or "",
+                )
         except ValidationError as error:
-            db.session.rollback()
             for name, message in error.fields.items():
                 if name in form:
                     form[name].errors = [*form[name].errors, message]
         else:
-            db.session.commit()
             flash("指标数值已录入", "success")
             return redirect(url_for("stats.targets"))
     current = settings.get_targets()
@@ -117,7 +116,7 @@ def add_indicator():
 
 
 @bp.route("/bureau/stats/export/contracts.<any(csv, xlsx):fmt>")
-@role_required("bureau")
+@role_required(Role.BUREAU)
 def export_contracts(fmt: str):
     targets = settings.get_targets()
     filters = board.parse_filters(request.args, targets)
@@ -131,7 +130,7 @@ def export_contracts(fmt: str):
 
 
 @bp.route("/bureau/stats/export/summary.<any(csv, xlsx):fmt>")
-@role_required("bureau")
+@role_required(Role.BUREAU)
 def export_summary(fmt: str):
     targets = settings.get_targets()
     filters = board.parse_filters(request.args, targets)

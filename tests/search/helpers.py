@@ -1,6 +1,6 @@
 """Small helpers for search tests."""
 
-from marketplace.search.services import parse_search_args, search
+from marketplace.search.gateway import parse_search_args, search
 
 
 def found(q: str = "", user=None, **args) -> list[tuple[str, int]]:

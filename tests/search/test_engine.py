@@ -7,8 +7,9 @@ from whoosh.query import Or, Term
 
 from marketplace.search import engine
 from marketplace.search.analysis import load_terms, make_analyzer
-from marketplace.search.ranking import _snippet_spans, build_match_query, rank_matches, snippet
+from marketplace.search.ranking import build_match_query, rank_matches
 from marketplace.search.schema import build_document, make_schema
+from marketplace.search.snippets import _snippet_spans, snippet
 from tests.search.conftest import real_papers
 from tests.search.factories import make_result
 
@@ -111,13 +112,14 @@ def test_snippet_escapes_every_character_markupsafe_escapes(analyzer):
 
 
 def test_single_updates_leave_segments_that_the_drain_merges(app_ctx):
-    from marketplace.search import index as idx
+    from marketplace.search.pipeline import MERGE_AT_SEGMENTS
+    from marketplace.search.store import open_index
 
-    for n in range(idx.MERGE_AT_SEGMENTS + 2):
+    for n in range(MERGE_AT_SEGMENTS + 2):
         make_result(title=f"分段合并测试{n}", abstract="每次发布单独提交。")
-    ix = idx.open_index()
+    ix = open_index()
     # Each publication was searchable at once (its own commit); the drain then merged.
-    assert len(ix._segments()) < idx.MERGE_AT_SEGMENTS
+    assert len(ix._segments()) < MERGE_AT_SEGMENTS
     from tests.search.helpers import found
 
-    assert len(found("分段合并测试")) == idx.MERGE_AT_SEGMENTS + 2
+    assert len(found("分段合并测试")) == MERGE_AT_SEGMENTS + 2

@@ -94,8 +94,8 @@ def test_reindex_swaps_in_a_fresh_directory_while_searches_keep_working(app, run
 
 
 def test_bureau_terms_go_into_the_rebuilt_index(app, client):
-    from marketplace.search.index import open_index, query_analyzer
     from marketplace.search.models import SearchTerm
+    from marketplace.search.store import open_index, query_analyzer
     from tests.factories import login, make_user
 
     with app.app_context():
@@ -212,16 +212,16 @@ def test_status_and_rematch_commands(app, runner):
 
 
 def test_a_listing_that_cannot_be_indexed_does_not_block_the_outbox(app_ctx, monkeypatch):
-    from marketplace.search import index as idx
+    from marketplace.search import documents
 
-    real = idx._listing_document
+    real = documents._listing_document
 
     def broken(obj):
         if obj.title.startswith("坏"):
             raise ValueError("bad data")
         return real(obj)
 
-    monkeypatch.setattr(idx, "_listing_document", broken)
+    monkeypatch.setattr(documents, "_listing_document", broken)
     bad = make_result(title="坏数据成果")
     good = make_result(title="好数据成果")
     assert _outbox_count() == 0

@@ -28,15 +28,9 @@ def _committer(db_url: str, instance: str, index_dir: str, started, stop) -> Non
     from config import TestConfig
     from marketplace import create_app
     from marketplace.listings.models import ResearchResult
-    from marketplace.search.index import (
-        INDEX_LOCK,
-        flock,
-        index_root,
-        listing_document,
-        merge_segments,
-        open_index,
-        reindex,
-    )
+    from marketplace.search.documents import listing_document
+    from marketplace.search.pipeline import merge_segments, reindex
+    from marketplace.search.store import INDEX_LOCK, flock, index_root, open_index
 
     config = TestConfig(Path(instance))
     config.SQLALCHEMY_DATABASE_URI = db_url

@@ -3,8 +3,9 @@
 from sqlalchemy import func, select
 
 from marketplace.extensions import db
-from marketplace.search.index import _index_batch, _match_batch, drain, index_status
 from marketplace.search.models import SearchMatch, SearchMatchRefresh
+from marketplace.search.pipeline import _index_batch, _match_batch, drain
+from marketplace.search.status import index_status
 from tests.factories import make_org
 from tests.search.conftest import real_papers
 from tests.search.factories import make_demand, make_patent, make_result

@@ -143,7 +143,7 @@ def test_only_published_current_listings_are_public(client, corpus, monkeypatch)
         }
         # Expiry needs no change to the row: the search masks past deadlines at query time.
         later_day = beijing_today() + timedelta(days=2)
-        monkeypatch.setattr("marketplace.search.index.beijing_today", lambda: later_day)
+        monkeypatch.setattr("marketplace.search.documents.beijing_today", lambda: later_day)
         monkeypatch.setattr("marketplace.listings.models.beijing_today", lambda: later_day)
         assert found("水凝胶敷料") == [("result", shown.id)]
         assert search(parse_search_args({"q": "水凝胶敷料"}), None).counts["demand"] == 0

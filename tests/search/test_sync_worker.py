@@ -95,10 +95,10 @@ def test_the_drain_mode_is_read_from_the_environment(monkeypatch, tmp_path):
 
 
 def test_the_worker_rebuilds_an_index_of_an_older_schema(app_ctx):
-    from marketplace.search.index import VERSION_FILE, _target, index_is_current, index_root
+    from marketplace.search.store import VERSION_FILE, current_directory, index_is_current, index_root
 
     result_id = make_result(title="玉米秸秆生物质颗粒燃料").id
-    (_target(index_root()) / VERSION_FILE).unlink()  # as left by a version before this one
+    (current_directory(index_root()) / VERSION_FILE).unlink()  # as left by a version before this one
     assert not index_is_current()
     lines = []
     sync_forever(0, rounds=1, echo=lines.append, sleep=lambda _s: None)

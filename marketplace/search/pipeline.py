@@ -1,0 +1,234 @@
+"""Getting the database's changes into the index: the outbox drain, match batches, the rebuild.
+
+Every listing change leaves a row in the search outbox (outbox.py). The drain indexes the rows'
+listings, then stores their matches (matching.py), then merges small segments, each stage under
+its own lock so any process may call it; `reindex` builds a fresh directory and swaps it in.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+from flask import current_app
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.orm import selectinload
+from whoosh import index as whoosh_index
+from whoosh.writing import MERGE_SMALL
+
+from marketplace.common.timeutil import utcnow
+from marketplace.extensions import db
+from marketplace.listings.models import LISTING_MODELS
+from marketplace.search.documents import indexable, listing_document, load_listings
+from marketplace.search.matching import refresh_many, refresh_queued
+from marketplace.search.models import SearchMatchRefresh, SearchOutbox
+from marketplace.search.schema import doc_id
+from marketplace.search.store import (
+    INDEX_LOCK,
+    MATCH_LOCK,
+    dictionary_terms,
+    flock,
+    index_root,
+    new_directory_name,
+    new_schema,
+    open_index,
+    publish_directory,
+)
+
+INDEX_BATCH = 500
+MATCH_BATCH = 50
+# Memory for sorting a rebuild's postings: at 256 MB Whoosh spilled 20,000 listings to disk in
+# runs and merged them back, a fifth of the rebuild time (profiled).
+REINDEX_LIMITMB = 1024
+# Segments (one per committed batch of changes) at which the drain merges the small ones.
+MERGE_AT_SEGMENTS = 8
+
+
+def _pending(session, indexed: bool) -> bool:
+    """Is there work for the index stage (indexed=False) or the match stage (indexed=True)?"""
+    if indexed and session.scalar(select(SearchMatchRefresh.kind).limit(1)) is not None:
+        return True
+    column = SearchOutbox.indexed_at
+    cond = column.is_not(None) if indexed else column.is_(None)
+    return session.scalar(select(SearchOutbox.id).where(cond).limit(1)) is not None
+
+
+def _index_batch(session) -> int:
+    rows = session.execute(
+        select(SearchOutbox.id, SearchOutbox.kind, SearchOutbox.obj_id)
+        .where(SearchOutbox.indexed_at.is_(None))
+        .order_by(SearchOutbox.id)
+        .limit(INDEX_BATCH)
+    ).all()
+    if not rows:
+        return 0
+    by_kind: dict[str, set[int]] = {}
+    for _, kind, obj_id in rows:
+        by_kind.setdefault(kind, set()).add(obj_id)
+    ix = open_index()
+    writer = ix.writer(timeout=30.0)
+    try:
+        for kind, ids in by_kind.items():
+            objs = load_listings(session, kind, ids) if kind in LISTING_MODELS else {}
+            for obj_id in ids:
+                obj = objs.get(obj_id)
+                try:
+                    doc = listing_document(obj) if indexable(obj) else None
+                except Exception:  # noqa: BLE001 - one bad row must not block the outbox
+                    current_app.logger.exception("Cannot index %s %s; left out of the index", kind, obj_id)
+                    doc = None
+                if doc is not None:
+                    writer.update_document(**doc)
+                else:
+                    writer.delete_by_term("doc_id", doc_id(kind, obj_id))
+        # No merging here: a merge of small segments can take several times as long as writing
+        # the change, and the change should be searchable first. merge_segments() follows.
+        writer.commit(merge=False)
+    except BaseException:
+        writer.cancel()
+        raise
+    session.execute(
+        update(SearchOutbox).where(SearchOutbox.id.in_([r[0] for r in rows])).values(indexed_at=utcnow())
+    )
+    session.commit()
+    return len(rows)
+
+
+def _match_batch(session) -> int:
+    """Store the matches of a batch of changed listings, or else recompute queued lists."""
+    rows = session.execute(
+        select(SearchOutbox.id, SearchOutbox.kind, SearchOutbox.obj_id)
+        .where(SearchOutbox.indexed_at.is_not(None))
+        # Demands first: their pages show the ranked supply, and refreshing a demand also refreshes
+        # the demand lists of the listings it matches, so a large import is useful soonest.
+        .order_by(case((SearchOutbox.kind == "demand", 0), else_=1), SearchOutbox.id)
+        .limit(MATCH_BATCH)
+    ).all()
+    if not rows:
+        done = refresh_queued(session, MATCH_BATCH)
+        session.commit()
+        return done
+    keys = list(dict.fromkeys((kind, obj_id) for _, kind, obj_id in rows))
+    refresh_many(session, keys, notify=True)
+    session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r[0] for r in rows])))
+    session.commit()
+    return len(rows)
+
+
+def merge_segments(min_segments: int = MERGE_AT_SEGMENTS) -> bool:
+    """Merge the small segments that single updates leave, once there are min_segments or more.
+
+    Every query visits every segment, so they must not pile up; run after the outbox's changes
+    are searchable. Returns whether a merge ran. Skipped when another process holds the lock.
+    """
+    root = index_root()
+    with flock(root / INDEX_LOCK) as held:
+        if not held:
+            return False
+        # Under the index lock no commit, merge or swap can remove the table of contents.
+        ix = open_index()
+        if len(ix._segments()) < min_segments:  # reads the table of contents only
+            return False
+        writer = ix.writer(timeout=30.0)
+        try:
+            writer.commit(mergetype=MERGE_SMALL)
+        except BaseException:
+            writer.cancel()
+            raise
+    return True
+
+
+def drain(*, with_matches: bool = True, merge: bool = True, budget: float | None = None) -> dict[str, int]:
+    """Apply the outbox: index changes, store matches, merge small segments; safe from any process.
+
+    Only the holder of a stage's lock works on it. A caller that finds a lock taken returns at
+    once; the holder re-checks the outbox after releasing its lock, so no row is stranded.
+    With a `budget` (seconds) it returns after the batch that exhausts it, with `more` = 1 if
+    work is left, so the background worker's other duties (failed imports, mail) are not starved
+    under load.
+    """
+    root = index_root()
+    session = db.session
+    done = {"indexed": 0, "matched": 0, "more": 0}
+    deadline = None if budget is None else time.monotonic() + budget
+    while True:
+        worked = done["indexed"] or done["matched"]
+        if deadline is not None and worked and time.monotonic() > deadline:
+            # At least one batch per call, however small the budget.
+            done["more"] = int(
+                _pending(session, indexed=False) or (with_matches and _pending(session, indexed=True))
+            )
+            session.commit()
+            return done
+        progressed = False
+        while _pending(session, indexed=False):
+            with flock(root / INDEX_LOCK) as held:
+                if not held:
+                    break
+                done["indexed"] += _index_batch(session)
+                progressed = True
+            session.commit()  # end the read transaction so the re-check sees new commits
+        while with_matches and _pending(session, indexed=True):
+            with flock(root / MATCH_LOCK) as held:
+                if not held:
+                    break
+                done["matched"] += _match_batch(session)
+                progressed = True
+            session.commit()
+            if _pending(session, indexed=False):
+                break  # new changes first: a published listing is searchable within seconds
+            if deadline is not None and time.monotonic() > deadline:
+                break
+        session.commit()
+        if not progressed:
+            if merge:
+                merge_segments()
+            return done
+
+
+def reindex(batch: int = 1000) -> int:
+    """Rebuild the index from the database into a fresh directory and swap it in atomically.
+
+    Holds the index lock while building, so changes committed meanwhile stay in the outbox and
+    are applied to the new index right after the swap (by the drain at the end).
+    """
+    root = index_root()
+    session = db.session
+    count = 0
+    with flock(root / INDEX_LOCK, blocking=True):
+        name = new_directory_name()
+        path = root / name
+        path.mkdir()
+        terms = dictionary_terms()
+        ix = whoosh_index.create_in(str(path), new_schema(terms))
+        writer = ix.writer(
+            limitmb=REINDEX_LIMITMB, procs=current_app.config.get("SEARCH_INDEX_PROCS", 1), multisegment=True
+        )
+        try:
+            for model in LISTING_MODELS.values():
+                last = 0
+                while True:
+                    objs = session.scalars(
+                        select(model)
+                        .where(model.status == "published", model.id > last)
+                        .order_by(model.id)
+                        .limit(batch)
+                        .options(selectinload(model.organisation))
+                    ).all()
+                    if not objs:
+                        break
+                    for obj in objs:
+                        if indexable(obj):
+                            writer.add_document(**listing_document(obj))
+                            count += 1
+                    last = objs[-1].id
+                    session.expunge_all()
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            shutil.rmtree(path, ignore_errors=True)
+            raise
+        publish_directory(root, name, terms)
+    session.commit()
+    drain(with_matches=False)
+    return count
