@@ -62,6 +62,8 @@ def run_schemathesis(url: str, token: str, *, max_examples: int, seed: int, repo
     """Run the CLI once; return the number of distinct failures it reported."""
     command = [
         str(SCHEMATHESIS),
+        "--config-file",
+        str(Path(__file__).with_name("schemathesis.toml")),
         "run",
         url,
         "--header",
@@ -72,6 +74,10 @@ def run_schemathesis(url: str, token: str, *, max_examples: int, seed: int, repo
         str(seed),
         "--workers",
         "1",
+        "--phases",
+        "examples,coverage,fuzzing",
+        "--request-timeout",
+        "60",
         "--generation-database",
         "none",
         "--no-color",
@@ -89,7 +95,7 @@ def run_schemathesis(url: str, token: str, *, max_examples: int, seed: int, repo
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max-examples", type=int, default=20)
+    parser.add_argument("--max-examples", type=int, default=10)
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--report-dir", default="", help="where to keep the CLI output (default: a temp dir)")
     args = parser.parse_args()

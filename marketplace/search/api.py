@@ -100,7 +100,12 @@ add_paths(
                 public=True,
                 query=SearchQuery,
                 params=[
-                    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 5000}},
+                    {
+                        "name": "q",
+                        "in": "query",
+                        "description": "检索词；超过 5000 字时只用前 5000 字",
+                        "schema": {"type": "string"},
+                    },
                     {"name": "page", "in": "query", **_lenient("integer", "页码", minimum=1)},
                     {
                         "name": "per_page",

@@ -17,7 +17,7 @@ from marketplace.api.schemas.base import (
     integer,
     text,
 )
-from marketplace.listings.fields import FIELDS
+from marketplace.listings.fields import FIELDS, TEXT_MAX
 from marketplace.listings.models import STATUSES
 
 NAMES = {"patent": "Patent", "result": "Result", "demand": "Demand"}
@@ -55,8 +55,10 @@ def _field_type(spec):
         return Boolean, label
     if kind == "choice":
         return choice(spec.choices), label
-    if kind in ("str", "text"):
+    if kind == "str":
         return text(None, maxLength=spec.max_length), label
+    if kind == "text":  # long texts: the field's own limit where it sets one, else TEXT_MAX
+        return text(None, maxLength=spec.max_length if spec.max_length != 200 else TEXT_MAX), label
     return Text, label
 
 

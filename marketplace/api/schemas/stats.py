@@ -52,10 +52,10 @@ class StatsSummary(ApiModel):
 class StatsQuery(ApiModel):
     """起止日期均包含在内；默认为目标期。"""
 
-    from_: text(None, format="date", description="起始日期（含），默认目标期起始日") | None = Field(
+    from_: text(None, description="起始日期（含），YYYY-MM-DD；空或无效时为目标期起始日") | None = Field(
         None, alias="from"
     )
-    to: text(None, format="date", description="截止日期（含），默认目标期截止日") | None = None
+    to: text(None, description="截止日期（含），YYYY-MM-DD；空或无效时为目标期截止日") | None = None
     district: (
         text(None, pattern="^1301[0-9]{2}$", description="登记方所在区县（GB/T 2260 代码），默认全市") | None
     ) = None
