@@ -156,7 +156,8 @@ class ApiModel(BaseModel):
             prop.pop("default", None)
         required = [name for name in cls.REQUIRED if name in schema.get("properties", {})]
         for name in required:
-            _drop_null(schema["properties"][name])
+            if not cls.model_fields[name].is_required():  # an input field: null is "not given"
+                _drop_null(schema["properties"][name])
         if required:
             schema["required"] = required
         else:

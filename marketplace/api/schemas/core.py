@@ -10,7 +10,7 @@ class ApiIndex(ApiModel):
     openapi: Text
 
 
-class Organisation(ApiModel):
+class MeOrganisation(ApiModel):
     id: Id
     name: Text
     type: choice([role.value for role in Role])
@@ -23,4 +23,4 @@ class Me(ApiModel):
     name: Text
     is_admin: Boolean
     role: choice([role.value for role in Role]) | None
-    organisation: Organisation | None
+    organisation: MeOrganisation | None

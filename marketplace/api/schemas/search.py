@@ -1,5 +1,7 @@
 """Search results and stored matches in the API."""
 
+from pydantic import Field
+
 from marketplace.api.schemas.base import ApiModel, Id, Text, choice, integer, one_of, text
 
 KINDS = ["patent", "result", "demand"]
@@ -23,7 +25,7 @@ class SearchItem(ApiModel):
     type: choice(KINDS)
     id: Id
     title: Text
-    score: float | None
+    score: float | None = Field(description="匹配度 0–1（检索结果为 null）")
     snippet: text(None, description="已转义的摘要片段，命中的整词以 <mark> 标出")
     matched_terms: list[MatchedTerm]
     organisation: SearchOrganisation

@@ -57,5 +57,8 @@ class StatsQuery(ApiModel):
     )
     to: text(None, description="截止日期（含），YYYY-MM-DD；空或无效时为目标期截止日") | None = None
     district: (
-        text(None, pattern="^1301[0-9]{2}$", description="登记方所在区县（GB/T 2260 代码），默认全市") | None
+        text(
+            None, pattern="^(1301[0-9]{2})?$", description="登记方所在区县（GB/T 2260 代码）；空或不给为全市"
+        )
+        | None
     ) = None
