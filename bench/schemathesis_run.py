@@ -88,7 +88,8 @@ def run_schemathesis(url: str, token: str, *, max_examples: int, seed: int, repo
         "--output-truncate",
         "true",
     ]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    # Run in the report folder: schemathesis keeps a cache of crashes in its working directory.
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=report.parent)
     report.write_text(done.stdout + done.stderr, encoding="utf-8")
     found = re.search(r"(\d+) failures?", done.stdout.rsplit("SUMMARY", 1)[-1])
     failures = int(found.group(1)) if found else 0
