@@ -165,12 +165,6 @@ class ApiModel(BaseModel):
         return schema
 
 
-class OpenModel(ApiModel):
-    """An object that may carry fields beyond those documented (answers with optional parts)."""
-
-    model_config = ConfigDict(extra="allow", hide_input_in_errors=True)
-
-
 def _drop_null(prop: dict) -> None:
     options = prop.get("anyOf")
     if options:
