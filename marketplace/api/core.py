@@ -6,8 +6,12 @@ from flask import Blueprint, g, jsonify, request
 from flask_login import AnonymousUserMixin, current_user
 
 from marketplace.accounts.services import user_for_api_token
-from marketplace.common.errors import DomainError, ValidationError, json_error
-from marketplace.extensions import csrf, db
+from marketplace.api.schemas.base import ApiModel, dump, parse_body, parse_query
+from marketplace.api.schemas.core import ApiIndex, Me
+from marketplace.common.errors import NotFound, json_error
+from marketplace.common.uow import unit_of_work
+from marketplace.common.validators import MAX_ID
+from marketplace.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Tokens, not cookies, authenticate API calls, so a cross-site form cannot ride a session.
@@ -23,13 +27,21 @@ def authenticate():
         scheme, _, raw = header.partition(" ")
         if scheme.lower() != "bearer" or not raw.strip():
             return json_error(401, "unauthorized", "Authorization 头格式应为 Bearer <令牌>")
-        user = user_for_api_token(raw.strip())
+        with unit_of_work():  # records last_used_at
+            user = user_for_api_token(raw.strip())
         if user is None:
             return json_error(401, "unauthorized", "API 令牌无效或已吊销")
-        db.session.commit()  # records last_used_at
     # Flask-Login reads the current user from g._login_user; set it so no session cookie is used.
     g._login_user = user if user is not None else AnonymousUserMixin()
     return None
+
+
+@bp.before_request
+def refuse_ids_beyond_the_keys():
+    """An id in the path beyond any database key names nothing: 404, before a query overflows."""
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and not 1 <= value <= MAX_ID:
+            raise NotFound("您访问的数据不存在")
 
 
 def token_required(*roles: str):
@@ -49,36 +61,23 @@ def token_required(*roles: str):
     return decorator
 
 
-def json_body(schema: str | dict, *, ignore=()) -> dict:
-    """Return the request's JSON object checked against a schema of the OpenAPI document.
-
-    `schema` names a component schema (e.g. "ContractInput") or is a schema itself. A body that
-    is not JSON is a 400; a body of the wrong shape a 422 naming each bad field (see api.schema).
-    """
-    from marketplace.api.openapi import components
-    from marketplace.api.schema import check
-
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise DomainError("请求体须为 JSON 对象")
-    clean, errors = check(
-        data, schema if isinstance(schema, dict) else {"$ref": schema}, components(), ignore=ignore
-    )
-    if errors:
-        raise ValidationError(body_error_message(errors), fields=errors)
-    return clean
+def json_body(model: type[ApiModel], *, ignore=()) -> dict:
+    """The request's JSON object checked against the model that documents it (400 or 422 if not)."""
+    return parse_body(model, request.get_json(silent=True), ignore=ignore)
 
 
-def body_error_message(errors: dict[str, str]) -> str:
-    """One line naming the bad fields of a body, for the error's message."""
-    shown = "；".join(f"{name}：{message}" for name, message in list(errors.items())[:5])
-    return f"提交的数据有误：{shown}"
+def query_args(model: type[ApiModel]) -> dict:
+    """The query arguments the model declares, checked (422 naming the bad one)."""
+    return parse_query(model, request.args)
 
 
 @bp.route("/")
 def index():
     return jsonify(
-        {"name": "石家庄科技成果转化服务广场 API", "version": "v1", "openapi": "/api/v1/openapi.json"}
+        dump(
+            ApiIndex,
+            {"name": "石家庄科技成果转化服务广场 API", "version": "v1", "openapi": "/api/v1/openapi.json"},
+        )
     )
 
 
@@ -88,16 +87,19 @@ def me():
     user = current_user
     org = user.org
     return jsonify(
-        {
-            "id": user.id,
-            "email": user.email,
-            "name": user.name,
-            "is_admin": user.is_admin,
-            "role": user.role,
-            "organisation": (
-                {"id": org.id, "name": org.name, "type": org.org_type, "verified": org.is_verified}
-                if org
-                else None
-            ),
-        }
+        dump(
+            Me,
+            {
+                "id": user.id,
+                "email": user.email,
+                "name": user.name,
+                "is_admin": user.is_admin,
+                "role": user.role,
+                "organisation": (
+                    {"id": org.id, "name": org.name, "type": org.org_type, "verified": org.is_verified}
+                    if org
+                    else None
+                ),
+            },
+        )
     )

@@ -4,14 +4,33 @@ from flask import jsonify, request
 from flask_login import current_user
 
 from marketplace.api.core import bp, json_body, token_required
-from marketplace.api.openapi import FEATURE_PARTS, error_responses
+from marketplace.api.openapi import add_paths, id_param, operation, page_params
+from marketplace.api.schemas.base import dump
+from marketplace.api.schemas.deals import (
+    Deal as DealSchema,
+)
+from marketplace.api.schemas.deals import (
+    DealMessage,
+    DealMessageInput,
+    InquiryAccepted,
+    InquiryDecline,
+    InquiryDeclined,
+    InquiryInput,
+    InquiryList,
+    InquiryQuery,
+)
+from marketplace.api.schemas.deals import (
+    Inquiry as InquirySchema,
+)
 from marketplace.common.errors import NotFound, PermissionDenied, ValidationError
 from marketplace.common.pagination import paginate, parse_page_args
+from marketplace.common.roles import Role
+from marketplace.common.uow import unit_of_work
 from marketplace.deals import services
-from marketplace.deals.models import DECLINE_REASONS, INQUIRY_STATUSES, PURPOSES, STAGES, Deal, Inquiry
+from marketplace.deals.models import INQUIRY_STATUSES, Deal, Inquiry
 from marketplace.extensions import db
 
-SENDERS = ("enterprise", "broker", "university", "institute")
+SENDERS = (Role.ENTERPRISE, Role.BROKER, Role.UNIVERSITY, Role.INSTITUTE)
 
 
 def _org_ref(inquiry: Inquiry, org) -> dict | None:
@@ -29,6 +48,10 @@ def _listing_ref(listing) -> dict | None:
 
 def inquiry_json(inquiry: Inquiry) -> dict:
     """An inquiry as the caller may see it: contacts and private details only once accepted."""
+    return dump(InquirySchema, _inquiry_values(inquiry))
+
+
+def _inquiry_values(inquiry: Inquiry) -> dict:
     return {
         "id": inquiry.id,
         "kind": inquiry.kind,
@@ -55,6 +78,11 @@ def inquiry_json(inquiry: Inquiry) -> dict:
 
 
 def deal_json(deal: Deal) -> dict:
+    """A deal as one of its parties sees it, with its messages."""
+    return dump(DealSchema, _deal_values(deal))
+
+
+def _deal_values(deal: Deal) -> dict:
     def org(o):
         return {"id": o.id, "name": o.name} if o is not None else None
 
@@ -78,11 +106,15 @@ def deal_json(deal: Deal) -> dict:
         "contracted_at": deal.contracted_at.isoformat() if deal.contracted_at else None,
         "contacts": services.contacts_for(deal.inquiry, current_user),
         "private_details": services.private_details_for(deal.inquiry, current_user),
-        "messages": [message_json(m) for m in deal.messages],
+        "messages": [_message_values(m) for m in deal.messages],
     }
 
 
 def message_json(message) -> dict:
+    return dump(DealMessage, _message_values(message))
+
+
+def _message_values(message) -> dict:
     return {
         "id": message.id,
         "author_org": {"id": message.author_org.id, "name": message.author_org.name},
@@ -101,10 +133,17 @@ def message_json(message) -> dict:
 @bp.route("/inquiries", methods=["POST"])
 @token_required(*SENDERS)
 def create_inquiry():
-    data = json_body("InquiryInput")
+    data = json_body(InquiryInput)
     # The schema checked the types: ids are ints, texts are strings, null means not given.
     purpose, message = data.get("purpose") or "", data.get("message") or ""
     wants = bool(data.get("wants_private_details"))
+    with unit_of_work():
+        inquiry = _send(data, purpose, message, wants)
+    return jsonify(inquiry_json(inquiry)), 201
+
+
+def _send(data: dict, purpose: str, message: str, wants: bool) -> Inquiry:
+    """An offer of a result to a demand (universities, institutes) or an inquiry about a listing."""
     if current_user.role in services.OFFERER_TYPES:
         demand_id = data.get("demand_id")
         result_id = data.get("result_id")
@@ -112,7 +151,7 @@ def create_inquiry():
             raise ValidationError(
                 "推荐成果须提供 demand_id 和 result_id", fields={"demand_id": "必填", "result_id": "必填"}
             )
-        inquiry = services.offer_result(
+        return services.offer_result(
             current_user,
             demand_id=demand_id,
             result_id=result_id,
@@ -120,24 +159,21 @@ def create_inquiry():
             message=message,
             wants_private_details=wants,
         )
-    else:
-        patent_id, result_id = data.get("patent_id"), data.get("result_id")
-        if bool(patent_id) == bool(result_id):
-            raise ValidationError(
-                "须提供 patent_id 或 result_id 之一", fields={"patent_id": "二选一", "result_id": "二选一"}
-            )
-        inquiry = services.send_inquiry(
-            current_user,
-            listing_kind="patent" if patent_id else "result",
-            listing_id=patent_id or result_id,
-            purpose=purpose,
-            message=message,
-            wants_private_details=wants,
-            demand_id=data.get("demand_id"),
-            on_behalf_of_org_id=data.get("on_behalf_of_org_id"),
+    patent_id, result_id = data.get("patent_id"), data.get("result_id")
+    if bool(patent_id) == bool(result_id):
+        raise ValidationError(
+            "须提供 patent_id 或 result_id 之一", fields={"patent_id": "二选一", "result_id": "二选一"}
         )
-    db.session.commit()
-    return jsonify(inquiry_json(inquiry)), 201
+    return services.send_inquiry(
+        current_user,
+        listing_kind="patent" if patent_id else "result",
+        listing_id=patent_id or result_id,
+        purpose=purpose,
+        message=message,
+        wants_private_details=wants,
+        demand_id=data.get("demand_id"),
+        on_behalf_of_org_id=data.get("on_behalf_of_org_id"),
+    )
 
 
 @bp.route("/inquiries", methods=["GET"])
@@ -157,7 +193,9 @@ def list_inquiries():
         stmt = stmt.where(Inquiry.status == status)
     page, per_page = parse_page_args(request.args)
     result = paginate(stmt, page, per_page)
-    return jsonify({"total": result.total, "items": [inquiry_json(i) for i in result.items]})
+    return jsonify(
+        dump(InquiryList, {"total": result.total, "items": [_inquiry_values(i) for i in result.items]})
+    )
 
 
 def _inquiry_for_answer(inquiry_id: int) -> Inquiry:
@@ -173,9 +211,9 @@ def _inquiry_for_answer(inquiry_id: int) -> Inquiry:
 @token_required()
 def accept_inquiry(inquiry_id: int):
     inquiry = _inquiry_for_answer(inquiry_id)
-    deal = services.accept_inquiry(current_user, inquiry)
-    db.session.commit()
-    return jsonify({"inquiry": inquiry_json(inquiry), "deal_id": deal.id})
+    with unit_of_work():
+        deal = services.accept_inquiry(current_user, inquiry)
+    return jsonify(dump(InquiryAccepted, {"inquiry": _inquiry_values(inquiry), "deal_id": deal.id}))
 
 
 @bp.route("/inquiries/<int:inquiry_id>/decline", methods=["POST"])
@@ -184,11 +222,11 @@ def decline_inquiry(inquiry_id: int):
     inquiry = _inquiry_for_answer(inquiry_id)
     if not services.can_answer(current_user, inquiry):
         raise PermissionDenied("只有被联系的单位可以答复此意向")
-    data = json_body("InquiryDecline")
+    data = json_body(InquiryDecline)
     reason, text = data.get("reason") or "", data.get("text") or ""
-    services.decline_inquiry(current_user, inquiry, reason, text)
-    db.session.commit()
-    return jsonify({"inquiry": inquiry_json(inquiry)})
+    with unit_of_work():
+        services.decline_inquiry(current_user, inquiry, reason, text)
+    return jsonify(dump(InquiryDeclined, {"inquiry": _inquiry_values(inquiry)}))
 
 
 @bp.route("/deals/<int:deal_id>", methods=["GET"])
@@ -205,247 +243,87 @@ def post_deal_message(deal_id: int):
     if request.mimetype == "multipart/form-data":
         body, upload = request.form.get("body", ""), request.files.get("attachment")
     else:
-        data = json_body("DealMessageInput")
+        data = json_body(DealMessageInput)
         body, upload = data.get("body") or "", None
-    message = services.post_message(current_user, deal, body, upload)
-    db.session.commit()
+    with unit_of_work():
+        message = services.post_message(current_user, deal, body, upload)
     return jsonify(message_json(message)), 201
 
 
-_ORG_REF = {
-    "type": "object",
-    "nullable": True,
-    "properties": {"id": {"type": "integer", "nullable": True}, "name": {"type": "string"}},
+_INQUIRY_ID = [id_param("inquiry_id")]
+_DEAL_ID = [id_param("deal_id")]
+_MESSAGE_FORM = {
+    "multipart/form-data": {
+        "schema": {
+            "type": "object",
+            "properties": {
+                "body": {"type": "string", "maxLength": 5000},
+                "attachment": {"type": "string", "format": "binary"},
+            },
+        }
+    }
 }
-_LISTING_REF = {
-    "type": "object",
-    "nullable": True,
-    "properties": {"type": {"type": "string"}, "id": {"type": "integer"}, "title": {"type": "string"}},
-}
-_INQUIRY_ID = [{"name": "inquiry_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
-_DEAL_ID = [{"name": "deal_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
-
-FEATURE_PARTS.append(
+add_paths(
     {
-        "paths": {
-            "/api/v1/inquiries": {
-                "post": {
-                    "summary": "发送对接意向（企业或受托经纪机构就专利/成果）或推荐成果（高校/院所向需求）",
-                    "description": "每个单位每天发送的意向数有上限（超出返回 429 rate_limited）；只有已认证单位可以发送；"
-                    "同一对象已有待答复意向时返回 409。",
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {"schema": {"$ref": "#/components/schemas/InquiryInput"}}
-                        },
-                    },
-                    "responses": {
-                        "201": {
-                            "description": "已发送",
-                            "content": {
-                                "application/json": {"schema": {"$ref": "#/components/schemas/Inquiry"}}
-                            },
-                        },
-                        **error_responses(400, 401, 403, 404, 409, 422, 429),
-                    },
-                },
-                "get": {
-                    "summary": "本单位收到、发出或（经纪机构）促成的意向",
-                    "parameters": [
-                        {
-                            "name": "box",
-                            "in": "query",
-                            "schema": {"type": "string", "enum": ["received", "sent", "introduced"]},
-                        },
-                        {
-                            "name": "status",
-                            "in": "query",
-                            "schema": {"type": "string", "enum": list(INQUIRY_STATUSES)},
-                        },
-                        {"name": "page", "in": "query", "schema": {"type": "integer"}},
-                        {"name": "per_page", "in": "query", "schema": {"type": "integer", "maximum": 100}},
-                    ],
-                    "responses": {
-                        "200": {
-                            "description": "意向列表",
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "type": "object",
-                                        "properties": {
-                                            "total": {"type": "integer"},
-                                            "items": {
-                                                "type": "array",
-                                                "items": {"$ref": "#/components/schemas/Inquiry"},
-                                            },
-                                        },
-                                    }
-                                }
-                            },
-                        },
-                        **error_responses(401, 403, 422),
-                    },
-                },
-            },
-            "/api/v1/inquiries/{inquiry_id}/accept": {
-                "post": {
-                    "summary": "接受意向：双方联系方式公开，建立对接",
-                    "parameters": _INQUIRY_ID,
-                    "responses": {
-                        "200": {"description": "已接受，返回 inquiry 与 deal_id"},
-                        **error_responses(401, 403, 404, 409),
-                    },
-                }
-            },
-            "/api/v1/inquiries/{inquiry_id}/decline": {
-                "post": {
-                    "summary": "婉拒意向",
-                    "parameters": _INQUIRY_ID,
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {"schema": {"$ref": "#/components/schemas/InquiryDecline"}}
-                        },
-                    },
-                    "responses": {
-                        "200": {"description": "已婉拒"},
-                        **error_responses(400, 401, 403, 404, 409, 422),
-                    },
-                }
-            },
-            "/api/v1/deals/{deal_id}": {
-                "get": {
-                    "summary": "对接详情（仅双方及其技术经纪机构）",
-                    "parameters": _DEAL_ID,
-                    "responses": {
-                        "200": {
-                            "description": "对接",
-                            "content": {
-                                "application/json": {"schema": {"$ref": "#/components/schemas/Deal"}}
-                            },
-                        },
-                        **error_responses(401, 403, 404),
-                    },
-                }
-            },
-            "/api/v1/deals/{deal_id}/messages": {
-                "post": {
-                    "summary": "在对接中发消息（JSON，或 multipart 附带 PDF/JPG/PNG 附件）",
-                    "parameters": _DEAL_ID,
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {"schema": {"$ref": "#/components/schemas/DealMessageInput"}},
-                            "multipart/form-data": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {
-                                        "body": {"type": "string"},
-                                        "attachment": {"type": "string", "format": "binary"},
-                                    },
-                                }
-                            },
-                        },
-                    },
-                    "responses": {
-                        "201": {"description": "已发送"},
-                        **error_responses(400, 401, 403, 404, 413, 422),
-                    },
-                }
-            },
+        "/api/v1/inquiries": {
+            "post": operation(
+                "发送对接意向（企业或受托经纪机构就专利/成果）或推荐成果（高校/院所向需求）",
+                description="每个单位每天发送的意向数有上限（超出返回 429 rate_limited）；只有已认证单位可以发送；"
+                "同一对象已有待答复意向时返回 409。",
+                status=201,
+                body=InquiryInput,
+                response=InquirySchema,
+                response_description="已发送",
+                errors=(403, 404, 409, 429),
+            ),
+            "get": operation(
+                "本单位收到、发出或（经纪机构）促成的意向",
+                query=InquiryQuery,
+                params=page_params(),
+                response=InquiryList,
+                response_description="意向列表",
+                errors=(403,),
+            ),
         },
-        "schemas": {
-            "InquiryDecline": {
-                "type": "object",
-                "required": ["reason"],
-                "properties": {
-                    "reason": {"type": "string", "enum": list(DECLINE_REASONS)},
-                    "text": {"type": "string", "maxLength": 500, "description": "reason 为 other 时必填"},
-                },
-            },
-            "DealMessageInput": {
-                "type": "object",
-                "required": ["body"],
-                "properties": {"body": {"type": "string", "maxLength": 5000}},
-            },
-            "InquiryInput": {
-                "type": "object",
-                "required": ["purpose", "message"],
-                "properties": {
-                    "patent_id": {"type": "integer", "description": "企业/经纪机构：与 result_id 二选一"},
-                    "result_id": {
-                        "type": "integer",
-                        "description": "企业/经纪机构询问的成果；高校/院所推荐的本单位成果",
-                    },
-                    "demand_id": {
-                        "type": "integer",
-                        "description": "企业：关联本单位需求（可选）；高校/院所：推荐的目标需求（必填）",
-                    },
-                    "purpose": {"type": "string", "enum": list(PURPOSES)},
-                    "message": {"type": "string", "maxLength": 2000},
-                    "wants_private_details": {"type": "boolean"},
-                    "on_behalf_of_org_id": {
-                        "type": "integer",
-                        "description": "技术经纪机构代表的企业（必填）",
-                    },
-                },
-            },
-            "Inquiry": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "integer"},
-                    "kind": {"type": "string", "enum": ["inquiry", "offer"]},
-                    "status": {"type": "string", "enum": list(INQUIRY_STATUSES)},
-                    "purpose": {"type": "string", "enum": list(PURPOSES)},
-                    "message": {"type": "string"},
-                    "wants_private_details": {"type": "boolean"},
-                    "sender": _ORG_REF,
-                    "recipient": _ORG_REF,
-                    "introducer": _ORG_REF,
-                    "listing": _LISTING_REF,
-                    "demand": _LISTING_REF,
-                    "decline_reason": {"type": "string", "nullable": True, "enum": [*DECLINE_REASONS, None]},
-                    "decline_text": {"type": "string"},
-                    "overdue": {"type": "boolean"},
-                    "created_at": {"type": "string", "format": "date-time"},
-                    "answered_at": {"type": "string", "format": "date-time", "nullable": True},
-                    "deal_id": {"type": "integer", "nullable": True},
-                    "contacts": {
-                        "type": "array",
-                        "items": {"type": "object"},
-                        "description": "接受后才有内容",
-                    },
-                    "private_details": {
-                        "type": "array",
-                        "items": {"type": "object"},
-                        "description": "接受后才有内容",
-                    },
-                },
-            },
-            "Deal": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "integer"},
-                    "inquiry_id": {"type": "integer"},
-                    "stage": {"type": "string", "enum": list(STAGES)},
-                    "close_reason": {"type": "string", "nullable": True},
-                    "seller": _ORG_REF,
-                    "buyer": _ORG_REF,
-                    "broker": _ORG_REF,
-                    "broker_source": {
-                        "type": "string",
-                        "nullable": True,
-                        "enum": ["introduced", "invited", None],
-                    },
-                    "broker_credited": {"type": "boolean"},
-                    "contract_id": {"type": "integer", "nullable": True},
-                    "listing": _LISTING_REF,
-                    "demand": _LISTING_REF,
-                    "contacts": {"type": "array", "items": {"type": "object"}},
-                    "private_details": {"type": "array", "items": {"type": "object"}},
-                    "messages": {"type": "array", "items": {"type": "object"}},
-                },
-            },
+        "/api/v1/inquiries/{inquiry_id}/accept": {
+            "post": operation(
+                "接受意向：双方联系方式公开，建立对接",
+                params=_INQUIRY_ID,
+                response=InquiryAccepted,
+                response_description="已接受，返回 inquiry 与 deal_id",
+                errors=(403, 404, 409),
+            )
+        },
+        "/api/v1/inquiries/{inquiry_id}/decline": {
+            "post": operation(
+                "婉拒意向",
+                params=_INQUIRY_ID,
+                body=InquiryDecline,
+                response=InquiryDeclined,
+                response_description="已婉拒",
+                errors=(403, 404, 409),
+            )
+        },
+        "/api/v1/deals/{deal_id}": {
+            "get": operation(
+                "对接详情（仅双方及其技术经纪机构）",
+                params=_DEAL_ID,
+                response=DealSchema,
+                response_description="对接",
+                errors=(403, 404),
+            )
+        },
+        "/api/v1/deals/{deal_id}/messages": {
+            "post": operation(
+                "在对接中发消息（JSON，或 multipart 附带 PDF/JPG/PNG 附件）",
+                status=201,
+                params=_DEAL_ID,
+                body=DealMessageInput,
+                body_content=_MESSAGE_FORM,
+                response=DealMessage,
+                response_description="已发送",
+                errors=(403, 404, 409, 413),
+            )
         },
     }
 )

@@ -6,16 +6,16 @@ from flask import jsonify, request
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from marketplace.api.core import body_error_message, bp, token_required
-from marketplace.api.openapi import FEATURE_PARTS, components, error_responses
-from marketplace.api.schema import check
+from marketplace.api.core import bp, token_required
+from marketplace.api.openapi import add_paths, id_param, operation, page_params
+from marketplace.api.schemas.base import body_error_message, check, dump
+from marketplace.api.schemas.listings import SCHEMAS, Created
 from marketplace.common.errors import DomainError, NotFound, PermissionDenied, ValidationError
-from marketplace.common.money import MAX_FEN
 from marketplace.common.pagination import paginate, parse_page_args
-from marketplace.extensions import db
+from marketplace.common.uow import unit_of_work
 from marketplace.listings import services
 from marketplace.listings.fields import FIELDS, clean_record
-from marketplace.listings.models import LISTING_MODELS, STATUSES
+from marketplace.listings.models import LISTING_MODELS
 
 
 def _json_value(value):
@@ -27,7 +27,11 @@ def _json_value(value):
 
 
 def serialise(listing, user) -> dict:
-    """A listing as the API shows it to this user."""
+    """A listing as the API shows it to this user (the kind's output schema)."""
+    return dump(SCHEMAS[listing.kind][1], _values_of(listing, user))
+
+
+def _values_of(listing, user) -> dict:
     data = {"id": listing.id}
     for spec in FIELDS[listing.kind]:
         if spec.name == "patent_ids":
@@ -71,7 +75,8 @@ def _list(kind: str):
     stmt = select(model).where(visible).order_by(model.updated_at.desc(), model.id.desc())
     result = paginate(stmt, page, per_page)
     user = _user()
-    return jsonify({"total": result.total, "items": [serialise(item, user) for item in result.items]})
+    body = {"total": result.total, "items": [_values_of(item, user) for item in result.items]}
+    return jsonify(dump(SCHEMAS[kind][2], body))
 
 
 def _show(kind: str, listing_id: int):
@@ -83,7 +88,7 @@ def _values(kind: str, *, partial: bool = False) -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise DomainError("请求体须为 JSON 对象")
-    shaped, errors = check(data, {"$ref": f"{_NAMES[kind]}Input"}, components())
+    shaped, errors = check(SCHEMAS[kind][0], data)
     # Fields of the right shape are cleaned too, so one answer names every field to fix.
     values, field_errors, _unknown = clean_record(
         kind, {k: v for k, v in shaped.items() if k not in errors}, partial=partial
@@ -98,30 +103,30 @@ def _create(kind: str):
     if not services.can_post(current_user, kind):
         raise PermissionDenied(f"贵单位类型不能发布{services.KIND_LABELS[kind]}")
     values = _values(kind)
-    listing = services.create_listing(current_user, kind, values)
-    db.session.commit()
-    return jsonify({"id": listing.id}), 201
+    with unit_of_work():
+        listing = services.create_listing(current_user, kind, values)
+    return jsonify(dump(Created, {"id": listing.id})), 201
 
 
 def _update(kind: str, listing_id: int):
     listing = _get_own(kind, listing_id)
     values = _values(kind, partial=True)
-    services.update_listing(current_user, listing, values)
-    db.session.commit()
+    with unit_of_work():
+        services.update_listing(current_user, listing, values)
     return jsonify(serialise(listing, current_user))
 
 
 def _publish(kind: str, listing_id: int):
     listing = _get_own(kind, listing_id)
-    services.publish_listing(current_user, listing)
-    db.session.commit()
+    with unit_of_work():
+        services.publish_listing(current_user, listing)
     return jsonify(serialise(listing, current_user))
 
 
 def _withdraw(kind: str, listing_id: int):
     listing = _get_own(kind, listing_id)
-    services.withdraw_listing(current_user, listing)
-    db.session.commit()
+    with unit_of_work():
+        services.withdraw_listing(current_user, listing)
     return jsonify(serialise(listing, current_user))
 
 
@@ -163,155 +168,59 @@ for _kind, _segment in services.SEGMENTS.items():
     _register(_kind, _segment)
 
 
-# --- OpenAPI -----------------------------------------------------------------------------------
-
-_TYPES = {
-    "str": {"type": "string"},
-    "text": {"type": "string"},
-    "list": {"type": "array", "items": {"type": "string"}},
-    "choices": {"type": "array", "items": {"type": "string"}},
-    "ipc": {"type": "array", "items": {"type": "string"}, "example": ["H01M 10/0525"]},
-    "ids": {"type": "array", "items": {"type": "integer", "format": "id"}},
-    "date": {"type": "string", "format": "date", "nullable": True},
-    "int": {"type": "integer", "minimum": 1, "maximum": 9, "nullable": True},
-    "fen": {
-        "type": "integer",
-        "format": "fen",
-        "minimum": 0,
-        "maximum": MAX_FEN,
-        "nullable": True,
-        "description": "单位：分；null 表示面议",
-    },
-    "bool": {"type": "boolean"},
-    "app_no": {"type": "string", "nullable": True, "example": "201710601862.3"},
-    "pub_no": {"type": "string", "nullable": True, "example": "CN107451234A"},
-}
-_NAMES = {"patent": "Patent", "result": "Result", "demand": "Demand"}
-
-
-def _field_schema(spec) -> dict:
-    schema = dict(_TYPES.get(spec.type, {"type": "string", "nullable": True}))
-    if spec.type == "choice":
-        schema["enum"] = list(spec.choices)
-        schema["nullable"] = True
-    if spec.type == "choices":
-        schema["items"] = {"type": "string", "enum": list(spec.choices)}
-    schema["description"] = spec.label + ("。" + schema["description"] if "description" in schema else "")
-    return schema
-
-
-def _openapi_part() -> dict:
-    paths: dict = {}
-    schemas: dict = {
-        "Organisation": {
-            "type": "object",
-            "description": "发布单位；需求隐藏企业名称时对无权查看者显示为 {id: null, name: 某企业}",
-            "properties": {"id": {"type": "integer", "nullable": True}, "name": {"type": "string"}},
+def _document(kind: str, segment: str) -> None:
+    listing_input, output, listing_list = SCHEMAS[kind]
+    label = services.KIND_LABELS[kind]
+    listing_id = [id_param("listing_id")]
+    paths = {
+        f"/api/v1/{segment}": {
+            "get": operation(
+                f"{label}列表：已发布的，以及令牌所属单位自己的全部{label}",
+                optional_token=True,
+                params=page_params(),
+                response=listing_list,
+                response_description="分页结果",
+            ),
+            "post": operation(
+                f"新建{label}（草稿）",
+                status=201,
+                body=listing_input,
+                response=Created,
+                response_description="已创建",
+                errors=(403,),
+            ),
         },
-        "Created": {"type": "object", "properties": {"id": {"type": "integer"}}},
+        f"/api/v1/{segment}/{{listing_id}}": {
+            "get": operation(
+                f"{label}详情",
+                optional_token=True,
+                params=listing_id,
+                response=output,
+                response_description=label,
+                errors=(404,),
+            ),
+            "patch": operation(
+                f"修改{label}（只改提交的字段）",
+                params=listing_id,
+                body=listing_input,
+                response=output,
+                response_description=label,
+                errors=(403, 404, 409),
+            ),
+        },
     }
-    for kind, segment in services.SEGMENTS.items():
-        name = _NAMES[kind]
-        label = services.KIND_LABELS[kind]
-        fields = {spec.name: _field_schema(spec) for spec in FIELDS[kind]}
-        required = [spec.name for spec in FIELDS[kind] if spec.required]
-        schemas[f"{name}Input"] = {"type": "object", "required": required, "properties": fields}
-        schemas[name] = {
-            "type": "object",
-            "properties": {
-                "id": {"type": "integer"},
-                **fields,
-                "status": {"type": "string", "enum": list(STATUSES)},
-                "updated_at": {
-                    "type": "string",
-                    "format": "date-time",
-                    "description": "最近更新或确认时间（UTC）",
-                },
-                "organisation": {"$ref": "#/components/schemas/Organisation"},
-                "private_details": {"type": "string", "description": "仅发布单位和科技局可见"},
-            },
+    for action, summary in (("publish", "发布（仅限已认证单位）"), ("withdraw", "撤回")):
+        paths[f"/api/v1/{segment}/{{listing_id}}/{action}"] = {
+            "post": operation(
+                f"{summary}{label}",
+                params=listing_id,
+                response=output,
+                response_description=label,
+                errors=(403, 404, 409),
+            )
         }
-        schemas[f"{name}List"] = {
-            "type": "object",
-            "properties": {
-                "total": {"type": "integer"},
-                "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{name}"}},
-            },
-        }
-        one = {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}
-        body = {
-            "required": True,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}Input"}}},
-        }
-        id_param = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
-        paths[f"/api/v1/{segment}"] = {
-            "get": {
-                "summary": f"{label}列表：已发布的，以及令牌所属单位自己的全部{label}",
-                "security": [{}, {"bearer": []}],
-                "parameters": [
-                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-                    {
-                        "name": "per_page",
-                        "in": "query",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 100},
-                    },
-                ],
-                "responses": {
-                    "200": {
-                        "description": "分页结果",
-                        "content": {
-                            "application/json": {"schema": {"$ref": f"#/components/schemas/{name}List"}}
-                        },
-                    },
-                    **error_responses(401),
-                },
-            },
-            "post": {
-                "summary": f"新建{label}（草稿）",
-                "requestBody": body,
-                "responses": {
-                    "201": {
-                        "description": "已创建",
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Created"}}},
-                    },
-                    **error_responses(400, 401, 403, 422),
-                },
-            },
-        }
-        paths[f"/api/v1/{segment}/{{listing_id}}"] = {
-            "get": {
-                "summary": f"{label}详情",
-                "security": [{}, {"bearer": []}],
-                "parameters": [dict(id_param[0], name="listing_id")],
-                "responses": {"200": {"description": label, "content": one}, **error_responses(404)},
-            },
-            "patch": {
-                "summary": f"修改{label}（只改提交的字段）",
-                "parameters": [dict(id_param[0], name="listing_id")],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {"schema": {"$ref": f"#/components/schemas/{name}Input"}}
-                    },
-                },
-                "responses": {
-                    "200": {"description": label, "content": one},
-                    **error_responses(400, 401, 403, 404, 422),
-                },
-            },
-        }
-        for action, summary in (("publish", "发布（仅限已认证单位）"), ("withdraw", "撤回")):
-            paths[f"/api/v1/{segment}/{{listing_id}}/{action}"] = {
-                "post": {
-                    "summary": f"{summary}{label}",
-                    "parameters": [dict(id_param[0], name="listing_id")],
-                    "responses": {
-                        "200": {"description": label, "content": one},
-                        **error_responses(401, 403, 404, 409, 422),
-                    },
-                }
-            }
-    return {"paths": paths, "schemas": schemas}
+    add_paths(paths)
 
 
-FEATURE_PARTS.append(_openapi_part())
+for _kind, _segment in services.SEGMENTS.items():
+    _document(_kind, _segment)

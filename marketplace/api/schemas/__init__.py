@@ -1,0 +1,1 @@
+"""One pydantic model per API object: it checks the request, shapes the answer and is the document."""

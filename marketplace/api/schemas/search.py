@@ -1,0 +1,65 @@
+"""Search results and stored matches in the API."""
+
+from pydantic import Field
+
+from marketplace.api.schemas.base import ApiModel, Id, Text, choice, integer, one_of, text
+
+KINDS = ["patent", "result", "demand"]
+
+
+class MatchedTerm(ApiModel):
+    term: Text
+    fields: list[choice(["title", "keywords", "body"])]
+
+
+class SearchOrganisation(ApiModel):
+    """隐藏名称的需求为 {"id": null, "name": "某企业"}"""
+
+    id: Id | None
+    name: Text
+
+
+class SearchItem(ApiModel):
+    REQUIRED = ("type", "id", "title", "score", "snippet", "matched_terms", "organisation", "url")
+
+    type: choice(KINDS)
+    id: Id
+    title: Text
+    score: float | None = Field(description="匹配度 0–1（检索结果为 null）")
+    snippet: text(None, description="已转义的摘要片段，命中的整词以 <mark> 标出")
+    matched_terms: list[MatchedTerm]
+    organisation: SearchOrganisation
+    url: Text
+    publication_number: text(None, description="仅专利") | None = None
+
+
+class SearchCounts(ApiModel):
+    all: integer(0)
+    patent: integer(0)
+    result: integer(0)
+    demand: integer(0)
+
+
+class SearchResults(ApiModel):
+    REQUIRED = ("total", "items")
+
+    total: integer(0)
+    page: integer(1)
+    per_page: integer(1)
+    counts: SearchCounts
+    items: list[SearchItem]
+
+
+class Matches(ApiModel):
+    items: list[SearchItem]
+
+
+def search_query(sorts):
+    """The query arguments of /search whose values are a closed list (others are free text)."""
+
+    class SearchQuery(ApiModel):
+        type: one_of(KINDS) | None = None
+        ipc: one_of(list("ABCDEFGH"), description="IPC 部") | None = None
+        sort: one_of(list(sorts)) | None = None
+
+    return SearchQuery
