@@ -142,7 +142,8 @@ class Deal(db.Model):
     stage: Mapped[str] = mapped_column(String(20), default="contact", index=True)
     close_reason: Mapped[str | None] = mapped_column(String(20))
     close_text: Mapped[str] = mapped_column(String(500), default="")
-    # No foreign key: contracts live in another feature, which calls on_contract_registered().
+    # No foreign key: contracts live in another feature; deals/subscribers.py sets it when the
+    # contract citing this deal is registered.
     contract_id: Mapped[int | None] = mapped_column(index=True)
     broker_credited: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -16,24 +16,12 @@ from openpyxl import Workbook
 from marketplace.common.domain import NATURE_CODES, region_label
 from marketplace.common.exports import csv_row, xlsx_row
 from marketplace.common.money import fen_to_yuan_text, format_wan_number
+from marketplace.contracts.models import CONTRACT_TYPES, SUBTYPE_LABELS
 from marketplace.extensions import db
 from marketplace.stats import queries
-from marketplace.stats.facts import CONTRACT_TYPES, ContractFact
+from marketplace.stats.facts import ContractFact
 
 BOM = "\ufeff"
-SUBTYPES = {
-    "commissioned": "委托开发",
-    "cooperative": "合作开发",
-    "patent_right": "专利权转让",
-    "patent_application_right": "专利申请权转让",
-    "technical_secret": "技术秘密转让",
-    "patent_license": "专利实施许可",
-    "secret_license": "技术秘密使用许可",
-    "technical_service": "技术服务",
-    "training": "技术培训",
-    "intermediary": "技术中介",
-    "other": "其他",
-}
 CONTRACT_HEADER = [
     "登记号",
     "登记日期",
@@ -89,7 +77,7 @@ def contract_records(filters) -> Iterator[list]:
             fact.registration_number,
             fact.registered_on,
             CONTRACT_TYPES.get(fact.contract_type, fact.contract_type),
-            SUBTYPES.get(fact.subtype, fact.subtype),
+            SUBTYPE_LABELS.get(fact.subtype, fact.subtype),
             fact.technology_field,
             fact.seller_name,
             f"{nature} {NATURE_CODES.get(nature, '')}".strip(),

@@ -1,8 +1,9 @@
 """The contract facts the dashboard counts, and the rollups that keep it fast and exact.
 
-This module is the only way statistics learn about contracts. The contracts feature calls
-`upsert_contract_fact()` when a contract is registered or an amendment is registered, and
-`remove_contract_fact()` when a registered contract is cancelled, inside its own transaction.
+This module is the only way statistics learn about contracts. Stats' subscriber to the contracts'
+signals (`stats/subscribers.py`) calls `upsert_contract_fact()` when a contract or an amendment is
+registered, and `remove_contract_fact()` when a registered contract is cancelled, inside the
+contract's own transaction.
 Every call also adjusts `stat_rollups` by the exact difference, so the figures of every month and
 year stay equal to the sum of the facts to the 分 without aggregating every contract on each view.
 
@@ -24,16 +25,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.common.domain import NATURE_CODES, SHIJIAZHUANG, TECHNOLOGY_FIELDS
 from marketplace.common.errors import ValidationError
+from marketplace.contracts.models import CONTRACT_TYPES
 from marketplace.extensions import db
 from marketplace.stats.threshold import major_threshold_fen
 
-CONTRACT_TYPES = {
-    "development": "技术开发",
-    "transfer": "技术转让",
-    "license": "技术许可",
-    "consulting": "技术咨询",
-    "service": "技术服务",
-}
 SELLER_NATURES = {"university": "高校", "institute": "科研院所", "enterprise": "企业", "other": "其他"}
 BUYER_REGIONS = {
     "city": "本市",

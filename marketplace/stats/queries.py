@@ -14,11 +14,11 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from marketplace.common.domain import TECHNOLOGY_FIELDS, region_label
+from marketplace.contracts.models import CONTRACT_TYPES
 from marketplace.extensions import db
 from marketplace.stats.facts import (
     BUYER_REGIONS,
     CITY,
-    CONTRACT_TYPES,
     DIMENSIONS,
     SELLER_NATURES,
     ContractFact,
