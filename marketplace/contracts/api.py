@@ -53,23 +53,12 @@ def _contract_values(contract: TechContract) -> dict:
     revision = contract.current
     registered = contract.registered_revision
     return {
+        # The content as it is filed (the input shape), then what the platform adds to it.
+        **services.revision_payload(revision, contract.deal_id),
         "id": contract.id,
-        "project_name": revision.project_name,
-        "contract_type": revision.contract_type,
-        "subtype": revision.subtype,
-        "signed_on": revision.signed_on.isoformat(),
-        "valid_from": revision.valid_from.isoformat(),
-        "valid_to": revision.valid_to.isoformat(),
         "seller": _party_json(revision, "seller"),
         "buyer": _party_json(revision, "buyer"),
         "registrant": services.registrant_side(revision),
-        "technology_field": revision.technology_field,
-        "ip_type": revision.ip_type,
-        "contract_amount_fen": revision.contract_amount_fen,
-        "deductions": [
-            {"category": d.category, "description": d.description, "amount_fen": d.amount_fen}
-            for d in revision.deductions
-        ],
         "technical_amount_fen": revision.technical_amount_fen,
         "status": contract.status,
         "revision": revision.number,
@@ -90,11 +79,6 @@ def _contract_values(contract: TechContract) -> dict:
             if contract.broker is not None
             else None
         ),
-        "patent_ids": [p.id for p in revision.patents],
-        "result_ids": [r.id for r in revision.results],
-        "demand_id": revision.demand_id,
-        "deal_id": contract.deal_id,
-        "amount_unit": revision.amount_unit,
         "review": {
             "due_on": revision.due_on.isoformat() if revision.due_on else None,
             "overdue": services.is_overdue(revision),

@@ -232,18 +232,23 @@ def wan(fen: int | None) -> str | None:
     return None if fen is None else format_wan_number(fen).replace(",", "")
 
 
+def progress_chart(targets: Targets, prog: dict) -> dict:
+    """The progress chart's series: cumulative trade, the path to the target, the projection."""
+    return {
+        "months": [m["month"] for m in prog["months"]],
+        "cumulative": [wan(m["cumulative_fen"]) for m in prog["months"]],
+        "path": [wan(m["path_fen"]) for m in prog["months"]],
+        "projection": [wan(m["projection_fen"]) for m in prog["months"]],
+        "target": wan(targets.trade_target_fen),
+    }
+
+
 def chart_payload(targets: Targets, prog: dict, summary: queries.Summary, act: dict | None) -> dict:
     """The numbers the charts draw, as JSON-safe values (amounts in 万元 strings for display)."""
     basis = targets.target_basis
     payload = {
         "basis": basis,
-        "progress": {
-            "months": [m["month"] for m in prog["months"]],
-            "cumulative": [wan(m["cumulative_fen"]) for m in prog["months"]],
-            "path": [wan(m["path_fen"]) for m in prog["months"]],
-            "projection": [wan(m["projection_fen"]) for m in prog["months"]],
-            "target": wan(targets.trade_target_fen),
-        },
+        "progress": progress_chart(targets, prog),
         "breakdowns": {
             name: [
                 {"label": r.label, "value": wan(getattr(r, basis + "_fen")), "count": r.count} for r in rows
@@ -383,13 +388,7 @@ def public_overview(today: date | None = None) -> dict:
         "counts": published_counts(),
         "charts": {
             "basis": targets.target_basis,
-            "progress": {
-                "months": [m["month"] for m in prog["months"]],
-                "cumulative": [wan(m["cumulative_fen"]) for m in prog["months"]],
-                "path": [wan(m["path_fen"]) for m in prog["months"]],
-                "projection": [wan(m["projection_fen"]) for m in prog["months"]],
-                "target": wan(targets.trade_target_fen),
-            },
+            "progress": progress_chart(targets, prog),
         },
     }
 

@@ -19,6 +19,7 @@ from marketplace.extensions import db
 from marketplace.stats.facts import (
     BUYER_REGIONS,
     CITY,
+    COUNTED_COLUMNS,
     DIMENSIONS,
     SELLER_NATURES,
     ContractFact,
@@ -35,21 +36,7 @@ BREAKDOWNS = {
     "by_buyer_region": ("buyer_region", "买方所在地", BUYER_REGIONS),
 }
 PARTY_DIMENSIONS = {"seller": "卖方", "buyer": "买方", "broker": "技术转移机构（经纪）"}
-EDGE_COLUMNS = (
-    ContractFact.registered_on,
-    ContractFact.district,
-    ContractFact.contract_type,
-    ContractFact.technology_field,
-    ContractFact.seller_nature_code,
-    ContractFact.buyer_region_code,
-    ContractFact.buyer_country,
-    ContractFact.seller_name,
-    ContractFact.buyer_name,
-    ContractFact.broker_name,
-    ContractFact.demand_id,
-    ContractFact.contract_amount_fen,
-    ContractFact.technical_amount_fen,
-)
+EDGE_COLUMNS = COUNTED_COLUMNS
 
 
 @dataclass
