@@ -141,7 +141,16 @@ def _price_fields():
     return price, unit
 
 
-class PatentForm(ListingForm):
+class SupplyForm(ListingForm):
+    """What patents and results share: transfer modes are a list of checkboxes."""
+
+    def raw_record(self) -> dict:
+        raw = super().raw_record()
+        raw["transfer_modes"] = self.transfer_modes.data or []
+        return raw
+
+
+class PatentForm(SupplyForm):
     kind = "patent"
     title = _title("专利名称")
     application_number = StringField("申请号", description="如 201710601862.3，可带 CN/ZL 前缀和空格")
@@ -163,13 +172,8 @@ class PatentForm(ListingForm):
     price, price_unit = _price_fields()
     private_details = TextAreaField("非公开信息", description="仅本单位和科技局可见；对接达成后向对方提供")
 
-    def raw_record(self) -> dict:
-        raw = super().raw_record()
-        raw["transfer_modes"] = self.transfer_modes.data or []
-        return raw
 
-
-class ResultForm(ListingForm):
+class ResultForm(SupplyForm):
     kind = "result"
     title = _title("成果名称")
     abstract = TextAreaField("成果简介", description="说明解决什么问题、关键指标和应用前景")
@@ -190,11 +194,6 @@ class ResultForm(ListingForm):
     contact_name = StringField("联系人", validators=[Length(max=50, message="不能超过 50 字")])
     contact_phone = StringField("联系电话", validators=[Length(max=30, message="不能超过 30 字")])
     private_details = TextAreaField("非公开信息", description="仅本单位和科技局可见；对接达成后向对方提供")
-
-    def raw_record(self) -> dict:
-        raw = super().raw_record()
-        raw["transfer_modes"] = self.transfer_modes.data or []
-        return raw
 
 
 class DemandForm(ListingForm):
