@@ -23,6 +23,16 @@ LIST_HELP = "多个用逗号、顿号或 | 分隔"
 UNITS = [("wan", "万元"), ("yuan", "元")]
 
 
+# Text fields the forms carry beyond the shared listing fields (listings/fields.py).
+FORM_ONLY_FIELDS = (
+    "private_details",
+    "technical_level",
+    "contact_name",
+    "contact_phone",
+    "partner_preference",
+)
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -70,13 +80,7 @@ class ListingForm(FlaskForm):
         self.cleaned = values
         if "patent_ids" in self._fields:
             self.cleaned["patent_ids"] = [int(i) for i in self.patent_ids.data or []]
-        for extra in (
-            "private_details",
-            "technical_level",
-            "contact_name",
-            "contact_phone",
-            "partner_preference",
-        ):
+        for extra in FORM_ONLY_FIELDS:
             if extra in self._fields:
                 self.cleaned[extra] = (self._fields[extra].data or "").strip()
         if "industry" in self._fields and self.kind == "demand":
@@ -107,13 +111,7 @@ class ListingForm(FlaskForm):
             elif name in ("maturity",):
                 value = str(value) if value else ""
             self._fields[name].data = value if value is not None else ""
-        for extra in (
-            "private_details",
-            "technical_level",
-            "contact_name",
-            "contact_phone",
-            "partner_preference",
-        ):
+        for extra in FORM_ONLY_FIELDS:
             if extra in self._fields:
                 self._fields[extra].data = getattr(listing, extra)
         if self.kind == "demand":
