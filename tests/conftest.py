@@ -27,7 +27,7 @@ _pg_schema_ready = False
 
 
 def _reset_postgres_schema() -> None:
-    """Create the schema once per run on PostgreSQL; tests then only empty the tables."""
+    """Create the schema once per run on PostgreSQL; committing tests then only empty the tables."""
     global _pg_schema_ready
     if not _pg_schema_ready:
         with db.engine.begin() as conn:
