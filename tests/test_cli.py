@@ -1,3 +1,4 @@
+import pytest
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import User
@@ -51,6 +52,7 @@ def test_users_create_refuses_weak_password_and_duplicates(runner):
     assert runner.invoke(args=ok).exit_code != 0
 
 
+@pytest.mark.committing
 def test_seed_demo_is_idempotent_and_logins_work(runner, app, client):
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     from marketplace.contracts.models import TechContract

@@ -15,6 +15,8 @@ from tests.accounts.test_throttle_redis import REDIS_URL
 from tests.conftest import PG_URL
 from tests.factories import PASSWORD, login_via_form, make_user
 
+pytestmark = pytest.mark.committing
+
 WRONG = "Wrong-pass-123"
 
 

@@ -12,7 +12,7 @@ from tests.contracts.factories import make_point, make_reviewer
 from tests.deals.factories import accept, make_result, send
 from tests.factories import make_org, make_user
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.committing]
 SHOTS = os.environ.get("CONTRACT_SCREENSHOTS")
 
 

@@ -9,7 +9,7 @@ from tests.browser.helpers import follow, login
 from tests.deals.factories import make_result
 from tests.factories import make_org, make_user
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.committing]
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 # Set DEALS_SCREENSHOTS=/some/dir to keep screenshots of each step for a visual check.

@@ -8,7 +8,7 @@ from tests.browser.conftest import new_page
 from tests.browser.helpers import follow, register_university
 from tests.factories import PASSWORD, make_user
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.committing]
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

@@ -35,7 +35,7 @@ from tests.browser.helpers import (
 from tests.contracts.factories import make_point, make_reviewer, outside_party, payload, registered_contract
 from tests.factories import PASSWORD, make_org, make_user
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.committing]
 # Set JOURNEY_SCREENSHOTS=/some/dir to keep a screenshot of each phone page for a visual check.
 SHOTS = os.environ.get("JOURNEY_SCREENSHOTS")
 

@@ -9,7 +9,7 @@ from tests.browser.helpers import login
 from tests.factories import make_user
 from tests.stats.factories import make_fact
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.committing]
 
 
 def test_bureau_dashboard_and_public_page_draw_their_charts(app, live_server, page):

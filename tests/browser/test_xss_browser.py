@@ -16,7 +16,7 @@ from tests.deals.factories import accept, make_demand, make_result, send
 from tests.factories import PASSWORD, make_user
 from tests.security.xss import PAYLOADS
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.committing]
 
 WATCH_CSP = """
 window.__cspViolations = [];

@@ -113,6 +113,7 @@ def test_a_committed_answer_mails_after_the_commit(app, world, smtp):
     assert "已接受" in smtp.sent[0][1]
 
 
+@pytest.mark.committing
 def test_a_hanging_mail_server_does_not_delay_an_answer(app, world, smtp):
     with app.app_context():
         inquiry_id = send(world.enterprise, world.result).id
@@ -181,6 +182,7 @@ def test_a_mail_is_given_up_after_the_last_attempt(app, smtp):
         assert (mail.status, mail.attempts) == ("failed", 2)
 
 
+@pytest.mark.committing
 def test_parallel_drains_send_each_mail_once(app, smtp):
     app.config["MAIL_AUTO_DRAIN"] = False
     with app.app_context():
@@ -203,6 +205,7 @@ def test_parallel_drains_send_each_mail_once(app, smtp):
     assert sorted(to for to, _ in smtp.sent) == [f"user{n}@example.cn" for n in range(6)]
 
 
+@pytest.mark.committing
 def test_forgot_password_requests_in_parallel_mail_at_most_the_limit(app, client):
     from pathlib import Path
 

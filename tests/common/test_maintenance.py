@@ -40,6 +40,7 @@ def test_demands_are_expired_once_per_day(app_ctx):
     assert _status(later) == "expired" and _status(open_) == "expired"
 
 
+@pytest.mark.committing
 def test_workers_running_at_the_same_moment_do_the_day_once(app):
     with app.app_context():
         today = beijing_today()

@@ -137,6 +137,7 @@ def test_verify_is_rate_limited_per_client(cast, client, registered):
     assert other.status_code == 200
 
 
+@pytest.mark.committing
 def test_parallel_checks_from_one_client_do_not_slip_past_the_limit(app):
     """Counting the checks made so far and then adding one let parallel guesses all see room."""
     import threading

@@ -6,6 +6,7 @@ read) and on PostgreSQL (the claim takes the row lock).
 
 import threading
 
+import pytest
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import User
@@ -18,6 +19,8 @@ from marketplace.extensions import db
 from marketplace.notices.models import Notice
 from tests.contracts.factories import make_contract, make_point, make_reviewer
 from tests.factories import make_user
+
+pytestmark = pytest.mark.committing
 
 
 def _race(app, jobs):

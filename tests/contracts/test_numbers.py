@@ -90,6 +90,7 @@ def _approve_all_at_once(app, jobs: list[tuple[int, int]]) -> tuple[list[str], l
     return done, errors
 
 
+@pytest.mark.committing
 @pytest.mark.skipif(
     not PG_URL,
     reason="needs PostgreSQL (TEST_DATABASE_URL): SQLite serialises writers, so only PG shows the row lock at work",
@@ -112,6 +113,7 @@ def test_concurrent_approvals_get_distinct_consecutive_numbers(app):
         assert sorted(stored) == sorted(done)
 
 
+@pytest.mark.committing
 @pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (TEST_DATABASE_URL): SQLite serialises writers")
 def test_two_reviewers_approving_the_same_contract_issue_one_number(app):
     from marketplace.common.errors import Conflict

@@ -7,6 +7,7 @@ really wait for each other's write lock; on PostgreSQL (TEST_DATABASE_URL) for r
 
 import threading
 
+import pytest
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import User
@@ -18,6 +19,8 @@ from marketplace.extensions import db
 from marketplace.notices.models import Notice
 from tests.deals.factories import accept, make_result, send
 from tests.factories import login, make_org, make_user
+
+pytestmark = pytest.mark.committing
 
 
 def _together(actions, timeout=60):

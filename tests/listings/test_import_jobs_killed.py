@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from marketplace.extensions import db
@@ -14,6 +15,8 @@ from marketplace.listings import importer
 from marketplace.listings.models import ImportJob, Patent
 from marketplace.search.tasks import sync_forever
 from tests.factories import make_user
+
+pytestmark = pytest.mark.committing
 
 
 def _run_job_forever(db_url: str, instance: str, index_dir: str, job_id: int) -> None:

@@ -4,6 +4,7 @@ import multiprocessing
 import os
 import time
 
+import pytest
 from sqlalchemy import func, select
 
 from marketplace.extensions import db
@@ -150,6 +151,7 @@ def _publisher(db_url: str, instance: str, index_dir: str, n: int, tag: str) -> 
         db.engine.dispose()
 
 
+@pytest.mark.committing
 def test_concurrent_writers_in_several_processes_lose_nothing(app, tmp_path):
     db_url = app.config["SQLALCHEMY_DATABASE_URI"]
     index_dir = app.config["SEARCH_INDEX_DIR"]

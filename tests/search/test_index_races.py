@@ -11,6 +11,7 @@ import time
 import traceback
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from marketplace.extensions import db
@@ -19,6 +20,8 @@ from marketplace.search.matching import refresh_many
 from marketplace.search.services import parse_search_args, search
 from tests.factories import make_org
 from tests.search.factories import make_demand, make_result
+
+pytestmark = pytest.mark.committing
 
 READ_SECONDS = 8.0
 

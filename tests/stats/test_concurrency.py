@@ -11,7 +11,7 @@ from marketplace.stats.facts import rollup_differences, upsert_contract_fact
 from tests.conftest import PG_URL
 from tests.stats.factories import fact_data
 
-pytestmark = pytest.mark.postgres_only
+pytestmark = [pytest.mark.postgres_only, pytest.mark.committing]
 
 
 @pytest.mark.skipif(not PG_URL, reason="row-level concurrency needs PostgreSQL (TEST_DATABASE_URL)")
