@@ -2,7 +2,7 @@
 
 from pydantic import Field
 
-from marketplace.api.schemas.base import ApiModel, Id, Text, choice, integer, one_of, text
+from marketplace.api.schemas.base import ApiModel, Id, Text, choice, integer, text
 
 KINDS = ["patent", "result", "demand"]
 
@@ -55,11 +55,20 @@ class Matches(ApiModel):
 
 
 def search_query(sorts):
-    """The query arguments of /search whose values are a closed list (others are free text)."""
+    """The query arguments of /search that pick from a list: a value outside it is ignored.
+
+    Like the search page, the API answers a search with an unknown filter or sort as if it were
+    not given (a link someone pasted must still give results), so the document lists the values
+    it understands without refusing others.
+    """
+
+    def picked(values, what: str):
+        listed = "、".join(values)
+        return text(None, description=f"{what}：{listed}；其他值视为未指定") | None
 
     class SearchQuery(ApiModel):
-        type: one_of(KINDS) | None = None
-        ipc: one_of(list("ABCDEFGH"), description="IPC 部") | None = None
-        sort: one_of(list(sorts)) | None = None
+        type: picked(KINDS, "类型") = None
+        ipc: picked(list("ABCDEFGH"), "IPC 部") = None
+        sort: picked(list(sorts), "排序") = None
 
     return SearchQuery
