@@ -5,6 +5,7 @@ import urllib.parse
 
 import pytest
 
+from marketplace.common.timeutil import to_beijing
 from marketplace.contracts import services
 from marketplace.extensions import db
 from tests.contracts.conftest import platform_payload
@@ -119,7 +120,8 @@ def test_verify_shows_amendment_and_cancellation(cast, client, registered):
     services.cancel_contract(cast.reviewer, registered, "双方解除")
     db.session.commit()
     page = client.get(url).get_data(as_text=True)
-    assert "已注销" in page and registered.cancelled_at.strftime("%Y-%m-%d") in page
+    # The page shows the Beijing date: from 16:00 UTC it is the next day there.
+    assert "已注销" in page and to_beijing(registered.cancelled_at).strftime("%Y-%m-%d") in page
 
 
 def test_verify_is_rate_limited_per_client(cast, client, registered):
