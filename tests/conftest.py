@@ -22,7 +22,33 @@ from config import TestConfig
 from marketplace import create_app
 from marketplace.extensions import db
 
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+def _database_of_this_worker(url: str) -> str:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (`<name>_gw0`, ...).
+
+    The workers' tests empty and rebuild the schema, so they must not share one; the database is
+    created when missing, and TEST_DATABASE_URL is pointed at it for the code under test.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    mine = base.set(database=f"{base.database}_{worker}")
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": mine.database})
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{mine.database}"'))
+    admin.dispose()
+    worker_url = mine.render_as_string(hide_password=False)
+    os.environ["TEST_DATABASE_URL"] = worker_url
+    return worker_url
+
+
+PG_URL = _database_of_this_worker(os.environ.get("TEST_DATABASE_URL", ""))
 _pg_schema_ready = False
 
 
