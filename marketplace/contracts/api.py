@@ -22,6 +22,7 @@ from marketplace.api.schemas.contracts import (
 from marketplace.common.domain import CAN_FILE_CONTRACTS
 from marketplace.common.errors import NotFound, PermissionDenied, ValidationError
 from marketplace.common.pagination import paginate, parse_page_args
+from marketplace.common.permissions import can
 from marketplace.common.roles import Role
 from marketplace.common.uow import unit_of_work
 from marketplace.contracts import services
@@ -102,7 +103,7 @@ def _visible(contract_id: int) -> TechContract:
     contract = db.session.get(TechContract, contract_id)
     if contract is None:
         raise NotFound("合同不存在")
-    if not services.can_view(current_user, contract):
+    if not can(current_user, "view", contract):
         raise PermissionDenied("您无权查看该合同：只有合同双方、其经纪机构和科技局可以查看")
     return contract
 

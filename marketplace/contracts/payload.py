@@ -42,6 +42,8 @@ PLAIN_FIELDS = (
     "technology_field",
     "ip_type",
 )
+# What `clean_payload` refuses to go without: every plain field, both parties and the amount.
+REQUIRED_FIELDS = (*PLAIN_FIELDS, "seller", "buyer", "contract_amount_fen")
 PAYLOAD_FIELDS = (
     *PLAIN_FIELDS,
     "seller",

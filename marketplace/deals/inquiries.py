@@ -108,11 +108,12 @@ def _published(listing, what: str):
 def _store_inquiry(inquiry: Inquiry) -> Inquiry:
     if db.session.scalar(select(Inquiry.id).where(Inquiry.open_key == inquiry.open_key)):
         raise Conflict("您已就此发送过对接意向，对方尚未答复，请耐心等待")
-    db.session.add(inquiry)
     try:
-        db.session.flush()
+        # A savepoint: losing the race to an identical inquiry undoes only this insert, and the
+        # caller's unit of work decides about the rest.
+        with db.session.begin_nested():
+            db.session.add(inquiry)
     except IntegrityError:
-        db.session.rollback()
         raise Conflict("您已就此发送过对接意向，对方尚未答复，请耐心等待") from None
     return inquiry
 

@@ -12,6 +12,7 @@ from marketplace.api.schemas.base import body_error_message, check, dump
 from marketplace.api.schemas.listings import SCHEMAS, Created
 from marketplace.common.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from marketplace.common.pagination import paginate, parse_page_args
+from marketplace.common.permissions import can
 from marketplace.common.uow import unit_of_work
 from marketplace.listings import services
 from marketplace.listings.fields import FIELDS, clean_record
@@ -41,7 +42,7 @@ def _values_of(listing, user) -> dict:
     data["status"] = listing.effective_status
     data["updated_at"] = _json_value(listing.fresh_at)
     data["organisation"] = services.public_org(listing, user)
-    if services.can_see_private(listing, user):
+    if can(user, "see_private", listing):
         data["private_details"] = listing.private_details
     if listing.status == "taken_down" and listing.can_edit(user):
         data["takedown_reason"] = listing.takedown_reason
@@ -54,7 +55,7 @@ def _user():
 
 def _get_visible(kind: str, listing_id: int):
     listing = services.get_listing(kind, listing_id)
-    if not services.can_view(listing, _user()):
+    if not can(_user(), "view", listing):
         raise NotFound(f"该{services.KIND_LABELS[kind]}不存在或未公开")
     return listing
 

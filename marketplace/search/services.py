@@ -353,11 +353,11 @@ def may_see_matches(user, obj) -> bool:
 def get_listing(kind: str, obj_id: int, user):
     """A listing whose matches are asked for, if the user may see the listing itself.
 
-    The listing's own detail page rule (listings.services.can_view) decides: a listing that is not
+    The listing's own detail page rule (`can(user, "view", listing)`) decides: a listing that is not
     public is "not found" to everyone but its owner's members and the bureau where it moderates.
     """
     obj = listing_services.get_listing(kind, obj_id)
-    if not listing_services.can_view(obj, user if getattr(user, "is_authenticated", False) else None):
+    if not can(user if getattr(user, "is_authenticated", False) else None, "view", obj):
         raise NotFound(f"该{KIND_LABELS[kind]}不存在或未公开")
     return obj
 

@@ -28,6 +28,7 @@ from marketplace.contracts.models import (
     STATUSES,
     SUBTYPE_LABELS,
 )
+from marketplace.contracts.payload import REQUIRED_FIELDS
 
 READ_ONLY = {"readOnly": True}
 
@@ -54,19 +55,7 @@ class ContractDeduction(ApiModel):
 class ContractInput(ApiModel):
     """填报或修改合同时提交的字段；金额一律为分。"""
 
-    REQUIRED = (
-        "project_name",
-        "contract_type",
-        "subtype",
-        "signed_on",
-        "valid_from",
-        "valid_to",
-        "seller",
-        "buyer",
-        "technology_field",
-        "ip_type",
-        "contract_amount_fen",
-    )
+    REQUIRED = REQUIRED_FIELDS
 
     project_name: text(200) | None = None
     contract_type: choice(CONTRACT_TYPES) | None = None
