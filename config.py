@@ -44,6 +44,11 @@ class Config:
         instance = Path(instance_dir) if instance_dir else INSTANCE_DIR
         self.INSTANCE_DIR = str(instance)
         self.SECRET_KEY = load_secret_key(instance)
+        # Hosts that share a database must share the key (sessions, CSRF); see _refuse_unsafe_settings.
+        self.SECRET_KEY_GIVEN = bool(os.environ.get("SECRET_KEY"))
+        # Reverse proxies in front of the site (1 behind the nginx of deploy/): their X-Forwarded-*
+        # headers are then trusted, so login throttling sees each visitor's own address.
+        self.PROXY_COUNT = _int("PROXY_COUNT", 0)
         self.SQLALCHEMY_DATABASE_URI = os.environ.get(
             "DATABASE_URL", f"sqlite:///{instance / 'marketplace.db'}"
         )

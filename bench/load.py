@@ -30,6 +30,7 @@ import os
 import random
 import re
 import resource
+import secrets
 import shutil
 import signal
 import subprocess
@@ -257,6 +258,11 @@ def store_matches(demand_ids: list[int]) -> int:
                 db.session.commit()
     db.session.commit()
     return len(demand_ids)
+
+
+# The site refuses to start on PostgreSQL without SECRET_KEY (hosts must share it): one key for this
+# bench and every server and worker it starts.
+os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
 
 
 def flask_env(url: str, instance: Path) -> dict:

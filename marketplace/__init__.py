@@ -18,6 +18,8 @@ def create_app(test_config=None) -> Flask:
     )
     config = test_config if test_config is not None else Config()
     app.config.from_object(config)
+    _refuse_unsafe_settings(app)
+    _trust_proxies(app)
     _register_input_parsing(app)
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
     app.instance_path = app.config["INSTANCE_DIR"]
@@ -28,6 +30,31 @@ def create_app(test_config=None) -> Flask:
     _register_hooks(app)
     _register_cli(app)
     return app
+
+
+def _refuse_unsafe_settings(app: Flask) -> None:
+    """On PostgreSQL the site may run on several hosts, which must share one secret key.
+
+    A key generated into each host's instance folder would differ between hosts, and sessions and
+    CSRF tokens would fail whenever a proxy alternates them; so PostgreSQL requires SECRET_KEY.
+    """
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgresql") and not app.testing and not app.config.get("SECRET_KEY_GIVEN"):
+        raise RuntimeError(
+            "在 PostgreSQL 上运行时必须设置环境变量 SECRET_KEY（各主机相同，至少 32 个随机字符），"
+            "否则多台主机之间的登录与表单校验会失效。"
+            " SECRET_KEY must be set when running on PostgreSQL (the same on every host); "
+            "see docs/operations.md."
+        )
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind PROXY_COUNT reverse proxies, take the client's address and scheme from their headers."""
+    count = app.config.get("PROXY_COUNT", 0)
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def _register_input_parsing(app: Flask) -> None:
