@@ -1,6 +1,8 @@
 """The broker directory's pages: the public list and profiles, a person's own profile, help
 requests between enterprises and brokers, and the bureau's review of qualifications."""
 
+import io
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
@@ -145,7 +147,12 @@ def evidence(profile_id: int):
     path = upload_path(profile.evidence_path)
     if not path.exists():
         abort(404)
-    return send_file(path, mimetype=profile.evidence_mimetype, download_name=profile.evidence_filename)
+    # Read into memory: a scan is at most a few MB, and no file handle outlives the response.
+    return send_file(
+        io.BytesIO(path.read_bytes()),
+        mimetype=profile.evidence_mimetype,
+        download_name=profile.evidence_filename,
+    )
 
 
 # ----------------------------------------------------------------- my profile
