@@ -13,6 +13,9 @@ Years are Beijing calendar years.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from time import monotonic
+
+from flask import current_app
 
 from sqlalchemy import and_, case, exists, func, or_, select
 
@@ -231,3 +234,24 @@ def dashboard_figures() -> dict:
         "training_hours": training_hours_by_year(),
         "trained_people": db.session.scalar(select(func.count(func.distinct(TrainingRecord.user_id)))) or 0,
     }
+
+
+# Per app: (when computed, the figures). The dashboard is reloaded often and these figures move
+# slowly, so they are reused for STATS_CACHE_SECONDS like the dashboard's own (0 in tests).
+_dashboard_cache: dict[int, tuple[float, dict]] = {}
+
+
+def cached_dashboard_figures() -> dict:
+    """`dashboard_figures()`, reused for STATS_CACHE_SECONDS seconds."""
+    seconds = float(current_app.config.get("STATS_CACHE_SECONDS", 0) or 0)
+    if seconds <= 0:
+        return dashboard_figures()
+    key = id(current_app._get_current_object())
+    hit = _dashboard_cache.get(key)
+    if hit is not None and monotonic() - hit[0] < seconds:
+        return hit[1]
+    figures = dashboard_figures()
+    if len(_dashboard_cache) > 16:
+        _dashboard_cache.clear()
+    _dashboard_cache[key] = (monotonic(), figures)
+    return figures

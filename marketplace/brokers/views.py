@@ -29,7 +29,7 @@ bp = Blueprint("brokers", __name__)
 @bp.app_template_global()
 def broker_dashboard_figures() -> dict:
     """The bureau dashboard's broker block (templates/brokers/_dashboard.html)."""
-    return queries.dashboard_figures()
+    return queries.cached_dashboard_figures()
 
 
 def _apply_field_errors(form, error: DomainError) -> None:
