@@ -152,6 +152,8 @@ def verify_profile(actor, profile: BrokerProfile) -> BrokerProfile:
     """The bureau confirms the qualification: the profile is listed in the directory."""
     if not can(actor, "review", profile):
         raise PermissionDenied("只有科技管理部门可以审核经纪人资质")
+    if not profile.evidence_path:
+        raise ValidationError("未上传资质证书扫描件，无法核对，请退回并说明理由")
     _decide(profile, "verified", actor)
     record_audit(
         actor, "broker.verified", profile, before={"status": "pending"}, after={"status": "verified"}

@@ -170,3 +170,10 @@ def test_the_form_files_a_profile_with_its_scan(client, cast):
     login(client, cast.enterprise)
     assert client.get(f"/brokers/{profile.id}").status_code == 404
     assert client.get(f"/brokers/{profile.id}/evidence").status_code == 403
+
+
+def test_a_profile_without_a_scan_cannot_be_verified(cast):
+    profile = make_profile(cast.broker, status="pending")
+    with pytest.raises(ValidationError):
+        services.verify_profile(cast.bureau, profile)
+    assert profile.status == "pending"
