@@ -110,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.admin.views import bp as admin_bp
     from marketplace.api import openapi  # noqa: F401  (registers the openapi route)
     from marketplace.api.core import bp as api_bp
+    from marketplace.brokers import api as brokers_api  # noqa: F401  (adds routes to the API blueprint)
     from marketplace.brokers.views import bp as brokers_bp
     from marketplace.contracts import api as contracts_api  # noqa: F401  (adds routes to the API blueprint)
     from marketplace.contracts.views import bp as contracts_bp

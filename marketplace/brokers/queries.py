@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from time import monotonic
 
 from flask import current_app
-
 from sqlalchemy import and_, case, exists, func, or_, select
 
 from marketplace.accounts.models import User

@@ -31,6 +31,8 @@ RULES = {
     "brokers.bureau_review": ("GET", "/bureau/brokers/{pending_profile}", BUREAU),
     "brokers.bureau_verify": ("POST", "/bureau/brokers/{pending_profile}/verify", BUREAU),
     "brokers.bureau_reject": ("POST", "/bureau/brokers/{pending_profile}/reject", BUREAU),
+    "api.list_brokers": ("GET", "/api/v1/brokers", ANY),
+    "api.get_broker": ("GET", "/api/v1/brokers/{profile}", ANY),
 }
 
 
