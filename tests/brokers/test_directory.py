@@ -133,3 +133,16 @@ def test_the_bureau_dashboard_counts_qualified_brokers_and_training_hours(client
     login(client, cast.bureau)
     page = client.get("/bureau/stats/").get_data(as_text=True)
     assert 'id="broker-figures"' in page and "16 学时" in page
+
+
+def test_record_training_takes_the_events_signal_as_it_will_be_sent(cast):
+    from blinker import Namespace
+
+    training_attended = Namespace().signal("training_attended")
+    training_attended.connect(record_training)
+    training_attended.send(
+        Event(), user_id=cast.broker.id, event_id=42, hours=3.5, attended_on=date(2026, 6, 1), extra="ignored"
+    )
+    db.session.commit()
+    record = db.session.scalar(select(TrainingRecord).where(TrainingRecord.event_id == 42))
+    assert (record.user_id, record.hours, record.title) == (cast.broker.id, 3.5, Event.title)
