@@ -70,7 +70,7 @@ def ask_for_help(user, profile: BrokerProfile, *, demand_id: int | None, message
         profile.organisation_id,
         "broker",
         f"有企业请{profile.name}协助对接需求《{demand.title}》",
-        body="请在 7 天内接受或婉拒。接受后可代表该企业就此需求发送对接意向。",
+        body="请接受或婉拒。接受后可代表该企业就此需求发送对接意向。",
         url=request_path(request.id),
         subject_key=f"broker-request:{request.id}",
     )
