@@ -69,6 +69,7 @@ def _register_input_parsing(app: Flask) -> None:
 def _import_models() -> None:
     """Import every feature's models so that metadata, migrations and mappers see them all."""
     import marketplace.accounts.models
+    import marketplace.brokers.models
     import marketplace.common.audit
     import marketplace.common.counters
     import marketplace.common.mail_outbox
@@ -136,6 +137,8 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.admin.views import bp as admin_bp
     from marketplace.api import openapi  # noqa: F401  (registers the openapi route)
     from marketplace.api.core import bp as api_bp
+    from marketplace.brokers import api as brokers_api  # noqa: F401  (adds routes to the API blueprint)
+    from marketplace.brokers.views import bp as brokers_bp
     from marketplace.contracts import api as contracts_api  # noqa: F401  (adds routes to the API blueprint)
     from marketplace.contracts.views import bp as contracts_bp
     from marketplace.deals import api as deals_api  # noqa: F401  (adds routes to the API blueprint)
@@ -161,6 +164,7 @@ def _register_blueprints(app: Flask) -> None:
         deals_bp,
         stats_bp,
         search_bp,
+        brokers_bp,
         api_bp,
     ):
         app.register_blueprint(blueprint)

@@ -93,4 +93,7 @@ def seed_demo(progress=print) -> str:
     from marketplace.contracts.demo import seed_demo_contracts
 
     seed_demo_contracts(progress=progress)
+    from marketplace.brokers.demo import seed_demo_brokers
+
+    seed_demo_brokers(progress=progress)
     return "演示数据已就绪"

@@ -16,6 +16,7 @@ NOTICE_KINDS = {
     "match": "新匹配",
     "inquiry": "对接意向",
     "answer": "意向答复",
+    "broker": "技术经纪人",
     "message": "新消息",
     "stage": "进展变化",
     "listing": "发布提醒",

@@ -1,0 +1,178 @@
+"""Help requests: an enterprise asks a listed broker about one of its demands, the broker answers,
+and while the request stands the broker sends inquiries for that demand as its introducer.
+
+The inquiries go through the deals feature's `send_inquiry`, so the daily cap, duplicate checks and
+notices stay the same; the inquiry records the broker as its sender (`sent_by_id`) and the broker's
+organisation as introducer, which is what credits both when a deal follows.
+"""
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from marketplace.brokers.access import takes_mandates
+from marketplace.brokers.models import BrokerProfile, BrokerRequest, BrokerRequestInquiry
+from marketplace.common.audit import record_audit
+from marketplace.common.errors import Conflict, PermissionDenied, ValidationError
+from marketplace.common.permissions import can
+from marketplace.common.rows import claim
+from marketplace.common.timeutil import utcnow
+from marketplace.deals.services import send_inquiry
+from marketplace.extensions import db
+from marketplace.listings.models import Demand
+from marketplace.notices.services import notify
+
+
+def request_path(request_id: int) -> str:
+    return f"/brokers/requests/{request_id}"
+
+
+def _open_key(profile_id: int, demand_id: int) -> str:
+    return f"{profile_id}:{demand_id}"
+
+
+def ask_for_help(user, profile: BrokerProfile, *, demand_id: int | None, message: str) -> BrokerRequest:
+    """An enterprise asks a listed broker to help with one of its published demands."""
+    if not can(user, "ask", profile):
+        raise PermissionDenied("已认证的企业才能请技术转移机构的已认证经纪人协助对接")
+    demand = db.session.get(Demand, demand_id) if demand_id else None
+    if demand is None or demand.organisation_id != user.org.id or demand.effective_status != "published":
+        raise ValidationError(
+            "请选择本单位正在征集中的一项需求", fields={"demand_id": "请选择本单位已发布的需求"}
+        )
+    message = (message or "").strip()
+    if not message:
+        raise ValidationError("请填写留言，说明希望经纪人协助的事项", fields={"message": "请填写留言"})
+    if len(message) > 1000:
+        raise ValidationError("留言不能超过 1000 字", fields={"message": "留言不能超过 1000 字"})
+    key = _open_key(profile.id, demand.id)
+    if db.session.scalar(select(BrokerRequest.id).where(BrokerRequest.open_key == key)):
+        raise Conflict("已就该需求向这位经纪人提出过请求，请在“经纪人委托”中查看")
+    request = BrokerRequest(
+        profile_id=profile.id,
+        demand_id=demand.id,
+        requester_org_id=user.org.id,
+        requested_by_id=user.id,
+        message=message,
+        status="pending",
+        open_key=key,
+        created_at=utcnow(),
+    )
+    db.session.add(request)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict("已就该需求向这位经纪人提出过请求，请在“经纪人委托”中查看") from None
+    record_audit(
+        user, "broker_request.sent", request, after={"profile_id": profile.id, "demand_id": demand.id}
+    )
+    notify(
+        profile.organisation_id,
+        "broker",
+        f"有企业请{profile.name}协助对接需求《{demand.title}》",
+        body="请接受或婉拒。接受后可代表该企业就此需求发送对接意向。",
+        url=request_path(request.id),
+        subject_key=f"broker-request:{request.id}",
+    )
+    return request
+
+
+def _answer(user, request: BrokerRequest, status: str, text: str) -> None:
+    if not can(user, "answer", request):
+        raise PermissionDenied("只有被邀请的经纪人可以答复")
+    text = (text or "").strip()
+    if len(text) > 500:
+        raise ValidationError("答复不能超过 500 字", fields={"text": "答复不能超过 500 字"})
+    values = {"status": status, "answer_text": text, "answered_at": utcnow()}
+    if status == "declined":
+        values["open_key"] = None
+    if not claim(request, BrokerRequest.status == "pending", **values):
+        raise Conflict(f"该请求当前为“{request.status_label}”，不能再答复")
+
+
+def accept_request(user, request: BrokerRequest, text: str = "") -> BrokerRequest:
+    """The broker takes the mandate: from now on it may send inquiries for the demand."""
+    if not takes_mandates(request.profile):
+        raise PermissionDenied("经纪人信息未在名录中或所在单位不是已认证的技术转移机构，不能接受委托")
+    _answer(user, request, "accepted", text)
+    record_audit(
+        user, "broker_request.accepted", request, before={"status": "pending"}, after={"status": "accepted"}
+    )
+    notify(
+        request.requester_org_id,
+        "broker",
+        f"经纪人{request.profile.name}接受了您关于《{request.demand.title}》的协助请求",
+        body=request.answer_text or "经纪人将代表贵单位就此需求联系合适的成果方。",
+        url=request_path(request.id),
+        subject_key=f"broker-request-answer:{request.id}",
+    )
+    return request
+
+
+def decline_request(user, request: BrokerRequest, text: str = "") -> BrokerRequest:
+    _answer(user, request, "declined", text)
+    record_audit(
+        user, "broker_request.declined", request, before={"status": "pending"}, after={"status": "declined"}
+    )
+    notify(
+        request.requester_org_id,
+        "broker",
+        f"经纪人{request.profile.name}婉拒了您关于《{request.demand.title}》的协助请求",
+        body=request.answer_text,
+        url=request_path(request.id),
+        subject_key=f"broker-request-answer:{request.id}",
+    )
+    return request
+
+
+def withdraw_request(user, request: BrokerRequest) -> BrokerRequest:
+    """The enterprise takes a pending request back, or ends an accepted mandate."""
+    if not can(user, "withdraw", request):
+        raise PermissionDenied("只有提出请求的单位可以撤回或结束委托")
+    seen = request.status
+    if seen not in ("pending", "accepted"):
+        raise Conflict(f"该请求当前为“{request.status_label}”，无需撤回")
+    status = "withdrawn" if seen == "pending" else "ended"
+    if not claim(request, BrokerRequest.status == seen, status=status, open_key=None, ended_at=utcnow()):
+        raise Conflict("该请求的状态刚刚已被更改，请刷新页面")
+    record_audit(user, f"broker_request.{status}", request, before={"status": seen}, after={"status": status})
+    notify(
+        request.profile.organisation_id,
+        "broker",
+        f"企业已{'撤回' if status == 'withdrawn' else '结束'}关于《{request.demand.title}》的协助请求",
+        url=request_path(request.id),
+        subject_key=f"broker-request-end:{request.id}",
+    )
+    return request
+
+
+def send_inquiry_for_request(
+    user,
+    request: BrokerRequest,
+    *,
+    listing_kind: str,
+    listing_id: int | None,
+    purpose: str,
+    message: str,
+    wants_private_details: bool = False,
+):
+    """Send an inquiry for the request's demand, as the enterprise's introducer."""
+    if not can(user, "inquire", request):
+        raise PermissionDenied("只有接受了委托的经纪人可以就此需求发送对接意向")
+    if not takes_mandates(request.profile):
+        raise PermissionDenied("经纪人信息未在名录中或所在单位不是已认证的技术转移机构")
+    if not listing_id:
+        raise ValidationError("请选择要联系的专利或成果", fields={"listing": "请选择专利或成果"})
+    inquiry = send_inquiry(
+        user,
+        listing_kind=listing_kind,
+        listing_id=listing_id,
+        purpose=purpose,
+        message=message,
+        wants_private_details=wants_private_details,
+        demand_id=request.demand_id,
+        on_behalf_of_org_id=request.requester_org_id,
+    )
+    db.session.add(BrokerRequestInquiry(request_id=request.id, inquiry_id=inquiry.id))
+    db.session.flush()
+    return inquiry
