@@ -1,7 +1,7 @@
 """broker directory: profiles, fields, regions, help requests, training records
 
 Revision ID: b7a1c3e5d701
-Revises: 5d3b8e0f6a12
+Revises: 6e0a1f2b3c4d
 Create Date: 2026-12-03 16:44:02.745785
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7a1c3e5d701'
-down_revision = '5d3b8e0f6a12'
+down_revision = '6e0a1f2b3c4d'
 branch_labels = None
 depends_on = None
 
