@@ -1,0 +1,56 @@
+"""The events API: list, page, register (201 registered/waiting, 409 again, 422 closed), cancel (204)."""
+
+from datetime import timedelta
+
+from marketplace.common.timeutil import utcnow
+from marketplace.events.models import Event
+from marketplace.extensions import db
+
+
+def test_list_and_get(client, world):
+    listed = client.get("/api/v1/events").get_json()
+    assert listed["total"] == 1 and listed["items"][0]["type"] == "roadshow"
+    assert client.get("/api/v1/events?type=training").get_json()["total"] == 0
+    # As in the search API, an unknown type is ignored rather than refused.
+    assert client.get("/api/v1/events?type=nonsense").get_json()["total"] == 1
+    detail = client.get(f"/api/v1/events/{world.event.id}").get_json()
+    assert detail["capacity"] == 1 and detail["projects"] == []
+    assert client.get("/api/v1/events/999999").status_code == 404
+
+
+def test_register_wait_conflict_and_cancel(app, client, world):
+    url = f"/api/v1/events/{world.event.id}/registrations"
+    assert client.post(url, json={"consent": True}).status_code == 401
+    first = client.post(url, json={"consent": True, "note": "到场"}, headers=world.headers("enterprise"))
+    assert first.status_code == 201 and first.get_json()["status"] == "registered"
+    second = client.post(url, json={"consent": True}, headers=world.headers("other"))
+    assert second.status_code == 201 and second.get_json()["status"] == "waiting"
+    again = client.post(url, json={"consent": True}, headers=world.headers("enterprise"))
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "conflict"
+    assert client.post(url, json={"consent": False}, headers=world.headers("university")).status_code == 422
+    cancelled = client.delete(f"{url}/mine", headers=world.headers("enterprise"))
+    assert cancelled.status_code == 204
+    assert client.delete(f"{url}/mine", headers=world.headers("enterprise")).status_code == 404
+    detail = client.get(f"/api/v1/events/{world.event.id}").get_json()
+    assert (detail["registered"], detail["waiting"]) == (1, 0)
+
+
+def test_register_after_the_deadline_is_422(app, client, world):
+    with app.app_context():
+        event = db.session.get(Event, world.event.id)
+        event.registration_deadline = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    response = client.post(
+        f"/api/v1/events/{world.event.id}/registrations",
+        json={"consent": True},
+        headers=world.headers("other"),
+    )
+    assert response.status_code == 422 and response.get_json()["error"]["message"] == "报名已截止"
+
+
+def test_the_openapi_document_lists_the_events_paths(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert {"/api/v1/events", "/api/v1/events/{event_id}", "/api/v1/events/{event_id}/registrations"} <= set(
+        paths
+    )
+    assert "delete" in paths["/api/v1/events/{event_id}/registrations/mine"]
