@@ -93,4 +93,7 @@ def seed_demo(progress=print) -> str:
     from marketplace.contracts.demo import seed_demo_contracts
 
     seed_demo_contracts(progress=progress)
+    from marketplace.events.demo import seed_demo_events
+
+    seed_demo_events(progress=progress)
     return "演示数据已就绪"
