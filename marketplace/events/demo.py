@@ -15,9 +15,27 @@ from marketplace.listings.models import Demand, Patent, ResearchResult
 
 # (title, type, days from today, hours long, capacity, place, featured, training hours)
 EVENTS = [
-    ("【示例】新材料与先进制造科技成果路演（第 12 期）", "roadshow", -30, 3, 120, "石家庄市科技大厦 3 楼报告厅", False, None),
+    (
+        "【示例】新材料与先进制造科技成果路演（第 12 期）",
+        "roadshow",
+        -30,
+        3,
+        120,
+        "石家庄市科技大厦 3 楼报告厅",
+        False,
+        None,
+    ),
     ("【示例】技术经纪人初级培训班", "training", -14, 6, 60, "石家庄市科学技术局培训中心", False, 6.0),
-    ("【示例】生物医药产学研供需对接会", "matchmaking", 5, 4, 200, "石家庄高新区科技创新服务中心", True, None),
+    (
+        "【示例】生物医药产学研供需对接会",
+        "matchmaking",
+        5,
+        4,
+        200,
+        "石家庄高新区科技创新服务中心",
+        True,
+        None,
+    ),
     ("【示例】石家庄市创新创业大赛复赛", "competition", 20, 8, 300, "河北科技大学大学生活动中心", True, None),
     ("【示例】科技成果转化与知识产权运营论坛", "forum", 10, 3, 500, "", False, None),
     ("【示例】技术合同认定登记实务培训", "training", 12, 4, 80, "石家庄市科学技术局培训中心", True, 4.0),
@@ -57,17 +75,26 @@ def seed_demo_events(progress=print) -> int:
         if not user.phone:
             user.phone = f"1380311{n:04d}"
     results = db.session.scalars(
-        select(ResearchResult).where(ResearchResult.status == "published").order_by(ResearchResult.id).limit(12)
+        select(ResearchResult)
+        .where(ResearchResult.status == "published")
+        .order_by(ResearchResult.id)
+        .limit(12)
     ).all()
     patents = db.session.scalars(
         select(Patent).where(Patent.status == "published").order_by(Patent.id).limit(4)
     ).all()
     demands = db.session.scalars(
-        select(Demand).where(Demand.status == "published").order_by(Demand.hide_name.desc(), Demand.id).limit(4)
+        select(Demand)
+        .where(Demand.status == "published")
+        .order_by(Demand.hide_name.desc(), Demand.id)
+        .limit(4)
     ).all()
     # Results that already have inquiries are presented at the past roadshow, so the funnel shows them.
     asked = db.session.scalars(
-        select(Inquiry).where(Inquiry.kind == "inquiry", Inquiry.result_id.is_not(None)).order_by(Inquiry.id).limit(2)
+        select(Inquiry)
+        .where(Inquiry.kind == "inquiry", Inquiry.result_id.is_not(None))
+        .order_by(Inquiry.id)
+        .limit(2)
     ).all()
     attendees = sorted(users.values(), key=lambda u: u.id)
     made = 0
