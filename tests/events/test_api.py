@@ -11,8 +11,9 @@ def test_list_and_get(client, world):
     listed = client.get("/api/v1/events").get_json()
     assert listed["total"] == 1 and listed["items"][0]["type"] == "roadshow"
     assert client.get("/api/v1/events?type=training").get_json()["total"] == 0
-    # As in the search API, an unknown type is ignored rather than refused.
-    assert client.get("/api/v1/events?type=nonsense").get_json()["total"] == 1
+    refused = client.get("/api/v1/events?type=nonsense")
+    assert refused.status_code == 422 and "type" in refused.get_json()["error"]["fields"]
+    assert client.get("/api/v1/events?when=null").status_code == 422
     detail = client.get(f"/api/v1/events/{world.event.id}").get_json()
     assert detail["capacity"] == 1 and detail["projects"] == []
     assert client.get("/api/v1/events/999999").status_code == 404

@@ -1,6 +1,6 @@
 """Events in the API: the public list and page, and registering oneself."""
 
-from marketplace.api.schemas.base import ApiModel, Boolean, DateTime, Id, Text, choice, integer
+from marketplace.api.schemas.base import ApiModel, Boolean, DateTime, Id, Text, choice, integer, one_of
 from marketplace.api.schemas.base import text as text_of
 from marketplace.events.models import EVENT_TYPES, REGISTRATION_STATUSES
 
@@ -44,8 +44,8 @@ class EventList(ApiModel):
 
 
 class EventQuery(ApiModel):
-    when: choice(["upcoming", "past"], description="默认 upcoming") | None = None
-    type: choice(EVENT_TYPES) | None = None
+    when: one_of(["upcoming", "past"], description="默认 upcoming") | None = None
+    type: one_of(EVENT_TYPES) | None = None
     month: text_of(7, description="北京时间月份，如 2026-12") | None = None
     field: text_of(40, description="展示项目的技术领域") | None = None
 
