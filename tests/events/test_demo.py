@@ -21,7 +21,13 @@ def test_demo_events_are_seeded_once(app):
         assert seed_demo_events(progress=lambda _m: None) == 7
         assert seed_demo_events(progress=lambda _m: None) == 0
         events = db.session.scalars(select(Event)).all()
-        assert {e.event_type for e in events} == {"roadshow", "matchmaking", "competition", "forum", "training"}
+        assert {e.event_type for e in events} == {
+            "roadshow",
+            "matchmaking",
+            "competition",
+            "forum",
+            "training",
+        }
         assert any(e.is_past for e in events) and any(not e.is_past for e in events)
         assert any(e.status == "pending" for e in events)
         checked = db.session.scalar(select(func.count()).where(Registration.checked_in_at.is_not(None)))
