@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Select, and_, func, or_, select
 
+from marketplace.common.roles import Role
 from marketplace.common.timeutil import to_beijing, utcnow
 from marketplace.deals.models import Deal, Inquiry
 from marketplace.events.models import EVENT_TYPES, Event, EventProject, Registration
@@ -110,6 +111,28 @@ def registrations_of(event_id: int) -> list[Registration]:
     order = {"registered": 0, "waiting": 1, "cancelled": 2}
     rows = db.session.scalars(select(Registration).where(Registration.event_id == event_id)).all()
     return sorted(rows, key=lambda r: (order.get(r.status, 3), r.queued_at, r.id))
+
+
+def dashboard_counts(user) -> dict[str, int]:
+    upcoming = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Registration)
+            .join(Event, Event.id == Registration.event_id)
+            .where(
+                Registration.user_id == user.id,
+                Registration.status.in_(("registered", "waiting")),
+                Event.ends_at >= utcnow(),
+            )
+        )
+        or 0
+    )
+    pending = 0
+    if user.org is not None and user.org.org_type == Role.BUREAU:
+        pending = (
+            db.session.scalar(select(func.count()).select_from(Event).where(Event.status == "pending")) or 0
+        )
+    return {"upcoming": upcoming, "pending": pending}
 
 
 def owner_name(project: EventProject, user) -> str:

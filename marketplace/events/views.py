@@ -31,6 +31,12 @@ def featured_events():
 
 
 @bp.app_template_global()
+def events_dashboard(user) -> dict:
+    """What the workbench shows: the user's coming registrations; for the bureau, events to review."""
+    return queries.dashboard_counts(user)
+
+
+@bp.app_template_global()
 def event_funnel(year: int):
     """Events → inquiries → deals → contracts for the bureau's funnel page."""
     return queries.event_funnel(year), queries.EVENT_STEPS, queries.EVENT_STEP_LABELS
