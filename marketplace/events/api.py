@@ -32,7 +32,7 @@ def _summary(event: Event) -> dict:
         "starts_at": event.starts_at.isoformat(),
         "ends_at": event.ends_at.isoformat(),
         "place": event.place,
-        "online_url": event.online_url,
+        "online_url": queries.online_url_for(event, current_user),
         "organiser": event.organiser_name,
         "capacity": event.capacity,
         "registration_deadline": event.registration_deadline.isoformat(),
@@ -121,7 +121,7 @@ add_paths(
                 params=page_params(),
                 response=EventList,
                 response_description="活动列表",
-                public=True,
+                optional_token=True,
             )
         },
         "/api/v1/events/{event_id}": {
@@ -131,7 +131,8 @@ add_paths(
                 response=EventDetail,
                 response_description="活动",
                 errors=(404,),
-                public=True,
+                optional_token=True,
+                description="线上参会链接只给已报名（非候补）者和主办方：带上令牌才能看到。",
             )
         },
         "/api/v1/events/{event_id}/registrations": {

@@ -10,6 +10,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from marketplace.common.roles import Role
 from marketplace.common.timeutil import to_beijing, utcnow
 from marketplace.deals.models import Deal, Inquiry
+from marketplace.events.access import runs_event
 from marketplace.events.models import EVENT_TYPES, Event, EventProject, Registration
 from marketplace.extensions import db
 from marketplace.listings.models import HIDDEN_NAME, Demand, ResearchResult
@@ -133,6 +134,22 @@ def dashboard_counts(user) -> dict[str, int]:
             db.session.scalar(select(func.count()).select_from(Event).where(Event.status == "pending")) or 0
         )
     return {"upcoming": upcoming, "pending": pending}
+
+
+def online_url_for(event: Event, user) -> str:
+    """The online link goes to those registered (not waiting) and to who runs the event."""
+    if not event.online_url or runs_event(user, event):
+        return event.online_url
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ""
+    registered = db.session.scalar(
+        select(Registration.id).where(
+            Registration.event_id == event.id,
+            Registration.user_id == user.id,
+            Registration.status == "registered",
+        )
+    )
+    return event.online_url if registered else ""
 
 
 def owner_name(project: EventProject, user) -> str:

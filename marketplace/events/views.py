@@ -67,6 +67,7 @@ def show(event_id: int):
         counts=registration.counts(event.id),
         mine=registration.mine(event.id, current_user),
         owner_name=queries.owner_name,
+        online_url_for=queries.online_url_for,
         inquiries=queries.inquiries_by_project(event) if event.is_past else {},
         manages=can(current_user, "manage", event),
     )

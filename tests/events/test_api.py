@@ -55,3 +55,17 @@ def test_the_openapi_document_lists_the_events_paths(client):
         paths
     )
     assert "delete" in paths["/api/v1/events/{event_id}/registrations/mine"]
+
+
+def test_the_online_link_goes_only_to_registered_people(app, client, world):
+    with app.app_context():
+        event = db.session.get(Event, world.event.id)
+        event.online_url = "https://meeting.example.cn/abc"
+        db.session.commit()
+    url = f"/api/v1/events/{world.event.id}"
+    assert client.get(url).get_json()["online_url"] == ""
+    client.post(f"{url}/registrations", json={"consent": True}, headers=world.headers("enterprise"))
+    client.post(f"{url}/registrations", json={"consent": True}, headers=world.headers("other"))
+    assert client.get(url, headers=world.headers("enterprise")).get_json()["online_url"].endswith("/abc")
+    assert client.get(url, headers=world.headers("other")).get_json()["online_url"] == ""  # waiting
+    assert client.get(url, headers=world.headers("bureau")).get_json()["online_url"].endswith("/abc")

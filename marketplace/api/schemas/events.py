@@ -23,7 +23,7 @@ class EventSummary(ApiModel):
     starts_at: DateTime
     ends_at: DateTime
     place: Text
-    online_url: Text
+    online_url: text_of(None, description="线上参会链接，仅对已报名（非候补）者和主办方给出，否则为空")
     organiser: Text
     capacity: integer(1)
     registration_deadline: DateTime
