@@ -56,7 +56,7 @@ def test_event_registration_waiting_list_check_in_and_inquiry(app, live_server, 
         login(page, live_server, email)
         page.goto(f"{live_server}/events/{event_id}")
         assert "耐高温陶瓷膜制备技术" in page.content() and "秸秆制乙醇新工艺" in page.content()
-        follow(page, "a[href$='/register']")
+        follow(page, page.locator("a[href$='/register']:visible").first)
         page.check("#consent")
         follow(page, "main button[type=submit]")
     assert a.inner_text("#ticket-status") == "已报名" and a.locator(".ticket-qr svg").count() == 1
