@@ -205,3 +205,18 @@ def test_past_events_keep_their_record(app, client, world):
     page = client.get("/events/?when=past").get_data(as_text=True)
     assert "新材料成果路演" in page
     assert "已结束" in client.get(f"/events/{world.event.id}").get_data(as_text=True)
+
+
+def test_a_ticket_link_opened_by_someone_else_leads_to_their_own_ticket(app, client, world):
+    with app.app_context():
+        item = registration.register(world.enterprise, world.event.id, consent=True)
+        db.session.commit()
+        code = item.code
+        login(client, world.other)
+    response = client.get(f"/events/{world.event.id}/checkin/{code}")
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        f"/events/{world.event.id}/ticket"
+    )
+    client.post(f"/events/{world.event.id}/checkin/{code}")
+    with app.app_context():
+        assert db.session.get(Registration, item.id).checked_in_at is None
