@@ -76,6 +76,7 @@ def _import_models() -> None:
     import marketplace.common.maintenance
     import marketplace.contracts.models
     import marketplace.deals.models
+    import marketplace.events.models
     import marketplace.listings.models
     import marketplace.notices.models
     import marketplace.organisations.models
@@ -143,6 +144,9 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.contracts.views import bp as contracts_bp
     from marketplace.deals import api as deals_api  # noqa: F401  (adds routes to the API blueprint)
     from marketplace.deals.views import bp as deals_bp
+    from marketplace.events import api as events_api  # noqa: F401  (adds routes to the API blueprint)
+    from marketplace.events import manage as events_manage  # noqa: F401  (organiser routes on events_bp)
+    from marketplace.events.views import bp as events_bp
     from marketplace.listings import api as listings_api  # noqa: F401  (adds routes to the API blueprint)
     from marketplace.listings.views import bp as listings_bp
     from marketplace.main.views import bp as main_bp
@@ -162,6 +166,7 @@ def _register_blueprints(app: Flask) -> None:
         listings_bp,
         contracts_bp,
         deals_bp,
+        events_bp,
         stats_bp,
         search_bp,
         brokers_bp,
@@ -171,6 +176,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
+    from marketplace.brokers import subscribers as brokers_subscribers  # noqa: F401  (follow training check-ins)
     from marketplace.common import filters
     from marketplace.common.audit import current_ip
     from marketplace.common.errors import register_error_handlers

@@ -72,6 +72,20 @@ def test_seed_demo_is_idempotent_and_logins_work(runner, app, client):
         assert db.session.scalar(select(func.count(TechContract.id))) == contracts
         roles = {u.email: u.role for u in db.session.scalars(select(User))}
     assert roles["university@demo.sjz.cn"] == "university" and roles["broker@demo.sjz.cn"] == "broker"
+    from marketplace.events.queries import training_hours_by_year
+
+    with app.app_context():
+        broker = db.session.scalar(select(User).where(User.email == "broker@demo.sjz.cn"))
+        # The demo broker was checked in at the past 培训; the training signal recorded the hours.
+        assert sum(training_hours_by_year(broker.id).values()) > 0
+        from marketplace.brokers.models import TrainingRecord
+
+        assert (
+            db.session.scalar(
+                select(func.count(TrainingRecord.id)).where(TrainingRecord.user_id == broker.id)
+            )
+            >= 1
+        )
     response = client.post("/account/login", data={"email": "admin@demo.sjz.cn", "password": "Demo2026sjz"})
     assert response.status_code == 302
     assert client.get("/admin/users").status_code == 200

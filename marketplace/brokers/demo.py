@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from marketplace.accounts.cli import ensure_user
 from marketplace.accounts.models import User
-from marketplace.brokers.models import BrokerField, BrokerProfile, BrokerRegion, BrokerRequest, TrainingRecord
+from marketplace.brokers.models import BrokerField, BrokerProfile, BrokerRegion, BrokerRequest
 from marketplace.common.timeutil import utcnow
 from marketplace.deals.models import Inquiry
 from marketplace.extensions import db
@@ -97,7 +97,11 @@ def _profile(user: User, org: Organisation, spec: tuple, index: int) -> BrokerPr
 
 
 def seed_demo_brokers(progress=print) -> int:
-    """Create the sample profiles that do not exist yet, one help request and training hours."""
+    """Create the sample profiles that do not exist yet and one help request.
+
+    Training hours are not made up here: the events demo checks people in at a past 培训, and the
+    training signal records their hours (marketplace/brokers/subscribers.py).
+    """
     made = 0
     profiles: dict[str, BrokerProfile] = {}
     for index, spec in enumerate(PEOPLE, start=1):
@@ -121,7 +125,6 @@ def seed_demo_brokers(progress=print) -> int:
             .values(sent_by_id=lead.user_id)
         )
         _help_request(lead)
-        _training(lead.user_id)
     progress(f"示例技术经纪人 {made} 位")
     return made
 
@@ -151,16 +154,3 @@ def _help_request(profile: BrokerProfile) -> None:
             created_at=utcnow() - timedelta(days=1),
         )
     )
-
-
-def _training(user_id: int) -> None:
-    if db.session.scalar(select(TrainingRecord.id).where(TrainingRecord.user_id == user_id)):
-        return
-    # Event ids far from the events feature's own, marked as samples in the title.
-    for event_id, title, hours, day in (
-        (900001, "【示例】技术经纪人（初级）培训班", 24.0, date(2025, 6, 20)),
-        (900002, "【示例】高价值专利运营与许可实务", 8.0, date(2026, 4, 16)),
-    ):
-        db.session.add(
-            TrainingRecord(user_id=user_id, event_id=event_id, title=title, hours=hours, attended_on=day)
-        )

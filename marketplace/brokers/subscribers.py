@@ -2,7 +2,7 @@
 
 The events feature sends `training_attended` (sender: the event; user_id, event_id, hours,
 attended_on) when a registrant of a 培训 event is checked in; the app factory connects
-`record_training` to it. It runs inside the transaction of the check-in, and records a person's
+`record_training` to it (imported by the app factory). It runs inside the transaction of the check-in, and records a person's
 attendance at an event once however often the signal repeats.
 """
 
@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.brokers.models import TrainingRecord
+from marketplace.events.signals import training_attended
 from marketplace.extensions import db
 
 
@@ -21,6 +22,7 @@ def _existing(user_id: int, event_id: int) -> TrainingRecord | None:
     )
 
 
+@training_attended.connect
 def record_training(
     sender, *, user_id: int, event_id: int, hours: float, attended_on: date, **_
 ) -> TrainingRecord:

@@ -36,8 +36,17 @@ def _expire_demands(today: date) -> str:
     return f"expired {expire_demands(today)} demand(s)"
 
 
+def _remind_events(today: date) -> str:
+    from marketplace.events.reminders import send_reminders
+
+    return f"reminded {send_reminders(today)} event registrant(s)"
+
+
 # name -> job(today) returning a short report; jobs change rows but never commit.
-DAILY_JOBS: dict[str, Callable[[date], str]] = {"expire_demands": _expire_demands}
+DAILY_JOBS: dict[str, Callable[[date], str]] = {
+    "expire_demands": _expire_demands,
+    "event_reminders": _remind_events,
+}
 
 
 def claim_daily(name: str, today: date) -> bool:

@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.common.validators import parse_id
@@ -43,6 +43,8 @@ class InquiryForm(FlaskForm):
         description="技术经纪机构代表企业发送时填写，须与平台上已认证的企业名称完全一致",
     )
     wants_private_details = BooleanField("请求查看详细资料（对方接受后可见）")
+    # Set when the inquiry starts from a project presented on an event's page.
+    event_id = HiddenField()
 
 
 class OfferForm(FlaskForm):
@@ -66,6 +68,7 @@ class OfferForm(FlaskForm):
         ],
     )
     wants_private_details = BooleanField("请求查看需求的详细资料（对方接受后可见）")
+    event_id = HiddenField()
 
 
 class DeclineForm(FlaskForm):

@@ -105,6 +105,22 @@ def _published(listing, what: str):
     return listing
 
 
+def _presented_at(event_id: int | None, kind: str, listing_id: int) -> int | None:
+    """The event an inquiry came from, kept only when the listing is presented there.
+
+    The events feature builds on deals, so its table is read through the metadata, not imported.
+    """
+    if not event_id:
+        return None
+    projects = db.metadata.tables["event_projects"]
+    found = db.session.scalar(
+        select(projects.c.event_id).where(
+            projects.c.event_id == event_id, projects.c[f"{kind}_id"] == listing_id
+        )
+    )
+    return event_id if found else None
+
+
 def _store_inquiry(inquiry: Inquiry) -> Inquiry:
     if db.session.scalar(select(Inquiry.id).where(Inquiry.open_key == inquiry.open_key)):
         raise Conflict("您已就此发送过对接意向，对方尚未答复，请耐心等待")
@@ -137,6 +153,7 @@ def send_inquiry(
     wants_private_details: bool = False,
     demand_id: int | None = None,
     on_behalf_of_org_id: int | None = None,
+    event_id: int | None = None,
 ) -> Inquiry:
     """Send an inquiry about a patent or result, as an enterprise or a broker for one."""
     acting_org = _require_verified(user)
@@ -182,6 +199,7 @@ def send_inquiry(
         sent_by_id=user.id,
         introducer_org_id=introducer.id if introducer else None,
         demand_id=demand.id if demand else None,
+        event_id=_presented_at(event_id, listing_kind, listing.id),
         purpose=purpose,
         message=message,
         wants_private_details=bool(wants_private_details),
@@ -209,6 +227,7 @@ def offer_result(
     purpose: str,
     message: str,
     wants_private_details: bool = False,
+    event_id: int | None = None,
 ) -> Inquiry:
     """Offer one of a university's or institute's published results to an open demand."""
     org = _require_verified(user)
@@ -232,6 +251,7 @@ def offer_result(
         sent_by_id=user.id,
         result_id=result.id,
         demand_id=demand.id,
+        event_id=_presented_at(event_id, "demand", demand.id),
         purpose=purpose,
         message=message,
         wants_private_details=bool(wants_private_details),

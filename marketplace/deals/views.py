@@ -27,6 +27,7 @@ from marketplace.deals.forms import (
     ReportForm,
     ResolveReportForm,
     StageForm,
+    int_or_zero,
 )
 from marketplace.deals.models import (
     REPORT_STATUSES,
@@ -188,6 +189,8 @@ def new_inquiry(kind: str, listing_id: int):
         abort(404)
     org = current_user.org
     form = InquiryForm()
+    if request.method == "GET":
+        form.event_id.data = str(int_or_zero(request.args.get("event")) or "")
     is_broker = org.org_type == Role.BROKER
     form.demand_id.choices = [(0, "不关联需求")] if is_broker else _own_demand_choices(org.id)
     status = 200
@@ -211,6 +214,7 @@ def new_inquiry(kind: str, listing_id: int):
                     wants_private_details=form.wants_private_details.data,
                     demand_id=form.demand_id.data or None,
                     on_behalf_of_org_id=on_behalf,
+                    event_id=int_or_zero(form.event_id.data) or None,
                 ),
                 success="对接意向已发送，对方答复后会通知您",
             )
@@ -243,6 +247,8 @@ def new_offer(demand_id: int):
         abort(404)
     org = current_user.org
     form = OfferForm()
+    if request.method == "GET":
+        form.event_id.data = str(int_or_zero(request.args.get("event")) or "")
     results = db.session.scalars(
         select(ResearchResult)
         .where(ResearchResult.organisation_id == org.id, ResearchResult.status == "published")
@@ -260,6 +266,7 @@ def new_offer(demand_id: int):
                 purpose=form.purpose.data,
                 message=form.message.data,
                 wants_private_details=form.wants_private_details.data,
+                event_id=int_or_zero(form.event_id.data) or None,
             ),
             success="成果已推荐给需求方，对方答复后会通知您",
         )

@@ -93,6 +93,9 @@ def seed_demo(progress=print) -> str:
     from marketplace.contracts.demo import seed_demo_contracts
 
     seed_demo_contracts(progress=progress)
+    from marketplace.events.demo import seed_demo_events
+
+    seed_demo_events(progress=progress)
     from marketplace.brokers.demo import seed_demo_brokers
 
     seed_demo_brokers(progress=progress)

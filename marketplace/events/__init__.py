@@ -1,0 +1,1 @@
+"""The events hall (活动): roadshows, matchmaking fairs, competitions, forums and training."""

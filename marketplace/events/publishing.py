@@ -1,0 +1,229 @@
+"""Creating, reviewing and featuring events, and the projects they present."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from marketplace.common.audit import record_audit
+from marketplace.common.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from marketplace.common.roles import is_bureau
+from marketplace.common.timeutil import utcnow
+from marketplace.events.access import runs_event
+from marketplace.events.models import EVENT_TYPES, Event, EventProject
+from marketplace.events.registration import set_capacity_promotions
+from marketplace.extensions import db
+from marketplace.listings.models import LISTING_MODELS
+from marketplace.notices.services import notify
+
+BEIJING_OFFSET = timedelta(hours=8)
+MAX_CAPACITY = 100_000
+
+
+def beijing_to_utc(value: datetime | None) -> datetime | None:
+    """A naive Beijing wall-clock time (as typed in a form) as the naive UTC time stored."""
+    return None if value is None else value - BEIJING_OFFSET
+
+
+@dataclass
+class EventInput:
+    """What an organiser types; times are naive UTC (the form converts from Beijing time)."""
+
+    title: str = ""
+    event_type: str = ""
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    place: str = ""
+    online_url: str = ""
+    organiser_name: str = ""
+    capacity: int | None = None
+    registration_deadline: datetime | None = None
+    agenda: str = ""
+    training_hours: float | None = None
+
+
+def _checked(data: EventInput) -> dict:
+    errors: dict[str, str] = {}
+    title = (data.title or "").strip()
+    if not title or len(title) > 200:
+        errors["title"] = "请填写活动名称（不超过 200 字）"
+    if data.event_type not in EVENT_TYPES:
+        errors["event_type"] = "请选择活动类型"
+    if data.starts_at is None:
+        errors["starts_at"] = "请填写开始时间"
+    if data.ends_at is None:
+        errors["ends_at"] = "请填写结束时间"
+    elif data.starts_at is not None and data.ends_at <= data.starts_at:
+        errors["ends_at"] = "结束时间须晚于开始时间"
+    place, online_url = (data.place or "").strip(), (data.online_url or "").strip()
+    if not place and not online_url:
+        errors["place"] = "请填写活动地点或线上参会链接"
+    if len(place) > 300:
+        errors["place"] = "地点不能超过 300 字"
+    if online_url and (not online_url.startswith(("https://", "http://")) or len(online_url) > 300):
+        errors["online_url"] = "线上链接须以 https:// 或 http:// 开头（不超过 300 字）"
+    organiser = (data.organiser_name or "").strip()
+    if not organiser or len(organiser) > 200:
+        errors["organiser_name"] = "请填写主办单位（不超过 200 字）"
+    if data.capacity is None or not 1 <= data.capacity <= MAX_CAPACITY:
+        errors["capacity"] = f"名额应为 1 到 {MAX_CAPACITY} 的整数"
+    if data.registration_deadline is None:
+        errors["registration_deadline"] = "请填写报名截止时间"
+    elif data.starts_at is not None and data.registration_deadline > data.starts_at:
+        errors["registration_deadline"] = "报名截止时间不能晚于活动开始时间"
+    agenda = (data.agenda or "").strip()
+    if len(agenda) > 5000:
+        errors["agenda"] = "议程不能超过 5000 字"
+    hours = data.training_hours
+    if data.event_type == "training":
+        if hours is None or not 0 < hours <= 200:
+            errors["training_hours"] = "培训活动请填写学时（0 到 200 之间）"
+    else:
+        hours = None
+    if errors:
+        raise ValidationError("活动信息有误，请按提示修改", fields=errors)
+    return {
+        "title": title,
+        "event_type": data.event_type,
+        "starts_at": data.starts_at,
+        "ends_at": data.ends_at,
+        "place": place,
+        "online_url": online_url,
+        "organiser_name": organiser,
+        "capacity": data.capacity,
+        "registration_deadline": data.registration_deadline,
+        "agenda": agenda,
+        "training_hours": round(hours, 1) if hours is not None else None,
+    }
+
+
+def may_create(user) -> bool:
+    """The bureau and members of verified organisations create events."""
+    if user is None or not getattr(user, "is_authenticated", False) or user.org is None:
+        return False
+    return is_bureau(user) or bool(user.org_verified)
+
+
+def create_event(user, data: EventInput) -> Event:
+    """The bureau's event is published at once; an organisation's waits for the bureau's review."""
+    if not may_create(user):
+        raise PermissionDenied("只有已认证单位和科技局可以发布活动")
+    values = _checked(data)
+    event = Event(**values, organisation_id=user.org.id, created_by_id=user.id)
+    if is_bureau(user):
+        event.status, event.published_at = "published", utcnow()
+    else:
+        event.status = "pending"
+    db.session.add(event)
+    db.session.flush()
+    record_audit(
+        user, "event.created", event, after={"status": event.status}, summary=f"创建活动《{event.title}》"
+    )
+    return event
+
+
+def update_event(user, event: Event, data: EventInput) -> Event:
+    """Change an event; an organisation's rejected event goes back to the bureau's queue."""
+    if not runs_event(user, event):
+        raise PermissionDenied("只有主办方和科技局可以修改活动")
+    if event.status == "cancelled":
+        raise Conflict("活动已取消，不能修改")
+    values = _checked(data)
+    raised = values["capacity"] > event.capacity
+    for name, value in values.items():
+        setattr(event, name, value)
+    if event.status == "rejected" and not is_bureau(user):
+        event.status = "pending"
+    db.session.flush()
+    if raised and event.status == "published":
+        set_capacity_promotions(event)
+    record_audit(user, "event.updated", event, after={"status": event.status})
+    return event
+
+
+def approve_event(user, event: Event) -> Event:
+    if not is_bureau(user):
+        raise PermissionDenied("只有科技局可以审核活动")
+    if event.status != "pending":
+        raise Conflict(f"该活动{event.status_label}，不在待审核状态")
+    event.status, event.published_at, event.reviewed_by_id = "published", utcnow(), user.id
+    event.review_reason = ""
+    record_audit(user, "event.approved", event, before={"status": "pending"}, after={"status": "published"})
+    notify(
+        event.organisation_id,
+        "system",
+        f"活动《{event.title}》已通过审核并发布",
+        url=f"/events/{event.id}",
+        subject_key=f"event-approved:{event.id}",
+    )
+    return event
+
+
+def reject_event(user, event: Event, reason: str) -> Event:
+    if not is_bureau(user):
+        raise PermissionDenied("只有科技局可以审核活动")
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 500:
+        raise ValidationError("请填写未通过的原因（不超过 500 字）", fields={"reason": "请填写原因"})
+    if event.status != "pending":
+        raise Conflict(f"该活动{event.status_label}，不在待审核状态")
+    event.status, event.review_reason, event.reviewed_by_id = "rejected", reason, user.id
+    record_audit(user, "event.rejected", event, after={"status": "rejected", "reason": reason})
+    notify(
+        event.organisation_id,
+        "system",
+        f"活动《{event.title}》未通过审核",
+        body=reason,
+        url=f"/events/{event.id}/manage",
+    )
+    return event
+
+
+def set_featured(user, event: Event, featured: bool) -> Event:
+    if not is_bureau(user):
+        raise PermissionDenied("只有科技局可以推荐活动到首页")
+    if featured and event.status != "published":
+        raise Conflict("只有已发布的活动可以推荐到首页")
+    event.featured = bool(featured)
+    record_audit(user, "event.featured" if featured else "event.unfeatured", event)
+    return event
+
+
+def add_project(
+    user, event: Event, kind: str, listing_id: int | None, slot_at: datetime | None
+) -> EventProject:
+    """Present a published patent, result or demand at the event, in a slot within its hours."""
+    if not runs_event(user, event):
+        raise PermissionDenied("只有主办方和科技局可以安排展示项目")
+    model = LISTING_MODELS.get(kind)
+    if model is None:
+        raise ValidationError("请选择项目类型", fields={"kind": "应为专利、科技成果或技术需求"})
+    listing = db.session.get(model, listing_id) if listing_id else None
+    if listing is None or listing.effective_status != "published":
+        raise ValidationError(
+            "找不到该已发布项目，请核对编号", fields={"listing_id": "请填写已发布项目的编号"}
+        )
+    if slot_at is None or not event.starts_at <= slot_at <= event.ends_at:
+        raise ValidationError("展示时间须在活动时间之内", fields={"slot_at": "请填写活动期间的时间"})
+    column = getattr(EventProject, f"{kind}_id")
+    if db.session.scalar(
+        select(EventProject.id).where(EventProject.event_id == event.id, column == listing.id)
+    ):
+        raise Conflict("该项目已在本活动的展示名单中")
+    project = EventProject(
+        event_id=event.id, listing_kind=kind, slot_at=slot_at, **{f"{kind}_id": listing.id}
+    )
+    db.session.add(project)
+    db.session.flush()
+    db.session.refresh(event)
+    return project
+
+
+def remove_project(user, event: Event, project_id: int) -> None:
+    if not runs_event(user, event):
+        raise PermissionDenied("只有主办方和科技局可以安排展示项目")
+    project = db.session.get(EventProject, project_id)
+    if project is None or project.event_id != event.id:
+        raise NotFound("展示项目不存在")
+    db.session.delete(project)
+    db.session.flush()
