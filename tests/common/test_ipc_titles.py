@@ -11,11 +11,23 @@ from marketplace.common.ipc_titles import class_title, subclass_title
 @pytest.mark.parametrize(
     ("code", "title"),
     [
-        ("H01M", "Processes or means, e.g. batteries, for the direct conversion of chemical energy into electrical energy"),
-        ("h01m 10/0525", "Processes or means, e.g. batteries, for the direct conversion of chemical energy into electrical energy"),
-        ("H01M 10/0525 (2006.01)", "Processes or means, e.g. batteries, for the direct conversion of chemical energy into electrical energy"),
+        (
+            "H01M",
+            "Processes or means, e.g. batteries, for the direct conversion of chemical energy into electrical energy",
+        ),
+        (
+            "h01m 10/0525",
+            "Processes or means, e.g. batteries, for the direct conversion of chemical energy into electrical energy",
+        ),
+        (
+            "H01M 10/0525 (2006.01)",
+            "Processes or means, e.g. batteries, for the direct conversion of chemical energy into electrical energy",
+        ),
         ("Ｇ０６Ｆ　３/０１", "Electric digital data processing"),
-        ("B33Y 10/00", "Additive manufacturing, i.e. manufacturing of three-dimensional [3D] objects by additive deposition, additive agglomeration or additive layering, e.g. by 3D printing, stereolithography or selective laser sintering"),
+        (
+            "B33Y 10/00",
+            "Additive manufacturing, i.e. manufacturing of three-dimensional [3D] objects by additive deposition, additive agglomeration or additive layering, e.g. by 3D printing, stereolithography or selective laser sintering",
+        ),
     ],
 )
 def test_subclass_title_accepts_the_forms_the_normaliser_accepts(code, title):
