@@ -232,7 +232,7 @@ def changes(log: AuditLog) -> list[Change]:
     ]
 
 
-def _objects(logs: list[AuditLog]) -> dict[tuple[str, int], tuple[str, str | None]]:
+def _objects(logs: list[AuditLog], link_users: bool) -> dict[tuple[str, int], tuple[str, str | None]]:
     """(title, url) of the objects the entries name, loaded one query per type."""
     ids: dict[str, set[int]] = defaultdict(set)
     for log in logs:
@@ -248,7 +248,9 @@ def _objects(logs: list[AuditLog]) -> dict[tuple[str, int], tuple[str, str | Non
     ):
         found[("organisations", org.id)] = (org.name, url_for("organisations.show", org_id=org.id))
     for user in db.session.scalars(select(User).where(User.id.in_(ids.get("users", ())))):
-        found[("users", user.id)] = (f"{user.name}（{user.email}）", url_for("admin.users", q=user.email))
+        # The user list is for admins only; the bureau sees the name without a link.
+        url = url_for("admin.users", q=user.email) if link_users else None
+        found[("users", user.id)] = (f"{user.name}（{user.email}）", url)
     for contract in db.session.scalars(
         select(TechContract).where(TechContract.id.in_(ids.get("tech_contracts", ())))
     ):
@@ -261,13 +263,13 @@ def _objects(logs: list[AuditLog]) -> dict[tuple[str, int], tuple[str, str | Non
     return found
 
 
-def describe(logs: list[AuditLog]) -> list[Entry]:
+def describe(logs: list[AuditLog], *, link_users: bool = False) -> list[Entry]:
     """The register rows for a page of entries (operators, organisations and objects in bulk)."""
     user_ids = {log.actor_id for log in logs if log.actor_id}
     org_ids = {log.actor_org_id for log in logs if log.actor_org_id}
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
     orgs = {o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(org_ids)))}
-    objects = _objects(logs)
+    objects = _objects(logs, link_users)
     entries = []
     for log in logs:
         user = users.get(log.actor_id)

@@ -72,7 +72,7 @@ def audit():
     return render_template(
         "admin/audit.html",
         page=result,
-        entries=register.describe(list(result.items)),
+        entries=register.describe(list(result.items), link_users=current_user.is_admin),
         filters=filters,
         orgs=orgs,
         actions=actions,

@@ -18,6 +18,7 @@ from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
 from tests.deals.factories import make_patent
 from tests.factories import login, make_user
+from tests.listings.conftest import signin
 
 ROOT = Path(__file__).resolve().parents[2] / "marketplace"
 
@@ -104,6 +105,13 @@ def _register(client, url: str) -> str:
     """The entries part of the page (the filter lists name every action)."""
     page = client.get(url).get_data(as_text=True)
     return page[page.index("共 ") :]
+
+
+def test_user_links_only_for_admins(client, world):
+    login(client, world["bureau"])
+    assert "/admin/users?q=" not in client.get("/admin/audit?action=user.login").get_data(as_text=True)
+    signin(client, world["admin"])
+    assert "/admin/users?q=" in client.get("/admin/audit?action=user.login").get_data(as_text=True)
 
 
 def test_filters_by_organisation_action_and_date(client, world):
