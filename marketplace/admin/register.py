@@ -17,6 +17,7 @@ from marketplace.accounts.models import User
 from marketplace.common.audit import AuditLog
 from marketplace.common.kinds import KIND_LABELS, SEGMENTS
 from marketplace.common.money import format_wan_exact
+from marketplace.common.validators import parse_id
 from marketplace.contracts.models import STATUSES as CONTRACT_STATUSES
 from marketplace.contracts.models import TechContract
 from marketplace.deals.models import INQUIRY_STATUSES, REPORT_STATUSES, Deal
@@ -328,17 +329,18 @@ class AuditFilters:
 
 def _date(text: str | None) -> date | None:
     try:
-        return date.fromisoformat((text or "").strip()[:10]) if text else None
+        day = date.fromisoformat((text or "").strip()[:10]) if text else None
     except ValueError:
         return None
+    # Far dates (0001-01-01, 9999-12-31) would overflow when turned into UTC bounds.
+    return day if day is not None and 1900 <= day.year <= 2999 else None
 
 
 def parse_filters(args) -> AuditFilters:
     """Filters from the query string; a malformed value is ignored, never an error page."""
-    org = (args.get("org") or "").strip()
     action = (args.get("action") or "").strip()[:64]
     return AuditFilters(
-        org_id=int(org) if org.isdigit() else None,
+        org_id=parse_id((args.get("org") or "").strip()),
         action=action,
         start=_date(args.get("start")),
         end=_date(args.get("end")),

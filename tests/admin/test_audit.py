@@ -127,7 +127,14 @@ def test_filters_by_organisation_action_and_date(client, world):
     assert "没有符合条件的记录" in page
     # Filters offer the organisations and actions present, with Chinese names.
     assert "河北测试大学</option>" in client.get("/admin/audit").get_data(as_text=True)
-    assert client.get("/admin/audit?org=x&start=notadate").status_code == 200
+    for args in (
+        "org=x&start=notadate",
+        "org=99999999999999999999",
+        "org=²",
+        "start=0001-01-01&end=9999-12-31",
+    ):
+        assert client.get(f"/admin/audit?{args}").status_code == 200, args
+        assert client.get(f"/admin/audit/export.xlsx?{args}").status_code == 200, args
 
 
 def test_date_filter_uses_beijing_days(client, world):
