@@ -50,7 +50,9 @@ FOUNDATION_RULES: dict[str, tuple[str, str, frozenset]] = {
     "organisations.bureau_recognition": ("POST", "/bureau/orgs/{org}/recognition", BUREAU),
     "admin.users": ("GET", "/admin/users", ADMIN),
     "admin.user_action": ("POST", "/admin/users/{user}/reset", ADMIN),
-    "admin.audit": ("GET", "/admin/audit", ADMIN),
+    # Issue 16: the bureau reads the audit register too (admins are bureau users with the flag).
+    "admin.audit": ("GET", "/admin/audit", BUREAU),
+    "admin.audit_export": ("GET", "/admin/audit/export.xlsx", BUREAU),
     "api.index": ("GET", "/api/v1/", ANY),
     "api.openapi": ("GET", "/api/v1/openapi.json", ANY),
     "api.me": ("GET", "/api/v1/me", AUTH),

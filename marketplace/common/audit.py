@@ -1,4 +1,10 @@
-"""The audit trail: who changed what, when and from where."""
+"""The audit trail: who changed what, when and from where.
+
+Retention: entries are never deleted by the application (no job, command or view removes them; a
+user or organisation that goes away leaves its entries, the reference set to NULL), so they are
+kept at least six months as the register requires; pruning, if ever wanted, must keep six months.
+The admin and bureau read them as a register at /admin/audit (`marketplace/admin/register.py`).
+"""
 
 import contextvars
 import json

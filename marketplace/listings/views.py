@@ -17,7 +17,7 @@ from marketplace.common.timeutil import beijing_today, utcnow
 from marketplace.common.uow import attempt, unit_of_work
 from marketplace.common.validators import MAX_ID, parse_id, plain_int
 from marketplace.extensions import db
-from marketplace.listings import importer, services, workbooks
+from marketplace.listings import facets, importer, services, workbooks
 from marketplace.listings.forms import FORMS, ActionForm, ImportForm, TakedownForm
 from marketplace.listings.models import (
     LEGAL_STATUSES,
@@ -74,10 +74,11 @@ def _load_own(segment: str, listing_id: int):
     return kind, listing
 
 
-def _filters(kind: str, model, args) -> tuple[list, dict]:
-    """Build where-clauses from the query string; return them and the values to echo back."""
+def _filters(kind: str, model, args) -> tuple[list, dict, dict]:
+    """Build where-clauses from the query string: the text clause, the facet clauses by name, echoes."""
     shown = {}
     clauses = []
+    keyed = {}
     q = (args.get("q") or "").strip()[:50]
     if q:
         like = f"%{q.replace('%', '').replace('_', '')}%"
@@ -85,35 +86,36 @@ def _filters(kind: str, model, args) -> tuple[list, dict]:
         shown["q"] = q
     field = args.get("field", "")
     if kind != "patent" and field in TECHNOLOGY_FIELDS:
-        clauses.append(model.technology_field == field)
+        keyed["field"] = model.technology_field == field
         shown["field"] = field
     industry = args.get("industry", "")
     if kind != "patent" and industry in INDUSTRIES:
-        clauses.append(model.industry == industry)
+        keyed["industry"] = model.industry == industry
         shown["industry"] = industry
     if kind == "patent":
         ptype = args.get("type", "")
         if ptype in PATENT_TYPES:
-            clauses.append(Patent.patent_type == ptype)
+            keyed["type"] = Patent.patent_type == ptype
             shown["type"] = ptype
         legal = args.get("legal", "")
         if legal in LEGAL_STATUSES:
-            clauses.append(Patent.legal_status == legal)
+            keyed["legal"] = Patent.legal_status == legal
             shown["legal"] = legal
     if kind == "result":
         maturity = args.get("maturity", "")
         if plain_int(maturity) in MATURITY_LEVELS:
-            clauses.append(ResearchResult.maturity == plain_int(maturity))
+            keyed["maturity"] = ResearchResult.maturity == plain_int(maturity)
             shown["maturity"] = maturity
-    return clauses, shown
+    return clauses, keyed, shown
 
 
 @bp.route(f"/{SEGMENT}")
 def index(segment: str):
     kind = _kind(segment)
     model = LISTING_MODELS[kind]
-    clauses, shown = _filters(kind, model, request.args)
+    clauses, keyed, shown = _filters(kind, model, request.args)
     bureau_status = request.args.get("status", "")
+    states = {}
     if is_bureau(_user()) and bureau_status in ("taken_down", "withdrawn"):
         # The bureau reviews what it took down and what owners withdrew.
         clauses.append(model.status == bureau_status)
@@ -122,9 +124,7 @@ def index(segment: str):
         state = request.args.get("state", "active")
         state = state if state in ("active", "expired") else "active"
         shown["state"] = state
-        clauses.append(
-            services.active_demand_filter() if state == "active" else services.expired_demand_filter()
-        )
+        states = {"active": services.active_demand_filter(), "expired": services.expired_demand_filter()}
     else:
         clauses.append(model.status == "published")
     org_id = request.args.get("org", "")
@@ -134,8 +134,15 @@ def index(segment: str):
             # Filtering by company must not reveal which hidden demands are whose.
             clauses.append(Demand.name_shown_clause(_user()))
         shown["org"] = org_id
+    # Every offered filter value comes with its count under the other filters (listings/facets.py).
+    state_counts = {
+        name: facets.count_where(model, [*clauses, *keyed.values(), clause])
+        for name, clause in states.items()
+    }
+    if states:
+        clauses.append(states[shown["state"]])
     page, per_page = parse_page_args(request.args)
-    stmt = select(model).where(*clauses).order_by(model.updated_at.desc(), model.id.desc())
+    stmt = select(model).where(*clauses, *keyed.values()).order_by(model.updated_at.desc(), model.id.desc())
     result = paginate(stmt, page, per_page)
     return render_template(
         "listings/list.html",
@@ -143,11 +150,8 @@ def index(segment: str):
         segment=segment,
         page=result,
         shown=shown,
-        TECHNOLOGY_FIELDS=TECHNOLOGY_FIELDS,
-        INDUSTRIES=INDUSTRIES,
-        PATENT_TYPES=PATENT_TYPES,
-        LEGAL_STATUSES=LEGAL_STATUSES,
-        MATURITY_LEVELS=MATURITY_LEVELS,
+        facets=facets.list_facets(kind, model, clauses, keyed, shown),
+        state_counts=state_counts,
         can_post=services.can_post(_user(), kind),
     )
 

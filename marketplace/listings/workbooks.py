@@ -1,15 +1,26 @@
 """Files people download: the import templates (XLSX, CSV, JSON Lines) and the export of one's listings.
 
-Both use the import column names, so an exported workbook can be edited and imported again.
+The templates use the import column names; the export follows the standard of every export
+(common.exports): Chinese headers and labels, amounts in 万元 and exact 元, Beijing time, and a
+"代码说明" sheet giving the field names and codes behind the headers and labels.
 """
 
 import csv
 import io
 import json
+import re
 
 from sqlalchemy import select
 
-from marketplace.common.exports import csv_row, xlsx_row
+from marketplace.common.exports import (
+    amount_cells,
+    amount_header,
+    append_code_sheet,
+    code_entries,
+    csv_row,
+    export_time,
+    xlsx_row,
+)
 from marketplace.common.kinds import KIND_LABELS
 from marketplace.extensions import db
 from marketplace.listings.fields import FIELDS
@@ -80,16 +91,52 @@ def template_file(kind: str, fmt: str) -> bytes:
     return out.getvalue()
 
 
+def _base_label(label: str) -> str:
+    # "参考价格（分）" -> "参考价格": the export gives the amount in 万元 and 元 instead.
+    return re.sub(r"（(?:分|元|万元)）$", "", label)
+
+
+def export_header(kind: str) -> list[str]:
+    """The Chinese column headers of one kind's export sheet."""
+    header = ["编号"]
+    for spec in FIELDS[kind]:
+        header += amount_header(_base_label(spec.label)) if spec.type == "fen" else [spec.label]
+    return [*header, "状态", "更新时间（北京时间）"]
+
+
+def _export_cells(spec, value) -> list:
+    if spec.type == "fen":
+        return amount_cells(value)
+    if spec.type == "bool":
+        return ["是" if value else "否"]
+    if isinstance(value, list):
+        labels = spec.choices or {}
+        return ["；".join(str(labels.get(v, v)) for v in value)]
+    if spec.type == "choice" and spec.choices and value is not None:
+        return [spec.choices.get(value, value)]
+    return [value]
+
+
+def _code_entries(kind: str) -> list[tuple[str, str, str]]:
+    sheet = KIND_LABELS[kind]
+    # The field name behind each header first, so a program can map the columns back.
+    entries = [(f"{sheet}·列", spec.name, spec.label) for spec in FIELDS[kind]]
+    for spec in FIELDS[kind]:
+        if spec.choices and any(str(code) != str(label) for code, label in spec.choices.items()):
+            entries += code_entries(f"{sheet}·{spec.label}", spec.choices)
+    return entries
+
+
 def export_workbook(org_id: int) -> bytes:
-    """All of an organisation's listings, one sheet per kind, with the import column names."""
+    """All of an organisation's listings, one sheet per kind, in Chinese; the codes on the last sheet."""
     from openpyxl import Workbook
 
     workbook = Workbook()
     workbook.remove(workbook.active)
+    codes: list[tuple[str, str, str]] = []
     for kind, model in LISTING_MODELS.items():
         sheet = workbook.create_sheet(KIND_LABELS[kind])
-        columns = [f.name for f in FIELDS[kind]]
-        sheet.append(xlsx_row(sheet, ["id", *columns, "status", "status_label", "updated_at"]))
+        sheet.append(xlsx_row(sheet, export_header(kind)))
         listings = db.session.scalars(
             select(model).where(model.organisation_id == org_id).order_by(model.id)
         ).all()
@@ -103,18 +150,19 @@ def export_workbook(org_id: int) -> bytes:
                 links.setdefault(rid, []).append(str(pid))
         for listing in listings:
             row = [listing.id]
-            for name in columns:
-                if name == "patent_ids":
-                    value = "|".join(links.get(listing.id, []))
+            for spec in FIELDS[kind]:
+                if spec.name == "patent_ids":
+                    value = links.get(listing.id, [])
                 else:
-                    value = getattr(listing, name)
-                if isinstance(value, list):
-                    value = "|".join(str(v) for v in value)
-                row.append(value)
+                    value = getattr(listing, spec.name)
+                row += _export_cells(spec, value)
             status = listing.effective_status
-            row += [status, STATUSES.get(status, status), listing.fresh_at]
+            row += [STATUSES.get(status, status), export_time(listing.fresh_at)]
             # Titles and names are people's text: string cells, never formulas (common.exports).
             sheet.append(xlsx_row(sheet, row))
+        codes += _code_entries(kind)
+    codes += code_entries("状态", STATUSES)
+    append_code_sheet(workbook, codes)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -20,7 +20,7 @@ from marketplace.common.uow import attempt, unit_of_work
 from marketplace.deals.funnel import record_matches_shown
 from marketplace.extensions import db
 from marketplace.listings.models import LEGAL_STATUSES, MATURITY_LEVELS, PATENT_TYPES
-from marketplace.search import outbox, services
+from marketplace.search import facets, outbox, services
 from marketplace.search.access import ACTION
 from marketplace.search.analysis import build_user_dictionary, load_terms
 from marketplace.search.ipc import SECTION_NAMES
@@ -73,6 +73,7 @@ def index():
         "search/index.html",
         params=params,
         outcome=outcome,
+        facets={view.facet.param: view for view in facets.facet_counts(params, current_user)},
         kinds=services.KIND_LABELS,
         sorts=services.SORTS,
         fields=TECHNOLOGY_FIELDS,

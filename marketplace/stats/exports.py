@@ -14,8 +14,7 @@ from decimal import Decimal
 from openpyxl import Workbook
 
 from marketplace.common.domain import NATURE_CODES, region_label
-from marketplace.common.exports import csv_row, xlsx_row
-from marketplace.common.money import fen_to_yuan_text, format_wan_number
+from marketplace.common.exports import append_code_sheet, code_entries, csv_row, wan_cell, xlsx_row, yuan_cell
 from marketplace.contracts.models import CONTRACT_TYPES, SUBTYPE_LABELS
 from marketplace.extensions import db
 from marketplace.stats import queries
@@ -59,11 +58,22 @@ def _buyer_place(fact: ContractFact) -> str:
 def _amounts(contract_fen: int, technical_fen: int) -> list[Decimal]:
     # Decimals built from the exact text keep their two places: 39500000.00, not 39500000.
     return [
-        Decimal(fen_to_yuan_text(contract_fen)),
-        Decimal(fen_to_yuan_text(technical_fen)),
-        Decimal(format_wan_number(contract_fen).replace(",", "")),
-        Decimal(format_wan_number(technical_fen).replace(",", "")),
+        yuan_cell(contract_fen),
+        yuan_cell(technical_fen),
+        wan_cell(contract_fen),
+        wan_cell(technical_fen),
     ]
+
+
+def code_sheet_entries() -> list[tuple[str, str, str]]:
+    """The codes behind the labels the contract and summary exports show."""
+    entries = []
+    for _name, (_dim, title, labels) in queries.BREAKDOWNS.items():
+        if any(code != label for code, label in labels.items()):
+            entries += code_entries(title, labels)
+    entries += code_entries("子类", SUBTYPE_LABELS)
+    entries += code_entries("主体性质", NATURE_CODES)
+    return entries
 
 
 def contract_records(filters) -> Iterator[list]:
@@ -135,11 +145,12 @@ def _sheet_rows(sheet, header: list[str], records) -> None:
 
 
 def xlsx_bytes(sheets: list[tuple[str, list[str], object]]) -> bytes:
-    """Build a workbook (write-only, so 100,000 rows stay cheap) from (title, header, rows)."""
+    """Build a workbook (write-only, so 100,000 rows stay cheap) from (title, header, rows), codes last."""
     workbook = Workbook(write_only=True)
     for title, header, records in sheets:
         sheet = workbook.create_sheet(title=title[:31])
         _sheet_rows(sheet, header, records)
+    append_code_sheet(workbook, code_sheet_entries())
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -19,6 +19,13 @@
   }
   document.addEventListener("change", syncDependent);
   document.addEventListener("DOMContentLoaded", syncDependent);
+  // Filters that apply at once: a select with data-autosubmit submits its form when changed.
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el.hasAttribute && el.hasAttribute("data-autosubmit") && el.form) {
+      el.form.submit();
+    }
+  });
   // Width of progress bars from data-width, since inline style attributes are avoided.
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-width]").forEach(function (el) {

@@ -232,20 +232,38 @@ def test_home_page_and_mine_show_listings(client, people):
 
 def test_export_contains_the_organisations_listings(client, people):
     import io
+    from datetime import datetime, timedelta
+    from decimal import Decimal
 
     from openpyxl import load_workbook
 
-    make_patent(people["university"].organisation, title="导出的专利", price_fen=1_000_000)
+    patent = make_patent(
+        people["university"].organisation,
+        title="导出的专利",
+        price_fen=1_234_567,
+        patent_type="utility_model",
+    )
     make_patent(people["enterprise"].organisation, title="别人的专利", application_number=None)
     login(client, people["university"])
     response = client.get("/my/listings/export.xlsx")
     workbook = load_workbook(io.BytesIO(response.data))
+    assert workbook.sheetnames == ["专利", "科技成果", "技术需求", "代码说明"]
     rows = list(workbook["专利"].iter_rows(values_only=True))
     header = rows[0]
-    assert "application_number" in header and "price_fen" in header
-    titles = [row[header.index("title")] for row in rows[1:]]
-    assert titles == ["导出的专利"]
-    assert rows[1][header.index("price_fen")] == 1_000_000
+    assert header[0] == "编号" and "参考价格（万元）" in header and "参考价格（元）" in header
+    assert not any(h.isascii() for h in header), header
+    assert [row[header.index("专利名称")] for row in rows[1:]] == ["导出的专利"]
+    row = rows[1]
+    assert row[header.index("专利类型")] == "实用新型"
+    assert row[header.index("参考价格（万元）")] == 1.23
+    assert Decimal(str(row[header.index("参考价格（元）")])) == Decimal("12345.67")
+    updated = row[header.index("更新时间（北京时间）")]
+    assert isinstance(updated, datetime) and updated.microsecond == 0
+    assert updated == patent.fresh_at.replace(microsecond=0) + timedelta(hours=8)
+    codes = list(workbook["代码说明"].iter_rows(values_only=True))
+    assert codes[0] == ("字段", "代码", "含义")
+    assert ("专利·专利类型", "utility_model", "实用新型") in codes
+    assert ("专利·列", "price_fen", "参考价格（分）") in codes
 
 
 @pytest.mark.parametrize(

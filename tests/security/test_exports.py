@@ -111,16 +111,18 @@ def test_my_listings_export_holds_titles_as_text(app, client):
         rows = list(sheet.iter_rows(min_row=2))
         assert len(rows) == len(EVIL)
         for row in rows:
-            title = row[header.index("title")]
+            title = row[header.index("专利名称" if sheet_name == "专利" else "成果名称")]
             assert title.data_type == "s" and title.value.replace("\n", "\r") in EVIL
-            assert row[header.index("id")].data_type == "n"
-            updated = row[header.index("updated_at")]
+            assert row[header.index("编号")].data_type == "n"
+            updated = row[header.index("更新时间（北京时间）")]
             assert updated.data_type == "d" and isinstance(updated.value, datetime)
         if sheet_name == "专利":
-            prices = [row[header.index("price_fen")] for row in rows]
+            prices = [row[header.index("参考价格（元）")] for row in rows]
             assert all(cell.data_type == "n" for cell in prices)
-            assert sorted(cell.value for cell in prices) == [1_000_000 + n for n in range(len(EVIL))]
-            inventors = [row[header.index("inventors")] for row in rows]
+            assert sorted(round(cell.value * 100) for cell in prices) == [
+                1_000_000 + n for n in range(len(EVIL))
+            ]
+            inventors = [row[header.index("发明人")] for row in rows]
             assert all(cell.data_type == "s" for cell in inventors)
 
 
@@ -137,10 +139,10 @@ def test_demand_export_keeps_the_deadline_a_date(app, client):
     sheet = load_workbook(io.BytesIO(response.data))["技术需求"]
     header = [cell.value for cell in sheet[1]]
     row, second = list(sheet.iter_rows(min_row=2))
-    assert second[header.index("title")].value == "控制字符"
-    assert row[header.index("title")].data_type == "s" and row[header.index("title")].value == "=1+1"
-    assert row[header.index("deadline")].data_type == "d"
-    assert row[header.index("deadline")].value == datetime(2099, 12, 31)
-    assert (
-        row[header.index("budget_fen")].value == 5_000_00 and row[header.index("budget_fen")].data_type == "n"
-    )
+    assert second[header.index("需求名称")].value == "控制字符"
+    assert row[header.index("需求名称")].data_type == "s" and row[header.index("需求名称")].value == "=1+1"
+    assert row[header.index("截止日期")].data_type == "d"
+    assert row[header.index("截止日期")].value == datetime(2099, 12, 31)
+    budget = row[header.index("拟投入资金（元）")]
+    assert budget.value == 5_000 and budget.data_type == "n"
+    assert row[header.index("拟投入资金（万元）")].value == 0.5

@@ -150,7 +150,18 @@ def test_xlsx_exports_hold_exact_amounts(client, bureau, contracts):
     assert sum(int(Decimal(str(r[-4])) * 100) for r in rows) == contracts["contract_fen"]
     summary = client.get("/bureau/stats/export/summary.xlsx", query_string=PERIOD)
     workbook = load_workbook(io.BytesIO(summary.data), read_only=True)
-    assert workbook.sheetnames == ["汇总", "合同类别", "技术领域", "卖方主体性质", "买方所在地", "区县"]
+    assert workbook.sheetnames == [
+        "汇总",
+        "合同类别",
+        "技术领域",
+        "卖方主体性质",
+        "买方所在地",
+        "区县",
+        "代码说明",
+    ]
+    codes = list(workbook["代码说明"].iter_rows(values_only=True))
+    assert codes[0] == ("字段", "代码", "含义")
+    assert ("合同类别", "development", "技术开发") in codes
     _header, total, *_rest = list(workbook["汇总"].iter_rows(values_only=True))
     assert total[2] == contracts["count"]
     _header, *types = list(workbook["合同类别"].iter_rows(values_only=True))

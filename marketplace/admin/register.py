@@ -1,0 +1,403 @@
+"""The audit log read as a register: who (name, organisation), did what (in Chinese), to which
+object (its title and a link), and which fields changed from what to what.
+
+Entries are stored as codes and JSON (`common.audit`); this module only reads them. Every action
+the code records has a label in `ACTION_LABELS` (a test finds the recorded actions in the source
+and fails on one without a label). Money fields (`*_fen`) are shown in 万元 with the exact 元.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from flask import url_for
+from sqlalchemy import Select, select
+
+from marketplace.accounts.models import User
+from marketplace.common.audit import AuditLog
+from marketplace.common.kinds import KIND_LABELS, SEGMENTS
+from marketplace.common.money import format_wan_exact
+from marketplace.common.validators import parse_id
+from marketplace.contracts.models import STATUSES as CONTRACT_STATUSES
+from marketplace.contracts.models import TechContract
+from marketplace.deals.models import INQUIRY_STATUSES, REPORT_STATUSES, Deal
+from marketplace.extensions import db
+from marketplace.listings.fields import FIELD_BY_NAME
+from marketplace.listings.models import LISTING_MODELS
+from marketplace.listings.models import STATUSES as LISTING_STATUSES
+from marketplace.organisations.models import VERIFICATION_STATES, Organisation
+
+_LISTING_VERBS = {
+    "create": "新建",
+    "import": "批量导入",
+    "update": "修改",
+    "publish": "发布",
+    "withdraw": "撤回",
+    "confirm": "确认信息仍有效",
+    "take_down": "下架",
+    "expire": "到期下线",
+}
+ACTION_LABELS: dict[str, str] = {
+    **{
+        f"{kind}.{verb}": f"{label}{KIND_LABELS[kind]}"
+        for kind in KIND_LABELS
+        for verb, label in _LISTING_VERBS.items()
+    },
+    "api_token.created": "创建 API 令牌",
+    "api_token.revoked": "吊销 API 令牌",
+    "contract.created": "新建合同草稿",
+    "contract.updated": "修改合同",
+    "contract.submitted": "提交合同登记",
+    "contract.review_started": "开始审核合同",
+    "contract.approved": "准予登记合同",
+    "contract.changes_requested": "退回合同补正",
+    "contract.refused": "不予登记合同",
+    "contract.cancelled": "撤销合同登记",
+    "contract.amendment_opened": "申请变更合同",
+    "contract.amendment_approved": "准予合同变更",
+    "contract.amendment_refused": "不予合同变更",
+    "contract.attachment_added": "上传合同附件",
+    "contract.attachment_removed": "删除合同附件",
+    "contract_calendar.saved": "设置办结日历",
+    "contract_calendar.removed": "删除办结日历日期",
+    "registration_point.saved": "保存登记点",
+    "registration_reviewer.assigned": "指派登记审核人",
+    "deal.opened": "开始对接",
+    "deal.stage_changed": "更新对接进展",
+    "deal.broker_invited": "邀请技术经纪人",
+    "deal.contracted": "对接签约",
+    "deal_report.filed": "举报对接",
+    "deal_report.resolved": "处理对接举报",
+    "inquiry.sent": "发送对接意向",
+    "inquiry.offered": "推荐成果",
+    "inquiry.accepted": "接受对接意向",
+    "inquiry.declined": "婉拒对接意向",
+    "inquiry.withdrawn": "撤回对接意向",
+    "member.approved": "批准成员加入",
+    "member.removed": "移出成员",
+    "organisation.registered": "注册单位",
+    "organisation.updated": "修改单位信息",
+    "organisation.evidence_uploaded": "上传认证材料",
+    "organisation.verified": "认证单位",
+    "organisation.rejected": "驳回单位认证",
+    "organisation.recognition_changed": "变更单位认定",
+    "search.reindex": "重建检索索引",
+    "search.term_add": "添加检索词条",
+    "search.term_delete": "删除检索词条",
+    "stats.indicator_entered": "录入统计指标",
+    "stats.targets_updated": "修改年度目标",
+    "user.registered": "注册账户",
+    "user.join_requested": "申请加入单位",
+    "user.login": "登录",
+    "user.logout": "退出登录",
+    "user.password_changed": "修改密码",
+    "user.password_reset": "重置密码",
+    "user.reset_sent": "发送重置密码邮件",
+    "user.profile_updated": "修改个人资料",
+    "user.disabled": "停用账户",
+    "user.enabled": "启用账户",
+}
+OBJECT_LABELS = {
+    **{model.__tablename__: KIND_LABELS[kind] for kind, model in LISTING_MODELS.items()},
+    "tech_contracts": "技术合同",
+    "deals": "对接",
+    "deal_reports": "对接举报",
+    "inquiries": "对接意向",
+    "organisations": "单位",
+    "users": "用户",
+    "api_tokens": "API 令牌",
+    "search_terms": "检索词条",
+    "search_index": "检索索引",
+    "registration_points": "登记点",
+    "registration_reviewers": "登记审核人",
+    "contract_calendar_days": "办结日历",
+    "stat_settings": "统计设置",
+    "stat_indicators": "统计指标",
+}
+_LISTING_LABELS = {name: spec.label for fields in FIELD_BY_NAME.values() for name, spec in fields.items()}
+FIELD_LABELS = {
+    **_LISTING_LABELS,
+    "price_fen": "参考价格",
+    "budget_fen": "拟投入资金",
+    "contract_amount_fen": "合同成交额",
+    "technical_amount_fen": "技术交易额",
+    "project_name": "项目名称",
+    "status": "状态",
+    "revision": "版本",
+    "due_on": "办结期限",
+    "comment": "意见",
+    "reasons": "理由",
+    "reason": "理由",
+    "filename": "文件名",
+    "name": "名称",
+    "email": "邮箱",
+    "organisation": "单位",
+    "organisation_id": "单位编号",
+    "membership": "成员关系",
+    "prefix": "令牌前缀",
+    "listing": "对接的信息",
+    "purpose": "目的",
+    "demand_id": "需求编号",
+    "result_id": "成果编号",
+    "deal_id": "对接编号",
+    "stage": "进展",
+    "key": "指标",
+    "value": "数值",
+    "source": "来源",
+    "as_of": "截至日期",
+    "term": "词条",
+    "verification_status": "认证状态",
+    "registration_number": "登记号",
+    "role": "角色",
+    "phone": "电话",
+}
+_STATUS_LABELS = {
+    **{table.__tablename__: LISTING_STATUSES for table in LISTING_MODELS.values()},
+    "tech_contracts": CONTRACT_STATUSES,
+    "inquiries": INQUIRY_STATUSES,
+    "deal_reports": REPORT_STATUSES,
+    "organisations": VERIFICATION_STATES,
+}
+
+
+@dataclass
+class Change:
+    label: str
+    before: str
+    after: str
+
+
+@dataclass
+class Entry:
+    log: AuditLog
+    when: datetime
+    operator: str
+    organisation: str
+    action: str
+    object_label: str
+    object_title: str
+    object_url: str | None
+    changes: list[Change] = field(default_factory=list)
+
+
+def action_label(code: str) -> str:
+    """The Chinese name of a recorded action; an unknown code is shown as it is."""
+    return ACTION_LABELS.get(code, code)
+
+
+def field_label(key: str) -> str:
+    if key in FIELD_LABELS:
+        return FIELD_LABELS[key]
+    return key.removesuffix("_fen") if key.endswith("_fen") else key
+
+
+def show_value(key: str, value, object_type: str = "") -> str:
+    """One recorded value as a person reads it: labels for codes, 万元 for money, 是/否."""
+    if value is None or value == "" or value == []:
+        return "（空）"
+    if key.endswith("_fen") and isinstance(value, int) and not isinstance(value, bool):
+        return format_wan_exact(value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if key == "status":
+        return _STATUS_LABELS.get(object_type, {}).get(value) or _any_status(value)
+    if isinstance(value, list):
+        return "、".join(show_value(key, item, object_type) for item in value) or "（空）"
+    if isinstance(value, dict):
+        return "；".join(f"{field_label(k)}：{show_value(k, v, object_type)}" for k, v in value.items())
+    for fields in FIELD_BY_NAME.values():
+        spec = fields.get(key)
+        if spec is not None and spec.choices and value in spec.choices:
+            return str(spec.choices[value])
+    return str(value)
+
+
+def _any_status(value) -> str:
+    for table in _STATUS_LABELS.values():
+        if value in table:
+            return table[value]
+    return str(value)
+
+
+def changes(log: AuditLog) -> list[Change]:
+    """Field by field: the label, the value before and the value after (only what was recorded)."""
+    before, after = log.before_data, log.after_data
+    keys = list(dict.fromkeys([*before, *after]))
+    return [
+        Change(
+            field_label(key),
+            show_value(key, before[key], log.object_type) if key in before else "",
+            show_value(key, after[key], log.object_type) if key in after else "",
+        )
+        for key in keys
+    ]
+
+
+def _objects(logs: list[AuditLog], link_users: bool) -> dict[tuple[str, int], tuple[str, str | None]]:
+    """(title, url) of the objects the entries name, loaded one query per type."""
+    ids: dict[str, set[int]] = defaultdict(set)
+    for log in logs:
+        if log.object_id is not None:
+            ids[log.object_type].add(log.object_id)
+    found: dict[tuple[str, int], tuple[str, str | None]] = {}
+    for kind, model in LISTING_MODELS.items():
+        for obj in db.session.scalars(select(model).where(model.id.in_(ids.get(model.__tablename__, ())))):
+            url = url_for("listings.show", segment=SEGMENTS[kind], listing_id=obj.id)
+            found[(model.__tablename__, obj.id)] = (obj.title, url)
+    for org in db.session.scalars(
+        select(Organisation).where(Organisation.id.in_(ids.get("organisations", ())))
+    ):
+        found[("organisations", org.id)] = (org.name, url_for("organisations.show", org_id=org.id))
+    for user in db.session.scalars(select(User).where(User.id.in_(ids.get("users", ())))):
+        # The user list is for admins only; the bureau sees the name without a link.
+        url = url_for("admin.users", q=user.email) if link_users else None
+        found[("users", user.id)] = (f"{user.name}（{user.email}）", url)
+    for contract in db.session.scalars(
+        select(TechContract).where(TechContract.id.in_(ids.get("tech_contracts", ())))
+    ):
+        title = contract.current.project_name if contract.current else f"合同 #{contract.id}"
+        found[("tech_contracts", contract.id)] = (title, url_for("contracts.show", contract_id=contract.id))
+    for deal in db.session.scalars(select(Deal).where(Deal.id.in_(ids.get("deals", ())))):
+        target = deal.inquiry.target if deal.inquiry else None
+        title = target.title if target is not None else f"对接 #{deal.id}"
+        found[("deals", deal.id)] = (title, url_for("deals.deal", deal_id=deal.id))
+    return found
+
+
+def describe(logs: list[AuditLog], *, link_users: bool = False) -> list[Entry]:
+    """The register rows for a page of entries (operators, organisations and objects in bulk)."""
+    user_ids = {log.actor_id for log in logs if log.actor_id}
+    org_ids = {log.actor_org_id for log in logs if log.actor_org_id}
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
+    orgs = {o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(org_ids)))}
+    objects = _objects(logs, link_users)
+    entries = []
+    for log in logs:
+        user = users.get(log.actor_id)
+        org = orgs.get(log.actor_org_id)
+        label = OBJECT_LABELS.get(log.object_type, log.object_type or "")
+        title, url = objects.get((log.object_type, log.object_id), ("", None))
+        if not title and log.object_id is not None:
+            title = f"#{log.object_id}" + ("（已删除）" if log.object_type in _LINKED else "")
+        entries.append(
+            Entry(
+                log=log,
+                when=log.created_at.replace(tzinfo=None),
+                operator=user.name
+                if user
+                else ("系统" if log.actor_id is None else f"已删除的用户 #{log.actor_id}"),
+                organisation=org.name if org else "",
+                action=action_label(log.action),
+                object_label=label,
+                object_title=title,
+                object_url=url,
+                changes=changes(log),
+            )
+        )
+    return entries
+
+
+BEIJING_OFFSET = timedelta(hours=8)
+_LINKED = {
+    *(m.__tablename__ for m in LISTING_MODELS.values()),
+    "organisations",
+    "users",
+    "tech_contracts",
+    "deals",
+}
+
+
+@dataclass
+class AuditFilters:
+    org_id: int | None = None
+    action: str = ""
+    start: date | None = None
+    end: date | None = None
+
+    def args(self) -> dict:
+        return {
+            k: v
+            for k, v in {
+                "org": self.org_id,
+                "action": self.action,
+                "start": self.start.isoformat() if self.start else None,
+                "end": self.end.isoformat() if self.end else None,
+            }.items()
+            if v
+        }
+
+
+def _date(text: str | None) -> date | None:
+    try:
+        day = date.fromisoformat((text or "").strip()[:10]) if text else None
+    except ValueError:
+        return None
+    # Far dates (0001-01-01, 9999-12-31) would overflow when turned into UTC bounds.
+    return day if day is not None and 1900 <= day.year <= 2999 else None
+
+
+def parse_filters(args) -> AuditFilters:
+    """Filters from the query string; a malformed value is ignored, never an error page."""
+    action = (args.get("action") or "").strip()[:64]
+    return AuditFilters(
+        org_id=parse_id((args.get("org") or "").strip()),
+        action=action,
+        start=_date(args.get("start")),
+        end=_date(args.get("end")),
+    )
+
+
+def _utc_bound(day: date) -> datetime:
+    # A Beijing calendar day starts at 16:00 UTC the day before (UTC+8, no summer time).
+    return datetime.combine(day, time()) - BEIJING_OFFSET
+
+
+def query(filters: AuditFilters) -> Select:
+    """Entries matching the filters, newest first."""
+    stmt = select(AuditLog).order_by(AuditLog.id.desc())
+    if filters.org_id:
+        stmt = stmt.where(AuditLog.actor_org_id == filters.org_id)
+    if filters.action:
+        # A full code, or a prefix such as "contract." for every contract action.
+        if filters.action.endswith("."):
+            stmt = stmt.where(AuditLog.action.startswith(filters.action, autoescape=True))
+        else:
+            stmt = stmt.where(AuditLog.action == filters.action)
+    if filters.start:
+        stmt = stmt.where(AuditLog.created_at >= _utc_bound(filters.start))
+    if filters.end:
+        stmt = stmt.where(AuditLog.created_at < _utc_bound(filters.end + timedelta(days=1)))
+    return stmt
+
+
+def filter_choices() -> tuple[list[tuple[int, str]], list[tuple[str, str]]]:
+    """The organisations and actions that occur in the log, for the filter lists."""
+    org_ids = db.session.scalars(
+        select(AuditLog.actor_org_id).where(AuditLog.actor_org_id.isnot(None)).distinct()
+    )
+    orgs = db.session.execute(
+        select(Organisation.id, Organisation.name)
+        .where(Organisation.id.in_(list(org_ids)))
+        .order_by(Organisation.name)
+    ).all()
+    actions = sorted(db.session.scalars(select(AuditLog.action).distinct()))
+    return [(o.id, o.name) for o in orgs], [(code, action_label(code)) for code in actions]
+
+
+GROUP_LABELS = {
+    **{f"{kind}.": KIND_LABELS[kind] for kind in KIND_LABELS},
+    "contract.": "技术合同",
+    "deal.": "对接",
+    "inquiry.": "对接意向",
+    "organisation.": "单位",
+    "user.": "账户",
+    "member.": "单位成员",
+    "stats.": "统计",
+    "search.": "检索",
+}
+
+
+def action_groups(actions: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Prefix filters ("contract." = every contract action) for the groups present in the log."""
+    present = {code.partition(".")[0] + "." for code, _label in actions}
+    return [(prefix, f"全部{label}操作") for prefix, label in GROUP_LABELS.items() if prefix in present]
