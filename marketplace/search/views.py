@@ -73,7 +73,7 @@ def index():
         "search/index.html",
         params=params,
         outcome=outcome,
-        kinds=services.KIND_LABELS,
+        kinds=services.search_kinds(),
         sorts=services.SORTS,
         fields=TECHNOLOGY_FIELDS,
         sections=SECTION_NAMES,
