@@ -93,4 +93,7 @@ def seed_demo(progress=print) -> str:
     from marketplace.contracts.demo import seed_demo_contracts
 
     seed_demo_contracts(progress=progress)
+    from marketplace.policy.demo import seed_demo_policy
+
+    seed_demo_policy(progress=progress)
     return "演示数据已就绪"
