@@ -100,8 +100,8 @@ NOTICE_ROADSHOW = """（本文为演示示例）
 
 为促进高校院所科技成果与本市企业需求对接，转化服务广场将于近期举办新材料与生物医药专场路演。欢迎有意向的企业报名参加，现场可与成果团队直接交流。
 
-- 报名方式：登录平台后在下方相关成果页面发起对接意向；
-- 参会名单与日程见附件。
+- 报名方式：登录平台后，在下方相关成果或需求的页面发起对接意向；
+- 路演时间和地点另行通知。
 """
 
 NOTICE_REGISTRATION = """（本文为演示示例）
@@ -141,10 +141,14 @@ def _article(bureau, data: ArticleInput, attachment: tuple[str, bytes] | None = 
     return True
 
 
-def _published_ids(model, limit: int) -> list[int]:
+def _published_ids(model, limit: int, fields: tuple[str, ...]) -> list[int]:
+    """The first published listings of these technology fields (the roadshow's themes)."""
     return list(
         db.session.scalars(
-            select(model.id).where(model.status == "published").order_by(model.id).limit(limit)
+            select(model.id)
+            .where(model.status == "published", model.technology_field.in_(fields))
+            .order_by(model.id)
+            .limit(limit)
         )
     )
 
@@ -155,8 +159,9 @@ def seed_demo_policy(progress=print) -> int:
     if bureau is None:
         return 0
     bureau_name = bureau.organisation.name if bureau.organisation else "石家庄市科学技术局"
-    roadshow_links = [("result", i) for i in _published_ids(ResearchResult, 2)]
-    roadshow_links += [("demand", i) for i in _published_ids(Demand, 1)]
+    themes = ("新材料及其应用", "生物、医药和医疗器械")
+    roadshow_links = [("result", i) for i in _published_ids(ResearchResult, 2, themes)]
+    roadshow_links += [("demand", i) for i in _published_ids(Demand, 1, themes)]
     articles = [
         (
             ArticleInput(

@@ -44,7 +44,8 @@ def test_bureau_publishes_a_notice_that_the_public_reads_downloads_and_finds(
 
     bureau = open_session(browser)
     login(bureau, live_server, "policy@example.cn")
-    follow(bureau, "nav >> text=政策发布")
+    follow(bureau, "nav >> text=政策")
+    follow(bureau, "text=发布管理")
     follow(bureau, "text=新建文章")
     bureau.select_option("#category", "notice")
     bureau.fill("#title", "关于征集氢能装备首台套示范项目的通知")
