@@ -131,3 +131,29 @@ def test_bureau_publishes_edits_and_withdraws(app, client):
     assert anon.get(f"/policy/{article_id}").status_code == 404
     manage = client.get("/bureau/policy").get_data(as_text=True)
     assert "已撤回" in manage and "关于开展科技成果路演的通知" in manage
+
+
+def test_withdrawal_asks_first_and_bad_links_are_explained(app, client):
+    with app.app_context():
+        bureau = make_user("bureau")
+        article = make_article()
+        db.session.commit()
+        login(client, bureau)
+        article_id = article.id
+    edit = client.get(f"/bureau/policy/{article_id}/edit").get_data(as_text=True)
+    assert f'action="/bureau/policy/{article_id}/withdraw"' in edit and "data-confirm=" in edit
+    response = client.post(
+        f"/bureau/policy/{article_id}/edit",
+        data={
+            "category": "notice",
+            "title": "改过的标题",
+            "issuer": "石家庄市科学技术局",
+            "published_on": "2026-11-20",
+            "validity": "current",
+            "links": "/results/999999\n随便写的",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "无法识别的关联地址：随便写的" in page and "改过的标题" in page
+    with app.app_context():
+        assert db.session.get(Article, article_id).title != "改过的标题"
