@@ -81,6 +81,7 @@ class Config:
         self.PREFERRED_URL_SCHEME = "https" if self.HTTPS else "http"
         self.MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 20) * 1024 * 1024
         self.EVIDENCE_MAX_BYTES = _int("EVIDENCE_MAX_MB", 10) * 1024 * 1024
+        self.POLICY_ATTACHMENT_MAX_BYTES = _int("POLICY_ATTACHMENT_MAX_MB", 20) * 1024 * 1024
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.WTF_CSRF_ENABLED = True
         self.WTF_CSRF_TIME_LIMIT = None  # a long form must not fail because it took an hour

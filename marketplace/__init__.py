@@ -80,6 +80,7 @@ def _import_models() -> None:
     import marketplace.listings.models
     import marketplace.notices.models
     import marketplace.organisations.models
+    import marketplace.policy.models
     import marketplace.search.models  # noqa: F401
     import marketplace.stats.facts
     import marketplace.stats.models  # noqa: F401
@@ -152,6 +153,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.main.views import bp as main_bp
     from marketplace.notices.views import bp as notices_bp
     from marketplace.organisations.views import bp as organisations_bp
+    from marketplace.policy.views import bp as policy_bp
     from marketplace.search import api as search_api  # noqa: F401  (routes on the API blueprint)
     from marketplace.search.views import bp as search_bp
     from marketplace.stats import api as stats_api  # noqa: F401  (adds routes to the api blueprint)
@@ -170,6 +172,7 @@ def _register_blueprints(app: Flask) -> None:
         stats_bp,
         search_bp,
         brokers_bp,
+        policy_bp,
         api_bp,
     ):
         app.register_blueprint(blueprint)

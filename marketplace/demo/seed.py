@@ -99,4 +99,7 @@ def seed_demo(progress=print) -> str:
     from marketplace.brokers.demo import seed_demo_brokers
 
     seed_demo_brokers(progress=progress)
+    from marketplace.policy.demo import seed_demo_policy
+
+    seed_demo_policy(progress=progress)
     return "演示数据已就绪"

@@ -20,7 +20,8 @@ SearchQuery = search_query(services.SORTS)
 def search():
     query_args(SearchQuery)
     params = services.parse_search_args(request.args, per_page_default=20)
-    outcome = services.search(params, current_user)
+    # The API lists listings; articles are read on the site.
+    outcome = services.search(params, current_user, kinds=services.KINDS)
     return jsonify(
         dump(
             SearchResults,

@@ -20,6 +20,7 @@ from marketplace.common.kinds import KIND_LABELS
 from marketplace.common.timeutil import utcnow
 from marketplace.listings.models import LISTING_MODELS, Demand, Patent
 from marketplace.notices.services import notify
+from marketplace.search import sources
 from marketplace.search.documents import expired_mask, indexable, load_listings
 from marketplace.search.engine import doc_set
 from marketplace.search.models import SearchMatch, SearchMatchRefresh
@@ -72,7 +73,9 @@ def _restrictions(searcher, kind: str) -> dict:
     """Limit matches to the other side's kind and to open demands (docnum sets, kept per searcher)."""
     demands = doc_set(searcher, Term("kind", "demand"))
     if kind == "demand":
-        return {"without": (demands,)}
+        # Articles and other registered kinds share the index but are never a demand's match.
+        others = tuple(doc_set(searcher, Term("kind", k)) for k in sources.kinds())
+        return {"without": (demands, *others)}
     return {"within": demands, "without": (doc_set(searcher, expired_mask()),)}
 
 

@@ -23,6 +23,7 @@ from marketplace.common.uow import unit_of_work
 from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS
 from marketplace.organisations.models import Organisation
+from marketplace.search import sources
 from marketplace.search.models import SearchOutbox
 
 PENDING_KEY = "search_outbox_pending"
@@ -36,12 +37,12 @@ _drain: Callable[..., object] | None = None
 def _changed_listings(session: Session) -> set[tuple[str, int]]:
     changed: set[tuple[str, int]] = set()
     for obj in list(session.new) + list(session.deleted):
-        kind = _MODEL_KINDS.get(type(obj))
+        kind = _MODEL_KINDS.get(type(obj)) or sources.kind_of(obj)
         if kind and obj.id is not None:
             changed.add((kind, obj.id))
     orgs = []
     for obj in session.dirty:
-        kind = _MODEL_KINDS.get(type(obj))
+        kind = _MODEL_KINDS.get(type(obj)) or sources.kind_of(obj)
         if kind and obj.id is not None and session.is_modified(obj, include_collections=False):
             changed.add((kind, obj.id))
         elif isinstance(obj, Organisation) and session.is_modified(obj, include_collections=False):
@@ -100,7 +101,7 @@ def install(drain: Callable[..., object]) -> None:
 
 def enqueue(kind: str, ids: Iterable[int], *, session=None) -> int:
     """Queue listings for indexing (bulk imports); the caller's commit makes it durable."""
-    if kind not in LISTING_MODELS:
+    if kind not in LISTING_MODELS and sources.get(kind) is None:
         raise ValueError(f"unknown listing kind: {kind!r}")
     session = session or db.session
     rows = [{"kind": kind, "obj_id": int(i), "created_at": utcnow()} for i in dict.fromkeys(ids)]

@@ -19,6 +19,7 @@ from whoosh.writing import MERGE_SMALL
 from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS
+from marketplace.search import sources
 from marketplace.search.documents import indexable, listing_document, load_listings
 from marketplace.search.matching import refresh_many, refresh_queued
 from marketplace.search.models import SearchMatchRefresh, SearchOutbox
@@ -69,11 +70,18 @@ def _index_batch(session) -> int:
     writer = ix.writer(timeout=30.0)
     try:
         for kind, ids in by_kind.items():
-            objs = load_listings(session, kind, ids) if kind in LISTING_MODELS else {}
+            source = sources.get(kind)  # articles and other kinds registered by their features
+            if source is not None:
+                objs = source.load(session, ids)
+            else:
+                objs = load_listings(session, kind, ids) if kind in LISTING_MODELS else {}
             for obj_id in ids:
                 obj = objs.get(obj_id)
                 try:
-                    doc = listing_document(obj) if indexable(obj) else None
+                    if source is not None:
+                        doc = source.document(obj) if obj is not None else None
+                    else:
+                        doc = listing_document(obj) if indexable(obj) else None
                 except Exception:  # noqa: BLE001 - one bad row must not block the outbox
                     current_app.logger.exception("Cannot index %s %s; left out of the index", kind, obj_id)
                     doc = None
@@ -108,8 +116,10 @@ def _match_batch(session) -> int:
         done = refresh_queued(session, MATCH_BATCH)
         session.commit()
         return done
-    keys = list(dict.fromkeys((kind, obj_id) for _, kind, obj_id in rows))
-    refresh_many(session, keys, notify=True)
+    # Only listings are matched; other kinds in the outbox (articles) were indexed and are done.
+    keys = list(dict.fromkeys((kind, obj_id) for _, kind, obj_id in rows if kind in LISTING_MODELS))
+    if keys:
+        refresh_many(session, keys, notify=True)
     session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r[0] for r in rows])))
     session.commit()
     return len(rows)
@@ -223,6 +233,11 @@ def reindex(batch: int = 1000) -> int:
                             count += 1
                     last = objs[-1].id
                     session.expunge_all()
+            for source in map(sources.get, sources.kinds()):
+                for obj in source.published(session):
+                    if (doc := source.document(obj)) is not None:
+                        writer.add_document(**doc)
+                        count += 1
             writer.commit()
         except BaseException:
             writer.cancel()

@@ -9,6 +9,7 @@ from whoosh.analysis import Analyzer
 from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 
 from marketplace.common.kinds import KIND_LABELS
+from marketplace.search import sources
 from marketplace.search.ipc import ipc_keywords, ipc_text, normalise_ipc
 
 KINDS = tuple(KIND_LABELS)
@@ -31,7 +32,7 @@ PRICE_NEGOTIABLE = -1
 
 def doc_id(kind: str, obj_id: int) -> str:
     """Return the unique index key of a listing, e.g. "patent:12"."""
-    if kind not in KINDS:
+    if kind not in KINDS and sources.get(kind) is None:
         raise ValueError(f"unknown listing kind: {kind!r}")
     return f"{kind}:{int(obj_id)}"
 

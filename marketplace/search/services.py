@@ -25,7 +25,7 @@ from marketplace.listings.models import (
     Demand,
     sees_every_hidden_name,
 )
-from marketplace.search import engine
+from marketplace.search import engine, sources
 from marketplace.search.access import ACTION, MATCH_VIEWERS
 from marketplace.search.documents import expired_mask, load_listings
 from marketplace.search.engine import all_docs, column, doc_set
@@ -37,6 +37,13 @@ from marketplace.search.store import cached_searcher, query_analyzer, retry_on_i
 from marketplace.search.urls import listing_url
 
 KINDS = tuple(KIND_LABELS)
+
+
+def search_kinds() -> dict[str, str]:
+    """Every kind the site search shows, with its label: the listings, then registered kinds (articles)."""
+    return {**KIND_LABELS, **sources.labels()}
+
+
 FIELD_LABELS = {"title": "标题", "keywords": "关键词", "body": "正文"}
 SORTS = {
     "relevance": "相关度",
@@ -111,7 +118,7 @@ def parse_search_args(args, per_page_default: int = 10) -> SearchParams:
         p.q = p.q[:MAX_QUERY_CHARS]
         p.notes.append(f"检索词过长，只使用了前 {MAX_QUERY_CHARS} 个字符")
     kind = args.get("type") or args.get("kind") or ""
-    p.kind = kind if kind in KINDS else ""
+    p.kind = kind if kind in search_kinds() else ""
     p.field = args.get("field", "") if args.get("field") in TECHNOLOGY_FIELDS else ""
     ipc = (args.get("ipc") or "").strip().upper()
     p.ipc_section = ipc if ipc in SECTION_NAMES else ""
@@ -199,9 +206,12 @@ def _order(searcher, sort: str, scores: dict[int, float]):
 
 
 @retry_on_index_change
-def search(p: SearchParams, user, *, snippets: bool = True) -> SearchOutcome:
+def search(
+    p: SearchParams, user, *, snippets: bool = True, kinds: tuple[str, ...] | None = None
+) -> SearchOutcome:
     """Search published listings; empty text lists everything, newest first.
 
+    `kinds` limits the kinds searched (the API lists listings only); all of them by default.
     Scored with the engine module straight from the postings: every matching document is
     counted per kind (the tabs), and stored fields are read for the shown page only. The
     analyzer comes from the same held searcher, never from the index's files on disk.
@@ -230,10 +240,17 @@ def search(p: SearchParams, user, *, snippets: bool = True) -> SearchOutcome:
             candidates &= group
     else:
         candidates = {d for d in matching if d not in hidden}
-    by_kind = {k: doc_set(searcher, Term("kind", k)) for k in KINDS}
-    counts = {k: len(candidates & by_kind[k]) for k in KINDS}
+    limited = kinds is not None
+    kinds = tuple(search_kinds()) if kinds is None else kinds
+    by_kind = {k: doc_set(searcher, Term("kind", k)) for k in kinds}
+    counts = {k: len(candidates & by_kind[k]) for k in kinds}
     counts["all"] = sum(counts.values())
-    pool = candidates & by_kind[p.kind] if p.kind else candidates
+    if p.kind in by_kind:
+        pool = candidates & by_kind[p.kind]
+    elif limited:
+        pool = {d for d in candidates if any(d in docs for docs in by_kind.values())}
+    else:
+        pool = candidates
     total = len(pool)
     shown = heapq.nsmallest(p.page * p.per_page, pool, key=_order(searcher, sort, scores))
     keys = []
@@ -276,10 +293,17 @@ def build_items(
         ids = [i for k, i in keys if k == kind]
         if ids:
             objs[kind] = load_listings(db.session, kind, ids)
+    for kind in sources.kinds():
+        ids = [i for k, i in keys if k == kind]
+        if ids:
+            objs[kind] = sources.get(kind).load(db.session, ids)
     items = []
     for n, (kind, obj_id) in enumerate(keys):
         obj = objs.get(kind, {}).get(obj_id)
         if obj is None or not obj.is_public:
+            continue
+        if (source := sources.get(kind)) is not None:
+            items.append(_source_item(source, obj, terms, analyzer, snippets))
             continue
         words = [m["term"] for m in matched[n]] if matched else list(terms)
         if stored_snippets is not None:
@@ -309,6 +333,29 @@ def build_items(
             item["publication_number"] = obj.publication_number
         items.append(item)
     return items
+
+
+def _source_item(source, obj, words, analyzer, snippets: bool) -> dict:
+    """A search hit of a registered kind (an article): the fields of a listing's item that apply."""
+    words = list(words)
+    text = source.text(obj)
+    return {
+        "type": source.kind,
+        "type_label": source.label,
+        "id": obj.id,
+        "title": obj.title,
+        "title_html": snippet(obj.title, words, 200, analyzer) if snippets else escape(obj.title),
+        "score": None,
+        "snippet": snippet(text or obj.title, words, 160, analyzer) if snippets else Markup(""),
+        "matched_terms": [
+            {"term": w, "fields": [f for f, t in (("title", obj.title), ("body", text)) if w and w in t]}
+            for w in words
+            if w and (w in obj.title or w in text)
+        ],
+        "organisation": {"id": None, "name": source.source_name(obj)},
+        "url": source.url(obj),
+        "obj": obj,
+    }
 
 
 def _found_terms(obj, words) -> list[dict]:

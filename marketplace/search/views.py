@@ -74,7 +74,7 @@ def index():
         params=params,
         outcome=outcome,
         facets={view.facet.param: view for view in facets.facet_counts(params, current_user)},
-        kinds=services.KIND_LABELS,
+        kinds=services.search_kinds(),
         sorts=services.SORTS,
         fields=TECHNOLOGY_FIELDS,
         sections=SECTION_NAMES,

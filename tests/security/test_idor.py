@@ -23,6 +23,8 @@ PUBLIC_BY_DESIGN = {
     "deals.new_inquiry": "any enterprise or broker may ask about a published result",
     "deals.new_offer": "any university or institute may offer a result for a published demand",
     "accounts.reset_password": "the token in the URL is the credential",
+    "policy.show": "published articles are public (drafts are 404 to all but the bureau)",
+    "policy.attachment": "a published article's files are public",
 }
 # Object routes only the city bureau uses; it acts on every organisation's objects by design
 # (the role check itself is tested in tests/test_permissions.py).
@@ -41,6 +43,11 @@ CITY_WIDE = {
     "deals.resolve_report",
     "listings.take_down",
     "search.delete_term",
+    "policy.edit",
+    "policy.publish",
+    "policy.withdraw",
+    "policy.upload",
+    "policy.remove_file",
 }
 # Roles that may use an object route for any organisation's object (brokers work city-wide).
 ROLE_WIDE = {
