@@ -14,7 +14,7 @@ from flask import url_for
 from sqlalchemy import Select, select
 
 from marketplace.accounts.models import User
-from marketplace.common.audit import AuditLog
+from marketplace.common.audit import ACTION_LABELS, GROUP_LABELS, SUBJECTS, AuditLog, Subject, describe_audit
 from marketplace.common.kinds import KIND_LABELS, SEGMENTS
 from marketplace.common.money import format_wan_exact
 from marketplace.common.validators import parse_id
@@ -27,6 +27,15 @@ from marketplace.listings.models import LISTING_MODELS
 from marketplace.listings.models import STATUSES as LISTING_STATUSES
 from marketplace.organisations.models import VERIFICATION_STATES, Organisation
 
+
+class _ObjectLabels:
+    """The label of each audited object type, read from the features' descriptions."""
+
+    def get(self, key: str, default: str = "") -> str:
+        subject = SUBJECTS.get(key)
+        return subject.label if subject else default
+
+
 _LISTING_VERBS = {
     "create": "新建",
     "import": "批量导入",
@@ -37,83 +46,86 @@ _LISTING_VERBS = {
     "take_down": "下架",
     "expire": "到期下线",
 }
-ACTION_LABELS: dict[str, str] = {
-    **{
-        f"{kind}.{verb}": f"{label}{KIND_LABELS[kind]}"
-        for kind in KIND_LABELS
-        for verb, label in _LISTING_VERBS.items()
+describe_audit(
+    actions={
+        **{
+            f"{kind}.{verb}": f"{label}{KIND_LABELS[kind]}"
+            for kind in KIND_LABELS
+            for verb, label in _LISTING_VERBS.items()
+        },
+        "api_token.created": "创建 API 令牌",
+        "api_token.revoked": "吊销 API 令牌",
+        "contract.created": "新建合同草稿",
+        "contract.updated": "修改合同",
+        "contract.submitted": "提交合同登记",
+        "contract.review_started": "开始审核合同",
+        "contract.approved": "准予登记合同",
+        "contract.changes_requested": "退回合同补正",
+        "contract.refused": "不予登记合同",
+        "contract.cancelled": "撤销合同登记",
+        "contract.amendment_opened": "申请变更合同",
+        "contract.amendment_approved": "准予合同变更",
+        "contract.amendment_refused": "不予合同变更",
+        "contract.attachment_added": "上传合同附件",
+        "contract.attachment_removed": "删除合同附件",
+        "contract_calendar.saved": "设置办结日历",
+        "contract_calendar.removed": "删除办结日历日期",
+        "registration_point.saved": "保存登记点",
+        "registration_reviewer.assigned": "指派登记审核人",
+        "deal.opened": "开始对接",
+        "deal.stage_changed": "更新对接进展",
+        "deal.broker_invited": "邀请技术经纪人",
+        "deal.contracted": "对接签约",
+        "deal_report.filed": "举报对接",
+        "deal_report.resolved": "处理对接举报",
+        "inquiry.sent": "发送对接意向",
+        "inquiry.offered": "推荐成果",
+        "inquiry.accepted": "接受对接意向",
+        "inquiry.declined": "婉拒对接意向",
+        "inquiry.withdrawn": "撤回对接意向",
+        "member.approved": "批准成员加入",
+        "member.removed": "移出成员",
+        "organisation.registered": "注册单位",
+        "organisation.updated": "修改单位信息",
+        "organisation.evidence_uploaded": "上传认证材料",
+        "organisation.verified": "认证单位",
+        "organisation.rejected": "驳回单位认证",
+        "organisation.recognition_changed": "变更单位认定",
+        "search.reindex": "重建检索索引",
+        "search.term_add": "添加检索词条",
+        "search.term_delete": "删除检索词条",
+        "stats.indicator_entered": "录入统计指标",
+        "stats.targets_updated": "修改年度目标",
+        "user.registered": "注册账户",
+        "user.join_requested": "申请加入单位",
+        "user.login": "登录",
+        "user.logout": "退出登录",
+        "user.password_changed": "修改密码",
+        "user.password_reset": "重置密码",
+        "user.reset_sent": "发送重置密码邮件",
+        "user.profile_updated": "修改个人资料",
+        "user.disabled": "停用账户",
+        "user.enabled": "启用账户",
     },
-    "api_token.created": "创建 API 令牌",
-    "api_token.revoked": "吊销 API 令牌",
-    "contract.created": "新建合同草稿",
-    "contract.updated": "修改合同",
-    "contract.submitted": "提交合同登记",
-    "contract.review_started": "开始审核合同",
-    "contract.approved": "准予登记合同",
-    "contract.changes_requested": "退回合同补正",
-    "contract.refused": "不予登记合同",
-    "contract.cancelled": "撤销合同登记",
-    "contract.amendment_opened": "申请变更合同",
-    "contract.amendment_approved": "准予合同变更",
-    "contract.amendment_refused": "不予合同变更",
-    "contract.attachment_added": "上传合同附件",
-    "contract.attachment_removed": "删除合同附件",
-    "contract_calendar.saved": "设置办结日历",
-    "contract_calendar.removed": "删除办结日历日期",
-    "registration_point.saved": "保存登记点",
-    "registration_reviewer.assigned": "指派登记审核人",
-    "deal.opened": "开始对接",
-    "deal.stage_changed": "更新对接进展",
-    "deal.broker_invited": "邀请技术经纪人",
-    "deal.contracted": "对接签约",
-    "deal_report.filed": "举报对接",
-    "deal_report.resolved": "处理对接举报",
-    "inquiry.sent": "发送对接意向",
-    "inquiry.offered": "推荐成果",
-    "inquiry.accepted": "接受对接意向",
-    "inquiry.declined": "婉拒对接意向",
-    "inquiry.withdrawn": "撤回对接意向",
-    "member.approved": "批准成员加入",
-    "member.removed": "移出成员",
-    "organisation.registered": "注册单位",
-    "organisation.updated": "修改单位信息",
-    "organisation.evidence_uploaded": "上传认证材料",
-    "organisation.verified": "认证单位",
-    "organisation.rejected": "驳回单位认证",
-    "organisation.recognition_changed": "变更单位认定",
-    "search.reindex": "重建检索索引",
-    "search.term_add": "添加检索词条",
-    "search.term_delete": "删除检索词条",
-    "stats.indicator_entered": "录入统计指标",
-    "stats.targets_updated": "修改年度目标",
-    "user.registered": "注册账户",
-    "user.join_requested": "申请加入单位",
-    "user.login": "登录",
-    "user.logout": "退出登录",
-    "user.password_changed": "修改密码",
-    "user.password_reset": "重置密码",
-    "user.reset_sent": "发送重置密码邮件",
-    "user.profile_updated": "修改个人资料",
-    "user.disabled": "停用账户",
-    "user.enabled": "启用账户",
-}
-OBJECT_LABELS = {
-    **{model.__tablename__: KIND_LABELS[kind] for kind, model in LISTING_MODELS.items()},
-    "tech_contracts": "技术合同",
-    "deals": "对接",
-    "deal_reports": "对接举报",
-    "inquiries": "对接意向",
-    "organisations": "单位",
-    "users": "用户",
-    "api_tokens": "API 令牌",
-    "search_terms": "检索词条",
-    "search_index": "检索索引",
-    "registration_points": "登记点",
-    "registration_reviewers": "登记审核人",
-    "contract_calendar_days": "办结日历",
-    "stat_settings": "统计设置",
-    "stat_indicators": "统计指标",
-}
+    subjects={
+        **{model.__tablename__: Subject(KIND_LABELS[kind]) for kind, model in LISTING_MODELS.items()},
+        "tech_contracts": Subject("技术合同"),
+        "deals": Subject("对接"),
+        "deal_reports": Subject("对接举报"),
+        "inquiries": Subject("对接意向"),
+        "organisations": Subject("单位"),
+        "users": Subject("用户"),
+        "api_tokens": Subject("API 令牌"),
+        "search_terms": Subject("检索词条"),
+        "search_index": Subject("检索索引"),
+        "registration_points": Subject("登记点"),
+        "registration_reviewers": Subject("登记审核人"),
+        "contract_calendar_days": Subject("办结日历"),
+        "stat_settings": Subject("统计设置"),
+        "stat_indicators": Subject("统计指标"),
+    },
+)
+OBJECT_LABELS = _ObjectLabels()
 _LISTING_LABELS = {name: spec.label for fields in FIELD_BY_NAME.values() for name, spec in fields.items()}
 FIELD_LABELS = {
     **_LISTING_LABELS,
@@ -261,6 +273,13 @@ def _objects(logs: list[AuditLog], link_users: bool) -> dict[tuple[str, int], tu
         target = deal.inquiry.target if deal.inquiry else None
         title = target.title if target is not None else f"对接 #{deal.id}"
         found[("deals", deal.id)] = (title, url_for("deals.deal", deal_id=deal.id))
+    # Objects of the features that describe how to find them (events, brokers, articles, ...).
+    for table, subject in SUBJECTS.items():
+        if subject.model is None or not ids.get(table):
+            continue
+        for obj in db.session.scalars(select(subject.model).where(subject.model.id.in_(ids[table]))):
+            title = subject.title(obj) if subject.title else f"#{obj.id}"
+            found[(table, obj.id)] = (title, subject.url(obj) if subject.url else None)
     return found
 
 
@@ -278,7 +297,8 @@ def describe(logs: list[AuditLog], *, link_users: bool = False) -> list[Entry]:
         label = OBJECT_LABELS.get(log.object_type, log.object_type or "")
         title, url = objects.get((log.object_type, log.object_id), ("", None))
         if not title and log.object_id is not None:
-            title = f"#{log.object_id}" + ("（已删除）" if log.object_type in _LINKED else "")
+            linked = log.object_type in _LINKED or getattr(SUBJECTS.get(log.object_type), "model", None)
+            title = f"#{log.object_id}" + ("（已删除）" if linked else "")
         entries.append(
             Entry(
                 log=log,
@@ -384,17 +404,19 @@ def filter_choices() -> tuple[list[tuple[int, str]], list[tuple[str, str]]]:
     return [(o.id, o.name) for o in orgs], [(code, action_label(code)) for code in actions]
 
 
-GROUP_LABELS = {
-    **{f"{kind}.": KIND_LABELS[kind] for kind in KIND_LABELS},
-    "contract.": "技术合同",
-    "deal.": "对接",
-    "inquiry.": "对接意向",
-    "organisation.": "单位",
-    "user.": "账户",
-    "member.": "单位成员",
-    "stats.": "统计",
-    "search.": "检索",
-}
+describe_audit(
+    groups={
+        **{f"{kind}.": KIND_LABELS[kind] for kind in KIND_LABELS},
+        "contract.": "技术合同",
+        "deal.": "对接",
+        "inquiry.": "对接意向",
+        "organisation.": "单位",
+        "user.": "账户",
+        "member.": "单位成员",
+        "stats.": "统计",
+        "search.": "检索",
+    }
+)
 
 
 def action_groups(actions: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -7,9 +7,11 @@ from the inquiries, deals and contracts the person is recorded on.
 
 from datetime import date, datetime
 
+from flask import url_for
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from marketplace.common.audit import Subject, describe_audit
 from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
 
@@ -175,3 +177,33 @@ class TrainingRecord(db.Model):
     hours: Mapped[float]
     attended_on: Mapped[date] = mapped_column(Date, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+describe_audit(
+    actions={
+        "broker.filed": "提交技术经纪人资格",
+        "broker.edited": "修改技术经纪人资格",
+        "broker.verified": "认证技术经纪人资格",
+        "broker.rejected": "驳回技术经纪人资格",
+        "broker_request.sent": "请求技术经纪人协助",
+        "broker_request.accepted": "接受协助请求",
+        "broker_request.declined": "婉拒协助请求",
+        "broker_request.withdrawn": "撤回协助请求",
+        "broker_request.ended": "结束经纪委托",
+    },
+    groups={"broker.": "技术经纪人", "broker_request.": "经纪协助请求"},
+    subjects={
+        "broker_profiles": Subject(
+            "技术经纪人",
+            BrokerProfile,
+            title=lambda p: p.name,
+            url=lambda p: url_for("brokers.bureau_review", profile_id=p.id),
+        ),
+        "broker_requests": Subject(
+            "经纪协助请求",
+            BrokerRequest,
+            title=lambda r: f"协助请求 #{r.id}",
+            url=lambda r: url_for("brokers.request_page", request_id=r.id),
+        ),
+    },
+)

@@ -135,7 +135,13 @@ def withdraw_request(user, request: BrokerRequest) -> BrokerRequest:
     status = "withdrawn" if seen == "pending" else "ended"
     if not claim(request, BrokerRequest.status == seen, status=status, open_key=None, ended_at=utcnow()):
         raise Conflict("该请求的状态刚刚已被更改，请刷新页面")
-    record_audit(user, f"broker_request.{status}", request, before={"status": seen}, after={"status": status})
+    record_audit(
+        user,
+        "broker_request.withdrawn" if status == "withdrawn" else "broker_request.ended",
+        request,
+        before={"status": seen},
+        after={"status": status},
+    )
     notify(
         request.profile.organisation_id,
         "broker",

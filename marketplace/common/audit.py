@@ -8,6 +8,8 @@ The admin and bureau read them as a register at /admin/audit (`marketplace/admin
 
 import contextvars
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +21,36 @@ from marketplace.extensions import db
 
 # Set by a request hook so that services can record the client address without reading `request`.
 current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_ip", default=None)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What an audited object is called in the register, and how to find its title and page."""
+
+    label: str  # e.g. 活动
+    model: type | None = None  # looked up in bulk by id for the titles
+    title: Callable[[Any], str] | None = None
+    url: Callable[[Any], str | None] | None = None  # called inside a request (url_for)
+
+
+# The register's words (marketplace/admin/register.py reads them). Each feature describes the
+# actions it records and the objects it records them on with `describe_audit`, next to its models,
+# so a new feature adds its labels without touching the register.
+ACTION_LABELS: dict[str, str] = {}
+GROUP_LABELS: dict[str, str] = {}  # action prefix ("contract.") -> what the group is about
+SUBJECTS: dict[str, Subject] = {}  # object_type (a table name) -> Subject
+
+
+def describe_audit(
+    *,
+    actions: dict[str, str] | None = None,
+    groups: dict[str, str] | None = None,
+    subjects: dict[str, Subject] | None = None,
+) -> None:
+    """Add a feature's action labels, action groups and audited objects to the register's tables."""
+    ACTION_LABELS.update(actions or {})
+    GROUP_LABELS.update(groups or {})
+    SUBJECTS.update(subjects or {})
 
 
 class AuditLog(db.Model):

@@ -2,9 +2,11 @@
 
 from datetime import datetime
 
+from flask import url_for
 from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from marketplace.common.audit import Subject, describe_audit
 from marketplace.common.kinds import KIND_LABELS
 from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
@@ -173,3 +175,21 @@ class Registration(db.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ("registered", "waiting")
+
+
+describe_audit(
+    actions={
+        "event.created": "创建活动",
+        "event.updated": "修改活动",
+        "event.approved": "批准活动发布",
+        "event.rejected": "驳回活动",
+        "event.featured": "首页推荐活动",
+        "event.unfeatured": "取消首页推荐活动",
+    },
+    groups={"event.": "活动"},
+    subjects={
+        "events": Subject(
+            "活动", Event, title=lambda e: e.title, url=lambda e: url_for("events.show", event_id=e.id)
+        )
+    },
+)

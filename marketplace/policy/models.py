@@ -2,9 +2,11 @@
 
 from datetime import date, datetime
 
+from flask import url_for
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from marketplace.common.audit import Subject, describe_audit
 from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
 
@@ -98,3 +100,25 @@ class ArticleLink(db.Model):
     target_id: Mapped[int]
 
     article = relationship("Article", back_populates="links")
+
+
+describe_audit(
+    actions={
+        "policy.create": "新建政策通知",
+        "policy.update": "修改政策通知",
+        "policy.publish": "发布政策通知",
+        "policy.withdraw": "撤回政策通知",
+        "policy.attach": "上传政策通知附件",
+        "policy.detach": "删除政策通知附件",
+    },
+    groups={"policy.": "政策通知"},
+    subjects={
+        "policy_articles": Subject(
+            "政策通知",
+            Article,
+            title=lambda a: a.title,
+            url=lambda a: url_for("policy.edit", article_id=a.id),
+        ),
+        "policy_attachments": Subject("政策通知附件"),
+    },
+)

@@ -47,7 +47,8 @@ def _recorded_actions() -> set[str]:
     return found
 
 
-def test_every_recorded_action_has_a_chinese_label():
+def test_every_recorded_action_has_a_chinese_label(app):
+    # The app factory imports every feature, and with it the labels each describes (describe_audit).
     actions = _recorded_actions()
     assert len(actions) > 50 and "contract.approved" in actions and "patent.publish" in actions
     missing = sorted(a for a in actions if a not in ACTION_LABELS)
@@ -197,3 +198,15 @@ def test_retention_is_documented():
     assert "six months" in text
     docs = (ROOT.parent / "docs" / "README.md").read_text(encoding="utf-8")
     assert "审计日志" in docs and "六个月" in docs
+
+
+def test_a_features_own_objects_read_as_titles_with_links(client, world):
+    """Events, brokers and articles describe their audit labels themselves (describe_audit)."""
+    from tests.events.factories import make_event
+
+    event = make_event(world["bureau"], title="新材料专场路演")
+    login(client, world["bureau"])
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "创建活动" in page and "新材料专场路演" in page
+    assert f'href="/events/{event.id}"' in page
+    assert "全部活动操作" in page
