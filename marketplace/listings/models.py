@@ -181,6 +181,12 @@ class Patent(ListingMixin, db.Model):
     filing_date: Mapped[date | None]
     grant_date: Mapped[date | None]
     legal_status: Mapped[str | None] = mapped_column(String(20))
+    # The finer status as the patent database wrote it (授权, 实质审查, 未缴年费终止 …), its date,
+    # and how the coarse status was found when no export said it (demo data: from the kind code).
+    legal_status_detail: Mapped[str] = mapped_column(String(100), default="")
+    legal_status_date: Mapped[date | None]
+    legal_status_note: Mapped[str] = mapped_column(String(200), default="")
+    publication_date: Mapped[date | None]
     price_fen: Mapped[int | None] = mapped_column(BigInteger)
 
     results = relationship("ResearchResult", secondary=result_patents, back_populates="patents")
@@ -289,7 +295,13 @@ class Demand(ListingMixin, db.Model):
 LISTING_MODELS = {"patent": Patent, "result": ResearchResult, "demand": Demand}
 
 
-IMPORT_STATES = {"queued": "排队中", "running": "导入中", "done": "已完成", "failed": "未导入"}
+IMPORT_STATES = {
+    "preview": "待确认",
+    "queued": "排队中",
+    "running": "导入中",
+    "done": "已完成",
+    "failed": "未导入",
+}
 
 
 class ImportJob(db.Model):
@@ -305,6 +317,13 @@ class ImportJob(db.Model):
     stored_path: Mapped[str] = mapped_column(String(300), default="")
     file_format: Mapped[str] = mapped_column(String(10), default="")
     as_draft: Mapped[bool] = mapped_column(default=False)
+    # Chosen on the preview page: {column index: target column}, what to do with rows already on
+    # the platform (skip, update or error) and the lines whose flagged values the user accepted.
+    column_mapping: Mapped[dict] = mapped_column(JSON, default=dict)
+    on_duplicate: Mapped[str] = mapped_column(String(10), default="error")
+    accepted_lines: Mapped[list] = mapped_column(JSON, default=list)
+    updated_count: Mapped[int] = mapped_column(default=0)
+    skipped_count: Mapped[int] = mapped_column(default=0)
     state: Mapped[str] = mapped_column(String(20), default="queued")
     total_rows: Mapped[int] = mapped_column(default=0)
     processed_rows: Mapped[int] = mapped_column(default=0)
