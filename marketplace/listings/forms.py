@@ -240,5 +240,5 @@ class ImportForm(FlaskForm):
     kind = SelectField(
         "导入类型", choices=[("patent", "专利"), ("result", "科技成果"), ("demand", "技术需求")]
     )
-    file = FileField("文件（XLSX、CSV 或 JSON Lines）")
+    file = FileField("文件（XLSX、XLS、CSV 或 JSON Lines）")
     as_draft = BooleanField("导入为草稿（不立即发布）")

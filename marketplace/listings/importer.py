@@ -263,8 +263,25 @@ def create_job(user, kind: str, storage, *, as_draft: bool, state: str = "queued
 
 def preview_job(job: ImportJob):
     """The preview of a job's stored file with its current column choices."""
-    data = upload_path(job.stored_path).read_bytes()
+    try:
+        data = upload_path(job.stored_path).read_bytes()
+    except OSError:
+        raise ValidationError("上传的文件已不存在，请重新上传") from None
     return analyse(job.kind, job.organisation_id, data, job.filename, mapping=job.column_mapping or None)
+
+
+def remap_job(job: ImportJob, mapping: dict) -> None:
+    """Keep the column choices made on the preview page (caller commits)."""
+    if job.state != "preview":
+        raise ValidationError("该导入已经开始，不能再修改")
+    job.column_mapping = {str(k): str(v) for k, v in mapping.items()}
+
+
+def fail_preview(job: ImportJob, message: str) -> None:
+    """A file that cannot be read at all: the job ends with the reason (caller commits)."""
+    job.state = "failed"
+    job.errors = [{"line": 0, "message": message}]
+    job.finished_at = utcnow()
 
 
 def queue_job(job: ImportJob, *, mapping: dict, on_duplicate: str, accepted: list[int]) -> None:
@@ -273,7 +290,7 @@ def queue_job(job: ImportJob, *, mapping: dict, on_duplicate: str, accepted: lis
         raise ValidationError("该导入已经开始，不能再修改")
     if on_duplicate not in ("error", "skip", "update"):
         raise ValidationError("请选择重复记录的处理方式")
-    job.column_mapping = mapping
+    remap_job(job, mapping)
     job.on_duplicate = on_duplicate
     job.accepted_lines = sorted(set(accepted))
     job.state = "queued"
