@@ -137,7 +137,7 @@ def _as_list(value) -> list[str]:
     if isinstance(value, (list, tuple)):
         items = [_text(v) for v in value]
     else:
-        items = _SPLIT.split(_text(value))
+        items = [item.strip() for item in _SPLIT.split(_text(value))]
     return [item for item in items if item]
 
 

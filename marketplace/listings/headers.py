@@ -107,7 +107,7 @@ TARGET_LABELS = {
 
 # Headers that only one database writes, to name the layout of a patent export.
 LAYOUT_MARKS = [
-    ("incopat", "incoPat", ("当前权利人", "ipc主分类", "法律状态/事件", "incopat合享价值度", "合享价值度")),
+    ("incopat", "incoPat", ("当前权利人", "ipc主分类", "incopat合享价值度", "合享价值度")),
     ("patsnap", "智慧芽 PatSnap", ("简单法律状态", "当前申请专利权人", "专利价值", "标准化申请人")),
     ("soopat", "SooPAT 列表", ("主分类号", "发明设计人", "地址", "国省代码")),
     ("cnipa", "国家知识产权局 专利检索及分析系统", ("公开公告号", "申请专利权人", "公开公告日", "发明名称")),
