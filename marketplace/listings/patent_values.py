@@ -9,7 +9,7 @@ import re
 import unicodedata
 from datetime import date, datetime
 
-from marketplace.listings.models import LEGAL_STATUSES, PATENT_TYPES
+from marketplace.listings.models import LEGAL_STATUSES, PATENT_TYPES, PUBLICATION_KINDS
 
 # Finer statuses, in the order they are tested: the first group whose word appears decides.
 LEGAL_STATUS_WORDS = (
@@ -37,14 +37,6 @@ LEGAL_STATUS_WORDS = (
     ("valid", ("有效", "授权", "权利转移", "许可", "质押", "变更", "恢复")),
 )
 TYPE_WORDS = (("utility_model", ("实用新型", "新型")), ("design", ("外观",)), ("invention", ("发明",)))
-KIND_NAMES = {
-    "A": "发明公开",
-    "B": "发明授权",
-    "C": "发明授权",
-    "U": "实用新型",
-    "Y": "实用新型",
-    "S": "外观设计",
-}
 _MULTI = re.compile(r"[|｜;；,，、\n\r]+")
 _PUBLICATION = re.compile(r"CN\d{6,12}[ABUSCY]\d?")
 _IPC_IN_TEXT = re.compile(r"[A-H]\s*\d{2}\s*[A-Z](?:\s*\d{1,4}\s*/\s*\d{1,6})?(?:\s*\(\d{4}\.\d{2}\))?")
@@ -78,7 +70,7 @@ def patent_type_code(text: str) -> str | None:
 def kind_name(publication_number: str | None) -> str:
     """发明公开 / 发明授权 / 实用新型 / 外观设计, read from the kind code of a CN publication number."""
     match = re.search(r"([ABUSCY])\d?$", publication_number or "")
-    return KIND_NAMES.get(match.group(1), "") if match else ""
+    return PUBLICATION_KINDS.get(match.group(1), "") if match else ""
 
 
 def publication_stem(number: str | None) -> str:
