@@ -180,17 +180,20 @@ def map_headers(kind: str, headers: list) -> list[str]:
     return [target_for(kind, header) for header in headers]
 
 
+# Headers only the platform's own templates have (the databases know nothing of offers or prices).
+PLATFORM_MARKS = ("转化方式", "参考价格（万元）", "参考价格（分）", "参考价格")
+
+
 def detect_layout(kind: str, headers: list) -> str:
     """Name the database an export came from by the headers only it writes."""
     keys = {k for h in headers for k in _keys(h)}
-    if kind == "patent":
-        for key, _label, marks in LAYOUT_MARKS:
-            if any(header_key(mark) in keys for mark in marks):
-                return key
-    english = {target for target in HEADERS[kind]}
-    if keys & english:
+    english = set(HEADERS[kind])
+    if keys & english or any(header_key(mark) in keys for mark in PLATFORM_MARKS) or kind != "patent":
         return "platform"
-    return "platform" if kind != "patent" else "other"
+    for key, _label, marks in LAYOUT_MARKS:
+        if any(header_key(mark) in keys for mark in marks):
+            return key
+    return "other"
 
 
 def find_header_row(kind: str, grid: list[tuple[int, list]], scan: int = 15) -> int:

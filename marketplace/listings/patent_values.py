@@ -111,7 +111,12 @@ def _split(value) -> list[str]:
 def prepare_patent(raw: dict) -> dict:
     """Rewrite a patent row from a database export into the platform's values (a new dict)."""
     record = dict(raw)
+    single = False
     if record.get("publication_number") not in (None, ""):
+        single = (
+            len(_PUBLICATION.findall(re.sub(r"[\s\u3000]+", "", str(record["publication_number"]).upper())))
+            == 1
+        )
         record["publication_number"] = best_publication(record["publication_number"])
     number = record.get("application_number")
     if isinstance(number, str):
@@ -121,6 +126,14 @@ def prepare_patent(raw: dict) -> dict:
     for name in ("filing_date", "grant_date", "publication_date", "legal_status_date"):
         if name in record:
             record[name] = _date_text(record[name])
+    if (
+        single
+        and record.get("grant_date") in (None, "")
+        and record.get("publication_date") not in (None, "")
+        and re.search(r"[BCUYS]\d?$", str(record["publication_number"]))
+    ):
+        # The date of a grant publication (B, U, S) is its 授权公告日.
+        record["grant_date"] = record["publication_date"]
     status = record.get("legal_status")
     if status not in (None, "") and not (isinstance(status, str) and status.strip() in LEGAL_STATUSES):
         text = str(status).strip()

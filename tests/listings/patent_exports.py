@@ -94,7 +94,8 @@ def cnipa_rows() -> list[list]:
         ("申请号", lambda p: p["app"]),
         ("申请日", lambda p: p["filed"].replace("-", ".")),
         ("公开（公告）号", lambda p: p["pub"][-1]),
-        ("公开（公告）日", lambda p: p["published"].replace("-", ".")),
+        # The date of the publication in the number column: a grant's date is its 授权公告日.
+        ("公开（公告）日", lambda p: (p["granted"] or p["published"]).replace("-", ".")),
         ("发明名称", lambda p: p["title"]),
         ("IPC分类号", lambda p: ";".join(p["ipc"])),
         ("申请（专利权）人", lambda p: ";".join(p["applicants"])),

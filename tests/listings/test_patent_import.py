@@ -59,8 +59,11 @@ def test_each_database_layout_is_detected_and_imported(people, layout, rows, wri
         assert design.legal_status_detail == "未缴年费专利权终止"
     if layout in ("incopat", "patsnap"):
         assert granted.grant_date == date(2021, 3, 16)
+    if layout == "cnipa":  # no 授权公告日 column: a grant publication's date is its grant date
+        assert utility.grant_date == date(2022, 2, 11) and pending.grant_date is None
     if layout == "cnipa":
-        assert granted.abstract.startswith("本发明公开了") and granted.publication_date == date(2019, 8, 9)
+        assert granted.abstract.startswith("本发明公开了") and granted.publication_date == date(2021, 3, 16)
+        assert granted.grant_date == date(2021, 3, 16)
 
 
 @pytest.mark.parametrize(

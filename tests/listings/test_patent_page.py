@@ -40,7 +40,7 @@ def test_full_patent_page(client, people):
         "本发明公开了",
         "河北科技大学；石家庄新能电池有限公司",
         "王建国；李晓明",
-        'data-ipc-subclass="H01M"><code>H01M 10/0525</code>',
+        'data-ipc-subclass="H01M"><code class="text-body">H01M 10/0525</code>',
         "剩余约",
         "2039-05-07 届满",
         "可转让、许可",
