@@ -95,8 +95,23 @@ def _table(kind: str, data: bytes, filename: str) -> tuple[str, int, list, list]
             message = f"该行有 {len(row_values)} 列，多于表头的 {len(headers)} 列（是否有未加引号的逗号？）"
             rows.append((row_line, None, message))
             continue
-        rows.append((row_line, list(row_values) + [None] * (len(headers) - len(row_values)), ""))
+        values = [_cell(v) for v in row_values] + [None] * (len(headers) - len(row_values))
+        rows.append((row_line, values[: len(headers)], ""))
     return fmt, line, headers, rows
+
+
+_FORMULA_TEXT = re.compile(r'^="(.*)"$', re.S)
+
+
+def _cell(value):
+    """A cell as written: exports guard numbers as text with ="CN110098765B" or a leading '."""
+    if isinstance(value, str):
+        match = _FORMULA_TEXT.match(value.strip())
+        if match:
+            return match.group(1)
+        if value.startswith("'"):
+            return value[1:]
+    return value
 
 
 def _header_text(value) -> str:

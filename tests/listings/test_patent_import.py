@@ -258,3 +258,14 @@ def test_web_preview_changes_a_mapping_and_accepts_flagged_rows(client, people):
     db.session.expire_all()
     result = db.session.scalar(select(ResearchResult))
     assert result is not None and result.abstract == "" and result.price_fen == 800_000
+
+
+def test_numbers_guarded_as_text_by_the_export_are_read(people):
+    rows = [
+        ["公开(公告)号", "申请号", "标题", "申请日"],
+        ['="CN110098765B"', f"'{ex.app_no('201910345678')}", "一种高镍正极材料", "20190508"],
+    ]
+    preview = analyse("patent", people["university"].org.id, ex.as_csv(rows), "x.csv")
+    assert not preview.errors, preview.errors
+    record = preview.records[0]
+    assert record["publication_number"] == "CN110098765B" and record["filing_date"] == date(2019, 5, 8)
