@@ -269,3 +269,24 @@ def test_numbers_guarded_as_text_by_the_export_are_read(people):
     assert not preview.errors, preview.errors
     record = preview.records[0]
     assert record["publication_number"] == "CN110098765B" and record["filing_date"] == date(2019, 5, 8)
+
+
+def test_web_preview_offers_skip_or_update_for_patents_already_posted(client, people):
+    org = people["university"].org
+    importer.import_file("patent", org, None, ex.as_xlsx(ex.cnipa_rows()), "a.xlsx")
+    db.session.commit()
+    signin(client, people["university"])
+    newer = ex.cnipa_rows()
+    newer[5][10] = "授权"  # the pending application (third data row) has been granted
+    response = client.post(
+        "/my/listings/import",
+        data={"kind": "patent", "file": (io.BytesIO(ex.as_xlsx(newer)), "b.xlsx")},
+        content_type="multipart/form-data",
+    )
+    url = response.headers["Location"]
+    page = client.get(url).get_data(as_text=True)
+    assert "平台上已有（4）" in page and 'name="on_duplicate"' in page and "已发布过" in page
+    client.post(url, data={"action": "import", "on_duplicate": "update"})
+    db.session.expire_all()
+    assert _by_app("202210456789").legal_status == "valid"
+    assert db.session.scalar(select(func.count(Patent.id))) == 4
