@@ -402,6 +402,8 @@ def _own_job(job_id: int) -> ImportJob:
 @login_required
 def import_job(job_id: int):
     job = _own_job(job_id)
+    if job.state == "preview":
+        return redirect(url_for("listing_imports.preview", job_id=job.id))
     return render_template(
         "listings/import_job.html",
         job=job,
