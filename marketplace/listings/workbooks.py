@@ -95,8 +95,10 @@ def template_file(kind: str, fmt: str) -> bytes:
     for spec in specs:
         aliases = "、".join(a for a, _u in spec.aliases)
         note = "必填" if spec.required else ""
-        if aliases:
-            note += f"；也可用 {aliases}（万元）" if "wan" in aliases else f"；也可用列 {aliases}"
+        if spec.type == "fen":
+            note += f"；单位万元，留空为面议；英文列 {aliases} 为万元、{spec.name} 为分"
+        elif aliases:
+            note += f"；也可用列 {aliases}"
         if spec.choices and spec.type in ("choice", "choices"):
             note += "；可选：" + "、".join(f"{k}={v}" for k, v in spec.choices.items())
         help_sheet.append(xlsx_row(help_sheet, [template_header(spec), spec.name, note.strip("；")]))
