@@ -77,3 +77,20 @@ def test_patent_terms(ptype, filed, expiry):
 def test_remaining_term_in_years_and_months():
     patent = Patent(patent_type="invention", filing_date=date(2019, 5, 8), legal_status="valid")
     assert patent.remaining_term(date(2026, 12, 3)) == "剩余约 12 年 5 个月（至 2039-05-07 届满）"
+
+
+def test_changing_the_status_by_hand_drops_the_imported_wording(people):
+    from marketplace.extensions import db
+    from marketplace.listings import services
+
+    patent = make_patent(
+        people["university"].organisation,
+        legal_status="pending",
+        legal_status_detail="实质审查",
+        legal_status_date=date(2022, 5, 1),
+    )
+    services.update_listing(people["university"], patent, {"legal_status": "valid"})
+    db.session.flush()
+    assert patent.legal_status_detail == "" and patent.legal_status_date is None
+    services.update_listing(people["university"], patent, {"title": "新名称", "legal_status": "valid"})
+    assert patent.legal_status == "valid"
