@@ -66,7 +66,36 @@ class Preview:
     def shown_fields(self) -> list[tuple[str, str]]:
         """(field, label) of the fields the mapping fills, in the field table's order."""
         mapped = {COLUMNS[self.kind][t][0] for t in self.mapping if t}
-        return [(name, spec.label) for name, spec in FIELD_BY_NAME[self.kind].items() if name in mapped]
+        return [
+            (name, spec.label.replace("（分）", ""))
+            for name, spec in FIELD_BY_NAME[self.kind].items()
+            if name in mapped
+        ]
+
+    def cells(self, record: dict) -> list[tuple[str, str]]:
+        """(field, text) of a record as the preview shows it: labels for codes, 万元 for money."""
+        return [
+            (name, display_value(self.kind, name, record.get(name))) for name, _label in self.shown_fields
+        ]
+
+
+def display_value(kind: str, name: str, value) -> str:
+    spec = FIELD_BY_NAME[kind][name]
+    if value is None or value == "" or value == []:
+        return ""
+    if spec.type == "fen":
+        return format_wan(value)
+    if spec.type in ("choice", "int") and spec.choices:
+        return str(spec.choices.get(value, value))
+    if spec.type == "choices" and spec.choices:
+        return "、".join(str(spec.choices.get(v, v)) for v in value)
+    if spec.type == "bool":
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "；".join(str(v) for v in value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
 
 
 def _add(items: list, line: int, message: str, **extra) -> None:

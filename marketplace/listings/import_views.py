@@ -21,7 +21,7 @@ from marketplace.listings import importer
 from marketplace.listings.forms import ActionForm
 from marketplace.listings.headers import target_choices
 from marketplace.listings.import_preview import DUPLICATE_CHOICES
-from marketplace.listings.models import LEGAL_STATUSES, PATENT_TYPES, ImportJob
+from marketplace.listings.models import ImportJob
 
 bp = Blueprint("listing_imports", __name__)
 POSTING_ROLES = (Role.UNIVERSITY, Role.INSTITUTE, Role.ENTERPRISE)
@@ -84,6 +84,4 @@ def preview(job_id: int):
         kind_label=KIND_LABELS[job.kind],
         choices=target_choices(job.kind),
         duplicate_choices=DUPLICATE_CHOICES,
-        legal_labels=LEGAL_STATUSES,
-        type_labels=PATENT_TYPES,
     )
