@@ -10,6 +10,7 @@ import json
 import uuid
 import zipfile
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 
 from flask import current_app
@@ -17,7 +18,7 @@ from flask import current_app
 from marketplace.common.errors import ValidationError
 from marketplace.common.uploads import size_label
 
-FORMATS = ("xlsx", "xls", "csv", "jsonl")
+FORMATS = ("xlsx", "xls", "html", "csv", "jsonl")
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary Excel (.xls) container
 
 
@@ -34,6 +35,9 @@ def detect_format(filename: str, head: bytes) -> str:
         return "csv"
     if head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"{"):
         return "jsonl"
+    if suffix in (".xlsx", ".xls") and head.lstrip(b"\xef\xbb\xbf \r\n\t").lower().startswith(b"<"):
+        # Several patent databases export an HTML table under the name .xls; Excel opens it.
+        return "html"
     if suffix in (".xlsx", ".xls"):
         raise ValidationError("文件扩展名是 Excel，但内容不是 Excel 文件；请用 Excel 另存为 .xlsx 后再上传")
     return "csv"
@@ -81,6 +85,8 @@ def read_grid(data: bytes, fmt: str) -> list[tuple[int, list]]:
         return grid
     if fmt == "xls":
         return _read_xls(data)
+    if fmt == "html":
+        return _read_html_table(_decode(data))
     reader = csv.reader(io.StringIO(_decode(data)))
     grid = []
     try:
@@ -90,6 +96,48 @@ def read_grid(data: bytes, fmt: str) -> list[tuple[int, list]]:
     except csv.Error as exc:
         raise ValidationError(f"CSV 格式错误（第 {reader.line_num} 行）：{exc}") from None
     return grid
+
+
+class _TableParser(HTMLParser):
+    """The rows of the first <table> of an HTML page, cell texts with <br> as line breaks."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.rows: list[list[str]] = []
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+        self._tables = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self._tables += 1
+        elif tag == "tr" and self._tables == 1:
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+        elif tag == "br" and self._cell is not None:
+            self._cell.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.rows.append(self._row)
+            self._row = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _read_html_table(text: str) -> list[tuple[int, list]]:
+    parser = _TableParser()
+    parser.feed(text)
+    parser.close()
+    if not parser.rows:
+        raise ValidationError("该 .xls 文件是网页格式，但没有找到表格；请用 Excel 另存为 .xlsx 后再上传")
+    return [(number, row) for number, row in enumerate(parser.rows, start=1) if any(v.strip() for v in row)]
 
 
 def _read_xls(data: bytes) -> list[tuple[int, list]]:

@@ -183,3 +183,15 @@ def as_csv(rows: list[list], encoding: str = "utf-8-sig") -> bytes:
 
 def as_xls(rows: list[list]) -> bytes:
     return write_xls(rows)
+
+
+def as_html_xls(rows: list[list], encoding: str = "gb18030") -> bytes:
+    """An HTML table saved under the name .xls, as several patent databases export."""
+    from html import escape
+
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(str(v)).replace(chr(10), '<br>')}</td>" for v in row) + "</tr>"
+        for row in rows
+    )
+    page = f'<html><head><meta charset="gb2312"></head><body><table border="1">{body}</table></body></html>'
+    return page.encode(encoding)

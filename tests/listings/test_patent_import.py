@@ -20,6 +20,7 @@ LAYOUTS = [
     ("incopat", ex.incopat_rows, ex.as_xls, "incopat导出.xls"),
     ("patsnap", ex.patsnap_rows, lambda rows: ex.as_csv(rows, "gb18030"), "智慧芽.csv"),
     ("soopat", ex.soopat_rows, lambda rows: ex.as_csv(rows, "utf-8"), "soopat.csv"),
+    ("incopat", ex.incopat_rows, ex.as_html_xls, "incopat网页导出.xls"),
 ]
 
 
@@ -27,7 +28,7 @@ def _by_app(number_prefix: str) -> Patent:
     return db.session.scalar(select(Patent).where(Patent.application_number.startswith(number_prefix)))
 
 
-@pytest.mark.parametrize(("layout", "rows", "writer", "name"), LAYOUTS, ids=[x[0] for x in LAYOUTS])
+@pytest.mark.parametrize(("layout", "rows", "writer", "name"), LAYOUTS, ids=[x[3] for x in LAYOUTS])
 def test_each_database_layout_is_detected_and_imported(people, layout, rows, writer, name):
     org = people["university"].org
     data = writer(rows())
