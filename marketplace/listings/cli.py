@@ -26,11 +26,11 @@ def _echo_preview(preview) -> None:
         click.echo(
             f"  {column['index'] + 1}. {column['header'] or '（空）'} -> {column['label'] or '（不导入）'}"
         )
-    fields = preview.shown_fields
+    labels = dict(preview.shown_fields)
     if preview.sample:
         click.echo(f"前 {len(preview.sample)} 行将存为：")
         for record in preview.sample:
-            shown = "；".join(f"{label}={_shown(record.get(name))}" for name, label in fields)
+            shown = "；".join(f"{labels[name]}={text}" for name, text in preview.cells(record) if text)
             click.echo(f"  第 {record['_line']} 行：{shown}")
     for warning in preview.warnings:
         click.echo(f"提示：{warning}")
@@ -41,12 +41,6 @@ def _echo_preview(preview) -> None:
     ):
         for item in items:
             click.echo(f"{title}：第 {item['line']} 行：{item['message']}")
-
-
-def _shown(value) -> str:
-    if isinstance(value, list):
-        return "|".join(str(v) for v in value)
-    return "" if value is None else str(value)
 
 
 @click.command("import")
