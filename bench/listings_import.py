@@ -22,10 +22,10 @@ from marketplace.common.validators import patent_check_char  # noqa: E402
 IPC = ["G01D", "H01M 10/0525", "B65G", "C02F 1/44", "A61K 36/00", "F16K", "E04B 1/38", "H04L 9/32"]
 
 
-def make_rows(count: int) -> list[dict]:
+def make_rows(count: int, year: int = 2019) -> list[dict]:
     rows = []
     for n in range(count):
-        digits = f"2019{1 + n % 2}{n:07d}"
+        digits = f"{year}{1 + n % 2}{n:07d}"
         rows.append(
             {
                 "application_number": f"{digits}.{patent_check_char(digits)}",
@@ -87,8 +87,12 @@ def main() -> None:
     from marketplace.listings import importer
     from tests.factories import make_org
 
-    rows = make_rows(args.rows)
-    files = {"csv": to_csv(rows), "jsonl": to_jsonl(rows), "xlsx": to_xlsx(rows)}
+    # Each file has its own application numbers: a patent already on the platform is a duplicate.
+    files = {
+        "csv": to_csv(make_rows(args.rows, 2019)),
+        "jsonl": to_jsonl(make_rows(args.rows, 2020)),
+        "xlsx": to_xlsx(make_rows(args.rows, 2021)),
+    }
     print(
         f"{args.rows} 行专利；文件大小：" + "，".join(f"{k} {len(v) / 1e6:.1f} MB" for k, v in files.items())
     )

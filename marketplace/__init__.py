@@ -149,6 +149,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.events import manage as events_manage  # noqa: F401  (organiser routes on events_bp)
     from marketplace.events.views import bp as events_bp
     from marketplace.listings import api as listings_api  # noqa: F401  (adds routes to the API blueprint)
+    from marketplace.listings.import_views import bp as listing_imports_bp
     from marketplace.listings.views import bp as listings_bp
     from marketplace.main.views import bp as main_bp
     from marketplace.notices.views import bp as notices_bp
@@ -166,6 +167,7 @@ def _register_blueprints(app: Flask) -> None:
         admin_bp,
         notices_bp,
         listings_bp,
+        listing_imports_bp,
         contracts_bp,
         deals_bp,
         events_bp,

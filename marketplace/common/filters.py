@@ -4,6 +4,7 @@ from flask import Flask
 from flask_login import current_user
 
 from marketplace.common import domain, kinds, money
+from marketplace.common.ipc_titles import subclass_title
 from marketplace.common.permissions import can
 from marketplace.common.roles import Role
 from marketplace.common.timeutil import to_beijing
@@ -37,6 +38,7 @@ def register(app: Flask) -> None:
         date=_date,
         region=domain.region_label,
         filesize=filesize,
+        ipc_subclass_title=subclass_title,
     )
 
     @app.context_processor

@@ -1,7 +1,8 @@
 """Demo listings: real CSL papers as research results, real CNIPA patents, written demands.
 
-Real records keep only what the data has: no prices, legal statuses or applicants are invented
-for them. Owners are the fictional demo organisations (see data/SOURCES.md). Rows are inserted in
+Real records keep only what the data has: no prices, dates or applicants are invented for them.
+A patent's type and coarse legal status are read from its publication's kind code (B, U, S: a
+grant was published; A: only the application) and the page says the status was derived so. Owners are the fictional demo organisations (see data/SOURCES.md). Rows are inserted in
 bulk and the load is idempotent: a record already present for its organisation is skipped.
 """
 
@@ -11,7 +12,7 @@ import zlib
 from collections import Counter
 from datetime import date, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from marketplace.common.money import parse_amount
 from marketplace.common.roles import Role
@@ -189,13 +190,50 @@ def seed_patents(data_dir, records: list[dict], orgs: dict, industries: dict[str
                 inventors=[],
                 filing_date=None,
                 grant_date=None,
-                legal_status=None,
+                **derived_legal_status(number),
                 price_fen=None,
             )
             rows.append(row)
     ids = _insert(Patent, rows)
     services.after_bulk_import("patent", ids)
     return len(ids)
+
+
+GRANT_NOTE = "据公告号类型（B/U/S 为授权公告）推定；年费缴纳情况未核实，以国家知识产权局登记为准"
+APPLICATION_NOTE = "据公告号类型（A 为申请公布）推定；之后可能已授权或驳回，以国家知识产权局登记为准"
+
+
+def derived_legal_status(publication_number: str) -> dict:
+    """The status a publication's kind code shows, marked as derived (the data has no status)."""
+    kind = publication_number.rstrip("0123456789")[-1:]
+    if kind in ("B", "C", "U", "Y", "S"):
+        return {"legal_status": "valid", "legal_status_detail": "授权", "legal_status_note": GRANT_NOTE}
+    if kind == "A":
+        return {
+            "legal_status": "pending",
+            "legal_status_detail": "公布",
+            "legal_status_note": APPLICATION_NOTE,
+        }
+    return {"legal_status": None, "legal_status_detail": "", "legal_status_note": ""}
+
+
+def backfill_patent_status(data_dir) -> int:
+    """Give demo patents seeded before statuses were derived the derived status (idempotent)."""
+    with (data_dir / "patents_dev.csv").open(encoding="utf-8", newline="") as handle:
+        numbers = {row["publication_number"].strip() for row in csv.DictReader(handle)}
+    rows = [
+        {"id": pid, **derived_legal_status(number)}
+        for pid, number in db.session.execute(
+            select(Patent.id, Patent.publication_number).where(
+                Patent.legal_status.is_(None), Patent.application_number.is_(None)
+            )
+        )
+        if number in numbers
+    ]
+    if rows:
+        db.session.execute(update(Patent), rows)
+        services.after_bulk_import("patent", [r["id"] for r in rows])
+    return len(rows)
 
 
 def seed_demands(demands: list[dict], orgs: dict) -> int:
@@ -236,6 +274,7 @@ def seed_listings(data_dir, records: list[dict], orgs: dict, progress=print) -> 
     demands = json.loads((data_dir / "demands.json").read_text(encoding="utf-8"))
     results = seed_results(data_dir, records, orgs)
     patents = seed_patents(data_dir, records, orgs, enterprise_industries(demands))
+    backfill_patent_status(data_dir)
     new_demands = seed_demands(demands, orgs)
     db.session.flush()
     progress(f"新增科技成果 {results} 条、专利 {patents} 条、技术需求 {new_demands} 条")

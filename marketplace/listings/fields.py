@@ -50,8 +50,11 @@ PATENT_FIELDS = [
     Field("applicants", "申请（专利权）人", "list", example="某某大学"),
     Field("inventors", "发明人", "list", example="张三|李四"),
     Field("filing_date", "申请日", "date", example="2017-07-25"),
+    Field("publication_date", "公开（公告）日", "date", example="2017-11-28"),
     Field("grant_date", "授权日", "date", example=""),
     Field("legal_status", "法律状态", "choice", choices=LEGAL_STATUSES, example="valid"),
+    Field("legal_status_detail", "法律状态（原文）", "str", max_length=100, example="实质审查"),
+    Field("legal_status_date", "法律状态日", "date", example=""),
     Field("transfer_modes", "转化方式", "choices", choices=TRANSFER_MODES, example="transfer|license"),
     Field("price_fen", "参考价格（分）", "fen", aliases=(("price_wan", "wan"),), example=""),
 ]
@@ -134,7 +137,7 @@ def _as_list(value) -> list[str]:
     if isinstance(value, (list, tuple)):
         items = [_text(v) for v in value]
     else:
-        items = _SPLIT.split(_text(value))
+        items = [item.strip() for item in _SPLIT.split(_text(value))]
     return [item for item in items if item]
 
 

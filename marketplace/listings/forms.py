@@ -38,6 +38,10 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+# Patent fields the form does not show: an edit must not blank what an import stored.
+IMPORTED_ONLY = ("publication_date", "legal_status_detail", "legal_status_date")
+
+
 def _blank(choices: dict) -> list[tuple[str, str]]:
     return [("", "请选择")] + [(str(k), v) for k, v in choices.items()]
 
@@ -72,6 +76,9 @@ class ListingForm(FlaskForm):
         ok = super().validate(extra_validators)
         raw = self.raw_record()
         values, errors, _unknown = clean_record(self.kind, raw)
+        for name in IMPORTED_ONLY:  # set by imports from patent databases; the form keeps them
+            if name not in self._fields:
+                values.pop(name, None)
         money_ok = self._clean_money(values)
         for name, message in errors.items():
             target = self._fields.get(name)
@@ -233,5 +240,5 @@ class ImportForm(FlaskForm):
     kind = SelectField(
         "导入类型", choices=[("patent", "专利"), ("result", "科技成果"), ("demand", "技术需求")]
     )
-    file = FileField("文件（XLSX、CSV 或 JSON Lines）")
+    file = FileField("文件（XLSX、XLS、CSV 或 JSON Lines）")
     as_draft = BooleanField("导入为草稿（不立即发布）")

@@ -24,9 +24,11 @@ from marketplace.common.uploads import clean_filename, upload_path
 from marketplace.common.validators import patent_type_from_application_number
 from marketplace.extensions import db
 from marketplace.listings import services
-from marketplace.listings.fields import COLUMNS, clean_record, patent_type_from_publication_number
-from marketplace.listings.import_files import detect_format, read_rows, store_import_file
-from marketplace.listings.models import LISTING_MODELS, ImportJob, Patent, result_patents
+from marketplace.listings.fields import patent_type_from_publication_number
+from marketplace.listings.import_files import detect_format, store_import_file
+from marketplace.listings.import_preview import analyse, blocking_problems
+from marketplace.listings.models import LISTING_MODELS, ImportJob, result_patents
+from marketplace.listings.patent_values import publication_stem
 
 MAX_ERRORS_KEPT = 500
 CHUNK = 1000
@@ -36,6 +38,8 @@ CHUNK = 1000
 class ImportReport:
     total: int = 0
     imported: int = 0
+    updated: int = 0
+    skipped: int = 0
     ids: list[int] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -45,85 +49,70 @@ class ImportReport:
         return not self.errors
 
 
-def check_rows(
-    kind: str,
-    org_id: int,
-    columns: list[str],
-    rows,
-    total: int,
-    progress: Callable[[int], None] | None = None,
-) -> tuple[list[dict], ImportReport]:
-    """Clean every row; return the clean records and a report of the bad ones."""
-    report = ImportReport(total=total)
-    known = COLUMNS[kind]
-    unknown = [c for c in columns if c and c not in known]
-    if unknown:
-        report.warnings.append(f"以下列不认识，已忽略：{'、'.join(unknown)}")
-    if "title" not in columns:
-        report.errors.append({"line": 1, "message": "缺少必需的列 title（名称）；请使用下载的模板"})
-    if kind == "demand" and "deadline" not in columns:
-        report.errors.append({"line": 1, "message": "缺少必需的列 deadline（截止日期）"})
-    records: list[dict] = []
-    seen_numbers: dict[str, int] = {}
-    for index, (line, record, problem) in enumerate(rows, start=1):
-        if problem:
-            _add_error(report, line, problem)
-        else:
-            values, errors, _unknown = clean_record(kind, record)
-            if errors:
-                _add_error(report, line, "；".join(errors.values()))
-            else:
-                number = values.get("application_number")
-                if number and number in seen_numbers:
-                    _add_error(report, line, f"申请号 {number} 与第 {seen_numbers[number]} 行重复")
-                elif number:
-                    seen_numbers[number] = line
-                values["_line"] = line
-                records.append(values)
-        if progress and index % 200 == 0:
-            progress(index)
-    if kind == "patent" and seen_numbers:
-        _check_existing_patents(org_id, seen_numbers, report)
-    if kind == "result":
-        _check_linked_patents(org_id, records, report)
-    report.errors.sort(key=lambda e: e["line"])
-    if progress:
-        progress(total)
-    return records, report
+# What re-importing a newer export refreshes on a patent already on the platform; the rest stays.
+PATENT_REFRESH = (
+    "legal_status",
+    "legal_status_detail",
+    "legal_status_date",
+    "filing_date",
+    "publication_date",
+    "grant_date",
+    "applicants",
+    "inventors",
+    "ipc_codes",
+)
 
 
-def _add_error(report: ImportReport, line: int, message: str) -> None:
-    report.errors.append({"line": line, "message": message})
-
-
-def _check_existing_patents(org_id: int, numbers: dict[str, int], report: ImportReport) -> None:
-    existing = set()
-    keys = list(numbers)
-    for start in range(0, len(keys), 500):
-        existing.update(
-            db.session.scalars(
-                select(Patent.application_number).where(
-                    Patent.organisation_id == org_id, Patent.application_number.in_(keys[start : start + 500])
-                )
-            )
+def update_existing(kind: str, org_id: int, user, pairs: list[tuple[dict, int]]) -> list[int]:
+    """Refresh the organisation's listings from their rows; return the ids updated (caller commits)."""
+    model = LISTING_MODELS[kind]
+    listings = {
+        obj.id: obj
+        for obj in db.session.scalars(
+            select(model).where(model.id.in_([i for _r, i in pairs]), model.organisation_id == org_id)
         )
-    for number in existing:
-        _add_error(report, numbers[number], f"申请号 {number} 的专利本单位已发布过，请勿重复导入")
-
-
-def _check_linked_patents(org_id: int, records: list[dict], report: ImportReport) -> None:
-    wanted = {pid for r in records for pid in r.get("patent_ids") or []}
-    if not wanted:
-        return
-    own = set(
-        db.session.scalars(select(Patent.id).where(Patent.id.in_(wanted), Patent.organisation_id == org_id))
-    )
-    for record in records:
-        missing = [pid for pid in record.get("patent_ids") or [] if pid not in own]
-        if missing:
-            _add_error(
-                report, record["_line"], f"关联专利编号 {', '.join(map(str, missing))} 不存在或不属于本单位"
+    }
+    now, updated = utcnow(), []
+    for record, listing_id in pairs:
+        listing = listings.get(listing_id)
+        if listing is None:
+            continue
+        given = record.get("_given", set())
+        if kind == "patent":
+            names = [n for n in PATENT_REFRESH if n in given]
+            number = record.get("publication_number")
+            if number and publication_stem(number) == publication_stem(listing.publication_number):
+                names.append("publication_number")  # the grant (B) replaces the application (A)
+            if "application_number" in given and not listing.application_number:
+                names.append("application_number")
+        else:
+            names = [n for n in given if n not in ("title", "patent_ids") and hasattr(listing, n)]
+        before = {n: getattr(listing, n) for n in names}
+        for name in names:
+            setattr(listing, name, record[name])
+        if kind == "patent" and "publication_number" in names:
+            listing.patent_type = (
+                patent_type_from_publication_number(listing.publication_number) or listing.patent_type
             )
+        changed = [n for n in names if before[n] != getattr(listing, n)]
+        if changed:
+            if kind == "patent" and "legal_status" in changed:
+                listing.legal_status_note = ""  # the export's status replaces any derived one
+            listing.updated_at = now
+            updated.append(listing.id)
+            record_audit(
+                user,
+                f"{kind}.update",
+                listing,
+                before={n: _plain(before[n]) for n in changed},
+                after={n: _plain(getattr(listing, n)) for n in changed},
+                summary=f"{listing.title}（导入更新）",
+            )
+    return updated
+
+
+def _plain(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def insert_records(
@@ -143,6 +132,8 @@ def insert_records(
     rows, links = [], []
     for record in records:
         row = {k: v for k, v in record.items() if not k.startswith("_") and k != "patent_ids"}
+        if kind == "patent" and row.get("legal_status_detail") is None:
+            row["legal_status_detail"] = ""
         if kind == "patent" and not row.get("patent_type"):
             row["patent_type"] = patent_type_from_publication_number(row.get("publication_number")) or (
                 patent_type_from_application_number(row.get("application_number") or "")
@@ -199,37 +190,60 @@ def import_file(
     filename: str,
     *,
     as_draft: bool = False,
+    mapping: dict | None = None,
+    on_duplicate: str = "error",
+    accepted: set[int] | bool = False,
     on_total: Callable[[int], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
     on_insert: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Check and import a whole file; nothing is inserted when any row is bad (caller commits)."""
-    fmt = detect_format(filename, data[:64])
-    columns, rows, total = read_rows(data, fmt)
-    if on_total:
-        on_total(total)
-    records, report = check_rows(kind, org.id, columns, rows, total, on_progress)
-    if total == 0 and not report.errors:
+    """Check and import a whole file; nothing is written when any row is bad (caller commits).
+
+    `mapping` overrides the detected columns ({index: target}); `on_duplicate` says what to do
+    with rows for listings already on the platform (error, skip, update); `accepted` lists the
+    lines whose flagged amounts the user confirmed (True: all of them).
+    """
+    preview = analyse(kind, org.id, data, filename, mapping=mapping, on_total=on_total, progress=on_progress)
+    report = ImportReport(total=preview.total, warnings=list(preview.warnings))
+    report.errors = blocking_problems(preview, on_duplicate=on_duplicate, accepted=accepted)
+    if preview.total == 0 and not report.errors:
         report.errors.append({"line": 1, "message": "文件中没有数据行"})
     if not report.ok:
         return report
+    duplicates = {d["line"]: d for d in preview.duplicates}
+    fresh = [r for r in preview.records if r["_line"] not in duplicates]
+    to_update = [
+        (r, duplicates[r["_line"]]["existing_id"])
+        for r in preview.records
+        if r["_line"] in duplicates and duplicates[r["_line"]]["own"] and on_duplicate == "update"
+    ]
+    report.skipped = len(preview.records) - len(fresh) - len(to_update)
+    if on_duplicate == "update" and any(not d["own"] for d in duplicates.values()):
+        report.warnings.append("已由其他单位发布的专利不能更新，这些行已跳过")
     publish = not as_draft and org.is_verified
-    if not as_draft and not org.is_verified:
+    if fresh and not as_draft and not org.is_verified:
         report.warnings.append("本单位尚未通过认证，已导入为草稿；认证后可在“我的发布”中发布")
-    report.ids = insert_records(
-        kind, org, user, records, publish=publish, progress=on_insert, source=filename
-    )
+    if fresh:
+        report.ids = insert_records(
+            kind, org, user, fresh, publish=publish, progress=on_insert, source=filename
+        )
+    updated = update_existing(kind, org.id, user, to_update) if to_update else []
     # Queued before the caller commits: queued after it, nothing would commit the queue.
-    services.after_bulk_import(kind, report.ids)
+    services.after_bulk_import(kind, report.ids + updated)
     report.imported = len(report.ids)
+    report.updated = len(updated)
     return report
 
 
 # --- background jobs for web uploads -----------------------------------------------------------
 
 
-def create_job(user, kind: str, storage, *, as_draft: bool) -> ImportJob:
-    """Store the upload and queue a job for it (caller commits, then starts `run_job`)."""
+def create_job(user, kind: str, storage, *, as_draft: bool, state: str = "queued") -> ImportJob:
+    """Store the upload and make a job for it (caller commits).
+
+    The web makes it in state "preview": the user checks the preview, then `queue_job` queues it
+    and the caller starts `run_job`.
+    """
     if not services.can_post(user, kind):
         raise ValidationError(f"贵单位类型不能发布{KIND_LABELS[kind]}", fields={"kind": "类型不可选"})
     relative, data = store_import_file(storage, current_app.config.get("IMPORT_MAX_BYTES", 20 * 1024 * 1024))
@@ -241,10 +255,46 @@ def create_job(user, kind: str, storage, *, as_draft: bool) -> ImportJob:
         stored_path=relative,
         file_format=detect_format(storage.filename, data[:64]),
         as_draft=as_draft,
-        state="queued",
+        state=state,
     )
     db.session.add(job)
     return job
+
+
+def preview_job(job: ImportJob):
+    """The preview of a job's stored file with its current column choices."""
+    try:
+        data = upload_path(job.stored_path).read_bytes()
+    except OSError:
+        raise ValidationError("上传的文件已不存在，请重新上传") from None
+    return analyse(job.kind, job.organisation_id, data, job.filename, mapping=job.column_mapping or None)
+
+
+def remap_job(job: ImportJob, mapping: dict) -> None:
+    """Keep the column choices made on the preview page (caller commits)."""
+    if job.state != "preview":
+        raise ValidationError("该导入已经开始，不能再修改")
+    job.column_mapping = {str(k): str(v) for k, v in mapping.items()}
+
+
+def fail_preview(job: ImportJob, message: str) -> None:
+    """A file that cannot be read at all: the job ends with the reason (caller commits)."""
+    job.state = "failed"
+    job.errors = [{"line": 0, "message": message}]
+    job.finished_at = utcnow()
+
+
+def queue_job(job: ImportJob, *, mapping: dict, on_duplicate: str, accepted: list[int]) -> None:
+    """Record the choices made on the preview and queue the job (caller commits, then runs it)."""
+    if job.state != "preview":
+        raise ValidationError("该导入已经开始，不能再修改")
+    if on_duplicate not in ("error", "skip", "update"):
+        raise ValidationError("请选择重复记录的处理方式")
+    remap_job(job, mapping)
+    job.on_duplicate = on_duplicate
+    job.accepted_lines = sorted(set(accepted))
+    job.state = "queued"
+    job.created_at = utcnow()  # the stale-job clock starts when the job is queued
 
 
 def run_job(job_id: int) -> None:
@@ -290,6 +340,9 @@ def _run_job(job: ImportJob, job_id: int, user) -> None:
             data,
             job.filename,
             as_draft=job.as_draft,
+            mapping=job.column_mapping or None,
+            on_duplicate=job.on_duplicate or "error",
+            accepted=set(job.accepted_lines or []),
             on_total=on_total,
             on_progress=on_progress,
         )
@@ -306,6 +359,8 @@ def _run_job(job: ImportJob, job_id: int, user) -> None:
     job.errors = report.errors[:MAX_ERRORS_KEPT]
     job.warnings = report.warnings
     job.imported_count = report.imported
+    job.updated_count = report.updated
+    job.skipped_count = report.skipped
     job.processed_rows = job.total_rows
     job.state = "done" if report.ok else "failed"
     job.finished_at = utcnow()
@@ -385,6 +440,8 @@ def job_status(job: ImportJob) -> dict:
         "processed": job.processed_rows,
         "percent": job.percent,
         "imported": job.imported_count,
+        "updated": job.updated_count,
+        "skipped": job.skipped_count,
         "error_count": len(job.errors or []),
         "finished": job.state in ("done", "failed"),
     }

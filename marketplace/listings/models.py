@@ -18,6 +18,37 @@ STATUSES = {
 }
 PATENT_TYPES = {"invention": "发明", "utility_model": "实用新型", "design": "外观设计"}
 LEGAL_STATUSES = {"valid": "有效", "pending": "审中", "lapsed": "失效"}
+# What the kind code at the end of a CN publication number says.
+PUBLICATION_KINDS = {
+    "A": "发明公开",
+    "B": "发明授权",
+    "C": "发明授权",
+    "U": "实用新型",
+    "Y": "实用新型",
+    "S": "外观设计",
+}
+# Patent terms from the filing date (专利法 art. 42; designs filed from 2021-06-01 have 15 years).
+DESIGN_15_YEARS_FROM = date(2021, 6, 1)
+
+
+def patent_term_years(patent_type: str | None, filing_date: date | None) -> int | None:
+    """Years of protection from the filing date: invention 20, utility model 10, design 10 or 15."""
+    if patent_type == "invention":
+        return 20
+    if patent_type == "utility_model":
+        return 10
+    if patent_type == "design":
+        return 15 if filing_date and filing_date >= DESIGN_15_YEARS_FROM else 10
+    return None
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
 TRANSFER_MODES = {
     "transfer": "转让",
     "license": "许可",
@@ -181,6 +212,12 @@ class Patent(ListingMixin, db.Model):
     filing_date: Mapped[date | None]
     grant_date: Mapped[date | None]
     legal_status: Mapped[str | None] = mapped_column(String(20))
+    # The finer status as the patent database wrote it (授权, 实质审查, 未缴年费终止 …), its date,
+    # and how the coarse status was found when no export said it (demo data: from the kind code).
+    legal_status_detail: Mapped[str] = mapped_column(String(100), default="")
+    legal_status_date: Mapped[date | None]
+    legal_status_note: Mapped[str] = mapped_column(String(200), default="")
+    publication_date: Mapped[date | None]
     price_fen: Mapped[int | None] = mapped_column(BigInteger)
 
     results = relationship("ResearchResult", secondary=result_patents, back_populates="patents")
@@ -192,6 +229,44 @@ class Patent(ListingMixin, db.Model):
     @property
     def legal_status_label(self) -> str:
         return LEGAL_STATUSES.get(self.legal_status or "", "")
+
+    @property
+    def publication_kind(self) -> str:
+        """发明公开 / 发明授权 / 实用新型 / 外观设计, from the publication number's kind code."""
+        number = (self.publication_number or "").upper()
+        code = number.rstrip("0123456789")[-1:] if number.startswith("CN") else ""
+        return PUBLICATION_KINDS.get(code, "")
+
+    @property
+    def is_granted(self) -> bool:
+        return self.legal_status == "valid" or (self.grant_date is not None and self.legal_status != "lapsed")
+
+    @property
+    def term_years(self) -> int | None:
+        return patent_term_years(self.patent_type, self.filing_date)
+
+    @property
+    def expiry_date(self) -> date | None:
+        """When protection ends at the latest (the term from filing), if the filing date is known."""
+        years = patent_term_years(self.patent_type, self.filing_date)
+        if years is None or self.filing_date is None:
+            return None
+        return _add_years(self.filing_date, years) - timedelta(days=1)
+
+    def remaining_term(self, today: date | None = None) -> str:
+        """The protection left for a granted patent in force, in words ("" when not applicable)."""
+        expiry = self.expiry_date
+        if expiry is None or not self.is_granted or self.legal_status == "lapsed":
+            return ""
+        today = today or beijing_today()
+        if expiry < today:
+            return f"保护期已于 {expiry:%Y-%m-%d} 届满"
+        months = (expiry.year - today.year) * 12 + expiry.month - today.month - (expiry.day < today.day)
+        years, months = divmod(max(months, 0), 12)
+        left = " ".join(
+            part for part in (f"{years} 年" * bool(years), f"{months} 个月" * bool(months)) if part
+        )
+        return f"剩余约 {left or '不到 1 个月'}（至 {expiry:%Y-%m-%d} 届满）"
 
 
 class ResearchResult(ListingMixin, db.Model):
@@ -289,7 +364,13 @@ class Demand(ListingMixin, db.Model):
 LISTING_MODELS = {"patent": Patent, "result": ResearchResult, "demand": Demand}
 
 
-IMPORT_STATES = {"queued": "排队中", "running": "导入中", "done": "已完成", "failed": "未导入"}
+IMPORT_STATES = {
+    "preview": "待确认",
+    "queued": "排队中",
+    "running": "导入中",
+    "done": "已完成",
+    "failed": "未导入",
+}
 
 
 class ImportJob(db.Model):
@@ -305,6 +386,13 @@ class ImportJob(db.Model):
     stored_path: Mapped[str] = mapped_column(String(300), default="")
     file_format: Mapped[str] = mapped_column(String(10), default="")
     as_draft: Mapped[bool] = mapped_column(default=False)
+    # Chosen on the preview page: {column index: target column}, what to do with rows already on
+    # the platform (skip, update or error) and the lines whose flagged values the user accepted.
+    column_mapping: Mapped[dict] = mapped_column(JSON, default=dict)
+    on_duplicate: Mapped[str] = mapped_column(String(10), default="error")
+    accepted_lines: Mapped[list] = mapped_column(JSON, default=list)
+    updated_count: Mapped[int] = mapped_column(default=0)
+    skipped_count: Mapped[int] = mapped_column(default=0)
     state: Mapped[str] = mapped_column(String(20), default="queued")
     total_rows: Mapped[int] = mapped_column(default=0)
     processed_rows: Mapped[int] = mapped_column(default=0)

@@ -110,6 +110,14 @@ def clean_or_raise(kind: str, raw: dict, *, partial: bool = False) -> dict:
 
 
 def _apply(listing, values: dict, org_id: int) -> None:
+    if (
+        isinstance(listing, Patent)
+        and "legal_status" in values
+        and "legal_status_detail" not in values
+        and values["legal_status"] != listing.legal_status
+    ):
+        # The owner changed the status by hand: the database's wording and date no longer apply.
+        listing.legal_status_detail, listing.legal_status_date, listing.legal_status_note = "", None, ""
     for name, value in values.items():
         if name == "patent_ids":
             listing.patents = _own_patents(value, org_id)

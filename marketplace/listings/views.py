@@ -12,7 +12,6 @@ from marketplace.common.kinds import KIND_LABELS, SEGMENTS
 from marketplace.common.pagination import paginate, parse_page_args
 from marketplace.common.permissions import can, role_required
 from marketplace.common.roles import Role, is_bureau
-from marketplace.common.tasks import run_in_background
 from marketplace.common.timeutil import beijing_today, utcnow
 from marketplace.common.uow import attempt, unit_of_work
 from marketplace.common.validators import MAX_ID, parse_id, plain_int
@@ -382,13 +381,13 @@ def import_upload():
         try:
             with unit_of_work():
                 job = importer.create_job(
-                    current_user, form.kind.data, form.file.data, as_draft=form.as_draft.data
+                    current_user, form.kind.data, form.file.data, as_draft=form.as_draft.data, state="preview"
                 )
         except DomainError as error:
             form.file.errors = list(form.file.errors) + [error.message]
         else:
-            run_in_background(importer.run_job, job.id)
-            return redirect(url_for("listings.import_job", job_id=job.id))
+            # Nothing is written before the user has seen the preview and pressed 导入.
+            return redirect(url_for("listing_imports.preview", job_id=job.id))
     return render_template("listings/import.html", form=form, formats=list(TEMPLATE_FORMATS))
 
 
@@ -407,6 +406,8 @@ def _own_job(job_id: int) -> ImportJob:
 @login_required
 def import_job(job_id: int):
     job = _own_job(job_id)
+    if job.state == "preview":
+        return redirect(url_for("listing_imports.preview", job_id=job.id))
     return render_template(
         "listings/import_job.html",
         job=job,

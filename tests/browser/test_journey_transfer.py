@@ -151,17 +151,17 @@ def _import_patents(page, base, tmp_path) -> None:
     template = download.value.path().read_bytes()
     rows = [
         {
-            "application_number": number,
-            "patent_type": "invention",
-            "title": title,
-            "abstract": abstract,
-            "ipc_codes": "C02F 9/00",
-            "applicants": UNIVERSITY,
-            "inventors": "赵一|钱二",
-            "filing_date": filed,
-            "legal_status": "valid",
-            "transfer_modes": "transfer|license",
-            "price_fen": 30_000_000,  # 30 万元
+            "申请号": number,
+            "专利类型": "发明",
+            "专利名称": title,
+            "摘要": abstract,
+            "IPC 分类号": "C02F 9/00",
+            "申请（专利权）人": UNIVERSITY,
+            "发明人": "赵一|钱二",
+            "申请日": filed,
+            "法律状态": "有效",
+            "转化方式": "转让|许可",
+            "参考价格（万元）": 30,
         }
         for number, title, abstract, filed in (
             (
@@ -176,11 +176,14 @@ def _import_patents(page, base, tmp_path) -> None:
     from marketplace.common.validators import patent_check_char
 
     for row in rows:
-        row["application_number"] += "." + patent_check_char(row["application_number"])
+        row["申请号"] += "." + patent_check_char(row["申请号"])
     upload = tmp_path / "专利清单.xlsx"
     upload.write_bytes(fill_workbook(template, rows))
     page.set_input_files("#file", str(upload))
     page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(r".*/my/listings/import/\d+/preview$"))
+    assert "本平台导入模板" in page.inner_text("#detected-layout")
+    page.click("#do-import")
     page.wait_for_url(re.compile(r".*/my/listings/import/\d+$"))
     page.wait_for_selector("#import-job[data-finished=true]", timeout=60_000)
     assert page.get_attribute(".progress", "aria-valuenow") == "100"

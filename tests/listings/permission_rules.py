@@ -27,6 +27,7 @@ RULES = {
     "listings.import_job": ("GET", "/my/listings/import/{job}", OWNER),
     "listings.import_status": ("GET", "/my/listings/import/{job}/status", OWNER),
     "listings.import_template": ("GET", "/listings/template/patent.xlsx", ANY),
+    "listing_imports.preview": ("GET", "/my/listings/import/{preview_job}/preview", OWNER),
 }
 
 _API_ROLES = {"patents": PATENT_POSTERS, "results": RESULT_POSTERS, "demands": DEMAND_POSTERS}
@@ -56,11 +57,21 @@ def setup(users) -> dict:
     draft = make_demand(enterprise, status="draft", title="草稿需求")
     job = ImportJob(kind="demand", organisation_id=enterprise.id, filename="x.csv", state="done")
     db.session.add(job)
+    # A preview whose stored file is missing: the owner is sent on to the job page (a redirect).
+    preview_job = ImportJob(
+        kind="demand",
+        organisation_id=enterprise.id,
+        filename="x.csv",
+        stored_path="imports/none.csv",
+        state="preview",
+    )
+    db.session.add(preview_job)
     db.session.commit()
     return {
         "demand": demand.id,
         "draft": draft.id,
         "job": job.id,
+        "preview_job": preview_job.id,
         "api_patent": make_patent(university).id,
         "api_result": make_result(university).id,
     }

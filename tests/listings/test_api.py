@@ -42,6 +42,11 @@ def test_patent_round_trip(client, people, token):
     }
     assert body["updated_at"].endswith("Z")
     expected = {"id", "patent_type", "status", "updated_at", "organisation", "private_details"} | set(PATENT)
+    expected |= {
+        "publication_date",
+        "legal_status_detail",
+        "legal_status_date",
+    }  # from patent database imports
     assert set(body) == expected
     # A draft is invisible without the owner's token.
     assert client.get(f"/api/v1/patents/{new_id}").status_code == 404

@@ -26,9 +26,13 @@ def test_seed_demo_loads_listings_idempotently(runner, app_ctx):
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code == 0 and (_count(ResearchResult), _count(Patent), _count(Demand)) == counts
 
-    # Nothing is invented for real patents.
+    # Nothing is invented for real patents; the status is read from the kind code and says so.
     patents = db.session.scalars(select(Patent)).all()
-    assert all(p.price_fen is None and p.legal_status is None and p.applicants == [] for p in patents)
+    assert all(p.price_fen is None and p.filing_date is None and p.applicants == [] for p in patents)
+    for p in patents:
+        granted = p.publication_number[-1] in "BUS"
+        assert p.legal_status == ("valid" if granted else "pending") and "推定" in p.legal_status_note
+        assert p.publication_kind in ("发明授权", "实用新型") if granted else p.publication_kind == "发明公开"
     assert all(p.patent_type in ("invention", "utility_model") and p.ipc_codes for p in patents)
     # Most utility models belong to enterprises; results to universities and institutes.
     owner_type = dict(db.session.execute(select(Organisation.id, Organisation.org_type)).all())

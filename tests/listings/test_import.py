@@ -176,7 +176,9 @@ def test_templates_download_and_import_back(client, people, kind, fmt):
     data = response.data
     if fmt == "xlsx":
         header = next(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
-        assert "title" in header
+        # Chinese headers, amounts in 万元 (issue 16); the English names stay readable on import.
+        assert {"专利名称", "成果名称", "需求名称"} & set(header) and "title" not in header
+        assert any("万元" in h for h in header)
     user = people["enterprise" if kind == "demand" else "university"]
     report = importer.import_file(kind, user.org, None, data, f"t.{fmt}", as_draft=True)
     assert report.ok, report.errors  # the example row in each template is valid
@@ -191,8 +193,13 @@ def test_web_upload_runs_a_job_with_a_progress_endpoint(client, people):
         data={"kind": "patent", "file": (io.BytesIO(as_csv(BAD)), "bad.csv")},
         content_type="multipart/form-data",
     )
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"].endswith("/preview")
     job = db.session.scalar(select(ImportJob))
+    assert job.state == "preview"  # nothing runs before the preview is confirmed
+    preview = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "校验位" in preview and "有错误，不能导入" in preview
+    response = client.post(response.headers["Location"], data={"action": "import"})
+    db.session.expire_all()  # the test shares its session with the eager background job
     status = client.get(f"/my/listings/import/{job.id}/status").json
     assert status["state"] == "failed" and status["error_count"] == 2 and status["finished"]
     text = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -202,6 +209,7 @@ def test_web_upload_runs_a_job_with_a_progress_endpoint(client, people):
         data={"kind": "patent", "file": (io.BytesIO(as_xlsx(GOOD)), "good.xlsx"), "as_draft": "y"},
         content_type="multipart/form-data",
     )
+    response = client.post(response.headers["Location"], data={"action": "import"})
     job = db.session.get(ImportJob, int(response.headers["Location"].rsplit("/", 1)[1]))
     assert job.state == "done" and job.imported_count == 2
     assert set(db.session.scalars(select(Patent.status))) == {"draft"}
@@ -286,6 +294,7 @@ def test_imported_listings_are_searchable_from_the_web_and_the_cli(client, runne
         content_type="multipart/form-data",
     )
     assert response.status_code == 302
+    client.post(response.headers["Location"], data={"action": "import"})
     ids = set(db.session.scalars(select(Patent.id)))
     assert len(ids) == 2
     assert {obj_id for _kind, obj_id in found("传感器") + found("阀门")} == ids

@@ -187,7 +187,7 @@ def test_stale_listing_shows_last_update_and_asks_the_owner(client, people):
     old = utcnow() - timedelta(days=500)
     patent = make_patent(people["university"].organisation, created_at=old, updated_at=old)
     public = _page(client, f"/patents/{patent.id}")
-    assert "最近更新" in public and old.strftime("%Y-%m") in public and "待确认" in public
+    assert "最近更新" in public and old.strftime("%Y-%m") in public and "超过一年未更新" in public
     assert "仍然有效" not in public
     login(client, people["university"])
     assert "仍然有效" in _page(client, f"/patents/{patent.id}")

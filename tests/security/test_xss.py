@@ -188,6 +188,13 @@ VALID_IMPORT = {
     "filing_date": "2017-07-26",
     "deadline": "2027-06-30",
     "technology_field": "新材料及其应用",
+    # The templates' Chinese headers (issue 16) for the same fields.
+    "申请号": "2017106018{n:02d}.3",
+    "专利类型": "发明",
+    "IPC 分类号": "H01M 4/36",
+    "申请日": "2017-07-26",
+    "截止日期": "2027-06-30",
+    "技术领域": "新材料及其应用",
 }
 
 
@@ -224,7 +231,11 @@ def _upload_and_check(client, kind, data, name):
     assert response.status_code in (200, 302), response.status_code
     _check(f"import {name}", _html(response))
     if response.status_code == 302:
-        job = client.get(response.headers["Location"])
+        preview = client.get(response.headers["Location"])
+        assert preview.status_code == 200
+        _check(f"import preview {name}", _html(preview))
+        imported = client.post(response.headers["Location"], data={"action": "import"})
+        job = client.get(imported.headers["Location"], follow_redirects=True)
         assert job.status_code == 200
         _check(f"import job {name}", _html(job))
         mine = client.get("/my/listings", query_string={"kind": kind, "status": "draft"})
