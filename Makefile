@@ -41,11 +41,12 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# The suite runs in two processes (pytest-xdist), one per core of the 2-core machine it is sized for;
-# PYTEST_WORKERS=0 runs it in one process.
+# The suite runs in two processes (pytest-xdist), one per core of the 2-core machine it is sized for.
+# Each test file stays on one worker (--dist loadfile): some modules read what their earlier tests
+# stored (tests/security/test_xss.py). PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= 2
 test: lint
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
