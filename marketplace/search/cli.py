@@ -5,8 +5,8 @@ from flask.cli import AppGroup
 
 from marketplace.common.uow import unit_of_work
 from marketplace.extensions import db
-from marketplace.search.matching import refresh_all
 from marketplace.search.pipeline import drain, reindex
+from marketplace.search.rebuild import refresh_all
 from marketplace.search.status import index_status
 from marketplace.search.tasks import sync_forever
 

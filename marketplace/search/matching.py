@@ -18,12 +18,18 @@ from whoosh.query import Term
 
 from marketplace.common.kinds import KIND_LABELS
 from marketplace.common.timeutil import utcnow
-from marketplace.listings.models import LISTING_MODELS, Demand, Patent
+from marketplace.listings.models import Demand, Patent
 from marketplace.notices.services import notify
 from marketplace.search.documents import expired_mask, indexable, load_listings
 from marketplace.search.engine import doc_set
 from marketplace.search.models import SearchMatch, SearchMatchRefresh
-from marketplace.search.ranking import build_match_query, rank_matches
+from marketplace.search.ranking import (
+    build_match_query,
+    calibration_model,
+    cutoff,
+    rank_matches,
+    scored_matches,
+)
 from marketplace.search.schema import doc_id
 from marketplace.search.snippets import snippet
 from marketplace.search.store import open_searcher, query_analyzer
@@ -31,8 +37,6 @@ from marketplace.search.urls import listing_url
 
 # How many matches are stored per listing; pages show fewer.
 STORE_LIMIT = 30
-DEFAULT_THRESHOLD = 0.35
-SCORE_TERMS = 10
 
 
 @dataclass
@@ -45,8 +49,10 @@ class Match:
     snippet: str = ""
 
 
-def threshold() -> float:
-    return float(current_app.config.get("MATCH_THRESHOLD", DEFAULT_THRESHOLD))
+def threshold(source_kind: str = "demand", target_kind: str = "result") -> float:
+    """The display cut-off of a pair (ranking.CUTOFFS); MATCH_THRESHOLD in the config overrides it."""
+    configured = current_app.config.get("MATCH_THRESHOLD")
+    return float(configured) if configured is not None else cutoff(source_kind, target_kind)
 
 
 def _query_parts(obj) -> dict:
@@ -68,7 +74,7 @@ def _query_parts(obj) -> dict:
     }
 
 
-def _restrictions(searcher, kind: str) -> dict:
+def restrictions(searcher, kind: str) -> dict:
     """Limit matches to the other side's kind and to open demands (docnum sets, kept per searcher)."""
     demands = doc_set(searcher, Term("kind", "demand"))
     if kind == "demand":
@@ -91,44 +97,48 @@ def match_query(searcher, analyzer, obj):
 
 
 def compute(searcher, analyzer, obj, limit: int = STORE_LIMIT, known: Mapping | None = None) -> list[Match]:
-    """Rank the other side's listings for one listing; score = share of key-term weight matched.
+    """Rank the other side's listings for one listing, ordered by the calibrated score.
+
+    The score (0..1) is the chance that the target is on the listing's subject, calibrated on
+    the development data (ranking.CALIBRATION); the stored rank follows it.
 
     `known` maps (kind, id) of targets to (set of matched terms, snippet) of the listing's stored
     list (see stored_snippets): a target still matched by the same terms keeps its snippet (the
     snippet marks a set of words), which otherwise costs a third of the computation. Leave out
     targets whose text may have changed.
     """
-    known = known or {}
     mq = match_query(searcher, analyzer, obj)
     if not mq.clauses:
         return []
-    # Matching the SCORE_TERMS most telling terms of the source scores 1; a long demand with
-    # 30 key terms is not penalised for the incidental ones a listing lacks.
-    total = sum(t.weight for t in mq.terms[:SCORE_TERMS]) or 1.0
-    weights = {t.text: t.weight for t in mq.terms}
+    ranked_hits = rank_matches(searcher, mq, limit + 1, analyzer=analyzer, **restrictions(searcher, obj.kind))
+    return explain_hits(obj, mq, ranked_hits, analyzer, limit=limit, known=known)
+
+
+def explain_hits(
+    obj, mq, ranked_hits, analyzer, *, limit: int = STORE_LIMIT, known=None, snippets: bool = True
+) -> list[Match]:
+    """Score, order and excerpt ranked hits of one listing's match query (snippets=False: none)."""
+    known = known or {}
     own = doc_id(obj.kind, obj.id)
+    hits = [h for h in ranked_hits if h.stored["doc_id"] != own]
     out: list[Match] = []
-    ranked_hits = rank_matches(
-        searcher, mq, limit + 1, analyzer=analyzer, **_restrictions(searcher, obj.kind)
-    )
-    for ranked in ranked_hits:
+    for ranked, score in scored_matches(mq, hits, lambda h: calibration_model(obj.kind, h.stored["kind"])):
         hit = ranked.stored
-        if hit["doc_id"] == own:
-            continue
         found = ranked.matched
-        score = sum(weights[term] for term, _ in found) / total
         terms = tuple(term for term, _ in found)
         key = (hit["kind"], int(hit["obj_id"]))
         previous = known.get(key)
         if previous is not None and previous[0] == frozenset(terms):
             excerpt = previous[1]
+        elif not snippets:
+            excerpt = ""
         else:
             excerpt = snippet(hit.get("body") or "", terms, 160, analyzer)
         out.append(
             Match(
                 *key,
                 len(out) + 1,
-                round(min(score, 1.0), 4),
+                round(score, 4),
                 [{"term": term, "fields": list(fields)} for term, fields in found],
                 str(excerpt),
             )
@@ -233,7 +243,7 @@ def refresh_many(session, keys: list[tuple[str, int]], *, notify: bool) -> int:
                 _store(session, kind, obj_id, matches)
                 computed += 1
                 # The other side's lists gain this listing where it is a real match.
-                affected |= {(m.kind, m.obj_id) for m in matches if m.score >= threshold()}
+                affected |= {(m.kind, m.obj_id) for m in matches if m.score >= threshold(kind, m.kind)}
                 if notify:
                     _notify(session, obj, matches)
     queue_refresh(session, affected - changed)
@@ -288,29 +298,6 @@ def refresh_queued(session, limit: int) -> int:
     return len(rows)
 
 
-def refresh_all(session) -> int:
-    """Recompute every published listing's matches (after a rebuild or a dictionary change)."""
-    keys = []
-    for kind, model in LISTING_MODELS.items():
-        keys += [(kind, i) for i in session.scalars(select(model.id).where(model.status == "published"))]
-    session.execute(delete(SearchMatch))
-    session.execute(delete(SearchMatchRefresh))  # every list is recomputed below
-    done = 0
-    for start in range(0, len(keys), 200):
-        chunk = keys[start : start + 200]
-        with open_searcher() as searcher:
-            analyzer = query_analyzer(searcher)
-            for kind, ids in _group(chunk).items():
-                objs = load_listings(session, kind, ids)
-                for obj_id in ids:
-                    obj = objs.get(obj_id)
-                    if indexable(obj):
-                        _store(session, kind, obj_id, compute(searcher, analyzer, obj))
-                        done += 1
-        session.commit()
-    return done
-
-
 def _group(keys) -> dict[str, list[int]]:
     out: dict[str, list[int]] = {}
     for kind, obj_id in keys:
@@ -320,8 +307,7 @@ def _group(keys) -> dict[str, list[int]]:
 
 def _notify(session, obj, matches: list[Match]) -> None:
     """Tell the other side's organisation about new matches above the threshold (once each)."""
-    limit = threshold()
-    good = [m for m in matches if m.score >= limit]
+    good = [m for m in matches if m.score >= threshold(obj.kind, m.kind)]
     if not good:
         return
     for kind, ids in _group([(m.kind, m.obj_id) for m in good]).items():

@@ -76,3 +76,36 @@ class SearchTerm(db.Model):
     term: Mapped[str] = mapped_column(String(40), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class MatchDismissal(db.Model):
+    """A user marked a stored match 不相关: it is no longer shown to their organisation.
+
+    Kept (not a flag on search_matches) because stored lists are recomputed; counted by
+    bench/search_quality.py's report as the platform's own relevance judgements.
+    """
+
+    __tablename__ = "search_match_dismissals"
+    __table_args__ = (
+        UniqueConstraint(
+            "organisation_id",
+            "source_kind",
+            "source_id",
+            "target_kind",
+            "target_id",
+            name="uq_match_dismissal",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    source_kind: Mapped[str] = mapped_column(String(10))
+    source_id: Mapped[int]
+    target_kind: Mapped[str] = mapped_column(String(10))
+    target_id: Mapped[int]
+    # The score shown when it was dismissed, for the calibration report.
+    score: Mapped[float | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 
 from markupsafe import Markup, escape
-from sqlalchemy import select
 from whoosh.query import NumericRange, Term
 
 from marketplace.common.domain import REGIONS, TECHNOLOGY_FIELDS
@@ -30,7 +29,6 @@ from marketplace.search.access import ACTION, MATCH_VIEWERS
 from marketplace.search.documents import expired_mask, load_listings
 from marketplace.search.engine import all_docs, column, doc_set
 from marketplace.search.ipc import SECTION_NAMES
-from marketplace.search.models import SearchMatch
 from marketplace.search.ranking import user_clauses, user_query_terms
 from marketplace.search.snippets import snippet
 from marketplace.search.store import cached_searcher, query_analyzer, retry_on_index_change
@@ -368,33 +366,9 @@ def require_matches_access(user, obj) -> None:
 
 
 def stored_matches(obj, user, *, limit: int = 10, snippets: bool = True, check: bool = True) -> list[dict]:
-    """Read a listing's stored matches for a user who may see them."""
+    """Read a listing's stored matches above the cut-off for a user who may see them."""
     if check:
         require_matches_access(user, obj)
-    rows = db.session.execute(
-        select(
-            SearchMatch.target_kind,
-            SearchMatch.target_id,
-            SearchMatch.score,
-            SearchMatch.matched,
-            SearchMatch.snippet,
-        )
-        .where(SearchMatch.source_kind == obj.kind, SearchMatch.source_id == obj.id)
-        .order_by(SearchMatch.rank)
-        .limit(max(1, min(limit, 50)) + 10)  # a few spare in case some are no longer public
-    ).all()
-    keys = [(r[0], r[1]) for r in rows]
-    items = build_items(
-        keys,
-        user,
-        scores=[round(r[2], 3) for r in rows],
-        matched=[r[3] or [] for r in rows],
-        snippets=snippets,
-        stored_snippets=[r[4] for r in rows],
-    )
-    for item in items:
-        item["why"] = [
-            {"term": m["term"], "where": [FIELD_LABELS.get(f, f) for f in m.get("fields", [])]}
-            for m in item["matched_terms"]
-        ]
-    return items[:limit]
+    from marketplace.search.match_lists import read_matches
+
+    return read_matches(obj, user, limit=limit, snippets=snippets)

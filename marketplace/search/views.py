@@ -14,18 +14,19 @@ from marketplace.common.audit import record_audit
 from marketplace.common.domain import REGIONS, TECHNOLOGY_FIELDS
 from marketplace.common.permissions import can, role_required
 from marketplace.common.roles import Role
-from marketplace.common.security import accepts_any_query_text
+from marketplace.common.security import accepts_any_query_text, is_safe_next
 from marketplace.common.tasks import run_in_background
 from marketplace.common.uow import attempt, unit_of_work
 from marketplace.deals.funnel import record_matches_shown
 from marketplace.extensions import db
 from marketplace.listings.models import LEGAL_STATUSES, MATURITY_LEVELS, PATENT_TYPES
-from marketplace.search import outbox, services
+from marketplace.search import match_lists, outbox, services
 from marketplace.search.access import ACTION
 from marketplace.search.analysis import build_user_dictionary, load_terms
 from marketplace.search.ipc import SECTION_NAMES
 from marketplace.search.models import SearchTerm
 from marketplace.search.pipeline import drain
+from marketplace.search.ranking import cutoff
 from marketplace.search.status import index_status
 from marketplace.search.tasks import rebuild_everything
 
@@ -93,6 +94,40 @@ def matches(kind: str, obj_id: int):
     obj = services.get_listing(kind, obj_id, current_user)
     services.require_matches_access(current_user, obj)
     return render_template("search/matches.html", obj=obj, kind_label=services.KIND_LABELS[kind])
+
+
+@bp.app_template_global()
+def cutoff_percent(source_kind: str, target_kind: str) -> int:
+    """A display cut-off as pages show scores (0-100)."""
+    return int(round(cutoff(source_kind, target_kind) * 100))
+
+
+@bp.app_template_global()
+def matches_pending(listing):
+    """{"eta_s": ...} while a listing's matches are still being computed, else None."""
+    return match_lists.matches_pending(listing)
+
+
+@bp.route("/matches/<kind>/<int:obj_id>/dismiss", methods=["POST"])
+@login_required
+def dismiss_match(kind: str, obj_id: int):
+    """Mark one stored match 不相关: it is no longer shown to the user's organisation."""
+    if kind not in services.KINDS:
+        return render_template("errors/404.html"), 404
+    obj = services.get_listing(kind, obj_id, current_user)
+    services.require_matches_access(current_user, obj)
+    form = ConfirmForm()
+    target_kind = request.form.get("target_kind", "")
+    target_id = request.form.get("target_id", "")
+    if form.validate_on_submit() and target_kind in services.KINDS and target_id.isdigit():
+        attempt(
+            lambda: match_lists.dismiss(obj, current_user, target_kind, int(target_id)),
+            success="已标记为不相关，本单位不再看到这条匹配。",
+        )
+    else:
+        flash("标记未成功，请刷新页面后重试", "warning")
+    target = request.form.get("next")
+    return redirect(target if is_safe_next(target) else url_for("search.matches", kind=kind, obj_id=obj_id))
 
 
 class TermForm(FlaskForm):

@@ -11,6 +11,7 @@ OWNER = frozenset({"university"})
 RULES = {
     "search.index": ("GET", "/search/?q=锂电池", ANY),
     "search.matches": ("GET", "/search/matches/demand/{s_demand}", DEMAND_VIEWERS),
+    "search.dismiss_match": ("POST", "/search/matches/demand/{s_demand}/dismiss", DEMAND_VIEWERS),
     "search.terms": ("GET", "/search/terms", BUREAU),
     "search.delete_term": ("POST", "/search/terms/{s_term}/delete", BUREAU),
     "search.reindex": ("POST", "/search/reindex", BUREAU),
