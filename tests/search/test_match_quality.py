@@ -83,7 +83,9 @@ def test_reasons_are_phrases_people_write(app_ctx):
         maturity=3,
         price_fen=30_000_000,
     )
-    words = phrase_reasons(["ul94", "kg", "2", "热", "管理", "锂离子电池", "电池", "阻燃外壳"], demand, result)
+    words = phrase_reasons(
+        ["ul94", "kg", "2", "热", "管理", "锂离子电池", "电池", "阻燃外壳"], demand, result
+    )
     assert words == ["UL94", "锂离子电池", "阻燃外壳"]
     reasons = [r["text"] for r in structured_reasons(demand, result)]
     assert "同属技术领域“新材料”" in reasons
@@ -111,7 +113,9 @@ def test_the_same_patent_or_result_appears_once(app_ctx):
 
 def test_duplicates_collapse_in_a_match_list(app, client, corpus):
     owner, uni, demand, result, patent = _world()
-    twin = make_result(uni.organisation, title=result.title, abstract=result.abstract, keywords=result.keywords)
+    twin = make_result(
+        uni.organisation, title=result.title, abstract=result.abstract, keywords=result.keywords
+    )
     rows = _rows("demand", demand.id)
     assert ("result", twin.id) in {(r.target_kind, r.target_id) for r in rows}
     login(client, owner)
