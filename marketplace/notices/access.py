@@ -6,5 +6,7 @@ from marketplace.notices.models import Notice
 
 @object_rule(Notice, "view")
 def may_view_notice(user, notice: Notice) -> bool:
-    """A notice belongs to an organisation: only its active members see it."""
+    """A personal notice is its user's; an organisation's is for its active members."""
+    if notice.user_id is not None:
+        return notice.user_id == user.id
     return user.org is not None and notice.organisation_id == user.org.id

@@ -1,11 +1,11 @@
-"""Notify organisations in the site (and by e-mail when SMTP is configured).
+"""Notify organisations or single users in the site (and by e-mail when SMTP is configured).
 
 A notice is a row written in the caller's transaction, and its e-mails are queued in the mail
 outbox in the same transaction: when the decision being announced rolls back, nobody is told.
 """
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from marketplace.accounts.models import User
 from marketplace.common.errors import NotFound
@@ -13,11 +13,11 @@ from marketplace.common.mail_outbox import queue_mail
 from marketplace.common.permissions import can
 from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
-from marketplace.notices.models import Notice
+from marketplace.notices.models import Notice, addressed_to
 
 
 def notify(
-    organisation_id: int,
+    organisation_id: int | None,
     kind: str,
     title: str,
     *,
@@ -25,18 +25,27 @@ def notify(
     url: str = "",
     subject_key: str | None = None,
     email: bool = False,
+    user_id: int | None = None,
 ) -> Notice | None:
-    """Add a notice for an organisation; with a subject_key, a repeat of the same event is skipped."""
+    """Add a notice for an organisation, or with `user_id` for that one user.
+
+    With a subject_key, a repeat of the same event to the same addressee is skipped. E-mail goes to
+    the organisation's active members, or to the one user.
+    """
+    if organisation_id is None and user_id is None:
+        raise ValueError("a notice needs an organisation or a user")
     if subject_key is not None:
-        exists = db.session.scalar(
-            select(Notice.id).where(
-                Notice.organisation_id == organisation_id, Notice.subject_key == subject_key
-            )
+        addressee = (
+            Notice.user_id == user_id
+            if user_id is not None
+            else (Notice.organisation_id == organisation_id) & Notice.user_id.is_(None)
         )
+        exists = db.session.scalar(select(Notice.id).where(addressee, Notice.subject_key == subject_key))
         if exists:
             return None
     notice = Notice(
         organisation_id=organisation_id,
+        user_id=user_id,
         kind=kind,
         title=title[:200],
         body=body,
@@ -45,33 +54,28 @@ def notify(
     )
     db.session.add(notice)
     if email and current_app.config.get("MAIL_SERVER"):
-        _mail_members(organisation_id, title, body, url)
+        _mail_recipients(organisation_id, user_id, title, body, url)
     return notice
 
 
-def _mail_members(organisation_id: int, title: str, body: str, url: str) -> None:
+def _mail_recipients(
+    organisation_id: int | None, user_id: int | None, title: str, body: str, url: str
+) -> None:
     site = current_app.config["SITE_URL"].rstrip("/")
+    who = User.id == user_id if user_id is not None else User.organisation_id == organisation_id
     members = db.session.scalars(
-        select(User).where(
-            User.organisation_id == organisation_id,
-            User.membership == "active",
-            User.is_disabled.is_(False),
-        )
+        select(User).where(who, User.membership == "active", User.is_disabled.is_(False))
     )
     for member in members:
         # Sent after the commit by the outbox: a mail server outage never fails or slows the action.
         queue_mail(member.email, f"【科技成果转化服务广场】{title}", f"{body}\n\n{site}{url}")
 
 
-def unread_count(organisation_id: int) -> int:
-    return (
-        db.session.scalar(
-            select(func.count(Notice.id)).where(
-                Notice.organisation_id == organisation_id, Notice.read_at.is_(None)
-            )
-        )
-        or 0
-    )
+def unread_count(organisation_id: int | None, user_id: int | None = None) -> int:
+    """Unread notices of an organisation, plus those addressed to `user_id` when given."""
+    org_notices = (Notice.organisation_id == organisation_id) & Notice.user_id.is_(None)
+    where = org_notices if user_id is None else or_(org_notices, Notice.user_id == user_id)
+    return db.session.scalar(select(func.count(Notice.id)).where(where, Notice.read_at.is_(None))) or 0
 
 
 def mark_read(user, notice_id: int) -> Notice:
@@ -87,7 +91,7 @@ def mark_read(user, notice_id: int) -> Notice:
 def mark_all_read(user) -> int:
     result = db.session.execute(
         update(Notice)
-        .where(Notice.organisation_id == user.org.id, Notice.read_at.is_(None))
+        .where(addressed_to(user), Notice.read_at.is_(None))
         .values(read_at=utcnow(), read_by_id=user.id)
     )
     return result.rowcount or 0

@@ -9,7 +9,7 @@ from marketplace.common.pagination import paginate, parse_page_args
 from marketplace.common.security import is_safe_next
 from marketplace.common.uow import unit_of_work
 from marketplace.notices import services
-from marketplace.notices.models import NOTICE_KINDS, Notice
+from marketplace.notices.models import NOTICE_KINDS, Notice, addressed_to
 
 bp = Blueprint("notices", __name__, url_prefix="/notices")
 
@@ -19,7 +19,7 @@ def inject_unread():
     def unread_notices() -> int:
         if not current_user.is_authenticated or current_user.org is None:
             return 0
-        return services.unread_count(current_user.org.id)
+        return services.unread_count(current_user.org.id, current_user.id)
 
     return {"unread_notices": unread_notices}
 
@@ -30,7 +30,7 @@ def index():
     if current_user.org is None:
         abort(403)
     only_unread = request.args.get("unread") == "1"
-    stmt = select(Notice).where(Notice.organisation_id == current_user.org.id)
+    stmt = select(Notice).where(addressed_to(current_user))
     if only_unread:
         stmt = stmt.where(Notice.read_at.is_(None))
     page, per_page = parse_page_args(request.args)

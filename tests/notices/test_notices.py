@@ -47,3 +47,34 @@ def test_same_event_is_announced_once_and_read_all(client, app):
     client.post("/notices/read-all")
     with app.app_context():
         assert unread_count(user.organisation_id) == 0
+
+
+def test_a_personal_notice_is_seen_by_its_user_only(client, app):
+    with app.app_context():
+        colleague = make_user("university")
+        user = make_user("university", org=colleague.organisation, manager=False)
+        mine = notify(
+            user.organisation_id, "system", "明天的路演提醒", user_id=user.id, subject_key="event:1"
+        )
+        assert notify(user.organisation_id, "system", "重复", user_id=user.id, subject_key="event:1") is None
+        # The same subject for a colleague is a different addressee.
+        assert notify(None, "system", "同事的提醒", user_id=colleague.id, subject_key="event:1")
+        db.session.commit()
+        mine_id = mine.id
+        assert unread_count(user.organisation_id) == 0
+        assert unread_count(user.organisation_id, user.id) == 1
+        login(client, colleague)
+    listing = client.get("/notices/").get_data(as_text=True)
+    assert "明天的路演提醒" not in listing and "同事的提醒" in listing
+    assert client.post(f"/notices/{mine_id}/open").status_code == 404
+    client.post("/notices/read-all")
+    with app.app_context():
+        assert db.session.get(Notice, mine_id).read_at is None
+    client.post("/account/logout")
+    with app.app_context():
+        login(client, user)
+    assert 'id="unread-count">1<' in client.get("/dashboard").get_data(as_text=True)
+    assert "明天的路演提醒" in client.get("/notices/").get_data(as_text=True)
+    client.post("/notices/read-all")
+    with app.app_context():
+        assert db.session.get(Notice, mine_id).read_at is not None
