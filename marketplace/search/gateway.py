@@ -36,7 +36,7 @@ def search(params: SearchParams, user, *, snippets: bool = True) -> SearchOutcom
 
 def matches_for(obj, user, *, limit: int = 10) -> list[dict]:
     """A listing's stored matches; raises PermissionDenied when `user` may not see them."""
-    return services.stored_matches(obj, user, limit=limit)
+    return match_lists.stored_matches(obj, user, limit=limit)
 
 
 def matched_demand_ids(min_score: float | None = None) -> Select:

@@ -12,12 +12,19 @@ from marketplace.extensions import db
 from marketplace.search.models import MatchDismissal, SearchMatch, SearchMatchRefresh, SearchOutbox
 from marketplace.search.ranking import cutoff
 from marketplace.search.reasons import identity, phrase_reasons, structured_reasons
+from marketplace.search.services import FIELD_LABELS, build_items, require_matches_access
 
 # Stored matches read beyond the limit, for those no longer public, duplicates and dismissals.
 SPARE = 10
 # Listings whose matches the background stage stores per second on a quiet site (for the
 # 匹配计算中 estimate; bench/search_perf.py measures it).
 MATCHES_PER_SECOND = 20
+
+
+def display_cutoff(source_kind: str, target_kind: str) -> float:
+    """The score from which a pair is shown (MATCH_THRESHOLD overrides the calibrated cut-off)."""
+    configured = current_app.config.get("MATCH_THRESHOLD")
+    return float(configured) if configured is not None else cutoff(source_kind, target_kind)
 
 
 def above_cutoff(source_kind: str):
@@ -47,10 +54,15 @@ def _dismissed(obj, user) -> set[tuple[str, int]]:
     return {(k, i) for k, i in rows}
 
 
+def stored_matches(obj, user, *, limit: int = 10, snippets: bool = True, check: bool = True) -> list[dict]:
+    """Read a listing's stored matches above the cut-off for a user who may see them."""
+    if check:
+        require_matches_access(user, obj)
+    return read_matches(obj, user, limit=limit, snippets=snippets)
+
+
 def read_matches(obj, user, *, limit: int = 10, snippets: bool = True) -> list[dict]:
     """The stored matches a page shows, best first (see the module's docstring)."""
-    from marketplace.search.services import FIELD_LABELS, build_items
-
     limit = max(1, min(limit, 50))
     rows = db.session.execute(
         select(

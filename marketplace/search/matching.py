@@ -16,10 +16,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from whoosh.query import Term
 
-from marketplace.common.kinds import KIND_LABELS
 from marketplace.common.timeutil import utcnow
 from marketplace.listings.models import Demand, Patent
-from marketplace.notices.services import notify
 from marketplace.search.documents import expired_mask, indexable, load_listings
 from marketplace.search.engine import doc_set
 from marketplace.search.models import SearchMatch, SearchMatchRefresh
@@ -33,7 +31,6 @@ from marketplace.search.ranking import (
 from marketplace.search.schema import doc_id
 from marketplace.search.snippets import snippet
 from marketplace.search.store import open_searcher, query_analyzer
-from marketplace.search.urls import listing_url
 
 # How many matches are stored per listing; pages show fewer.
 STORE_LIMIT = 30
@@ -244,8 +241,7 @@ def refresh_many(session, keys: list[tuple[str, int]], *, notify: bool) -> int:
                 computed += 1
                 # The other side's lists gain this listing where it is a real match.
                 affected |= {(m.kind, m.obj_id) for m in matches if m.score >= threshold(kind, m.kind)}
-                if notify:
-                    _notify(session, obj, matches)
+                # Notices of new matches go out once a day (digest.py), not per change.
     queue_refresh(session, affected - changed)
     session.flush()
     return computed
@@ -303,36 +299,3 @@ def _group(keys) -> dict[str, list[int]]:
     for kind, obj_id in keys:
         out.setdefault(kind, []).append(obj_id)
     return out
-
-
-def _notify(session, obj, matches: list[Match]) -> None:
-    """Tell the other side's organisation about new matches above the threshold (once each)."""
-    good = [m for m in matches if m.score >= threshold(obj.kind, m.kind)]
-    if not good:
-        return
-    for kind, ids in _group([(m.kind, m.obj_id) for m in good]).items():
-        others = load_listings(session, kind, ids)
-        for other_id in ids:
-            other = others.get(other_id)
-            if not indexable(other) or other.organisation_id == obj.organisation_id:
-                continue
-            if isinstance(obj, Demand):
-                demand, listing = obj, other
-                org_id = listing.organisation_id
-                # The demand's title only: a hidden owner's name never appears in a notice.
-                title = (
-                    f"新的技术需求与您的{KIND_LABELS[listing.kind]}「{listing.title}」匹配：{demand.title}"
-                )
-                url = listing_url("demand", demand.id)
-            else:
-                demand, listing = other, obj
-                org_id = demand.organisation_id
-                title = f"新的{KIND_LABELS[listing.kind]}与您的需求「{demand.title}」匹配：{listing.title}"
-                url = listing_url(listing.kind, listing.id)
-            notify(
-                org_id,
-                "match",
-                title,
-                url=url,
-                subject_key=f"match:{demand.id}:{listing.kind}:{listing.id}",
-            )

@@ -109,3 +109,38 @@ class MatchDismissal(db.Model):
     # The score shown when it was dismissed, for the calibration report.
     score: Mapped[float | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MatchDigestPreference(db.Model):
+    """A user's choice about the daily match digest (no row: digest on, no e-mail, the cut-off)."""
+
+    __tablename__ = "match_digest_preferences"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    digest: Mapped[bool] = mapped_column(default=True)
+    email: Mapped[bool] = mapped_column(default=False)
+    # 0-100 as pages show scores; None: the calibrated cut-off of each kind.
+    min_score: Mapped[int | None]
+    # When this user's last digest was made: the next one reports listings published since.
+    last_sent_at: Mapped[datetime | None]
+
+
+class MatchDigestSent(db.Model):
+    """A pair already reported to a user in a digest, so it is never reported twice."""
+
+    __tablename__ = "match_digest_sent"
+    __table_args__ = (
+        UniqueConstraint(
+            "user_id", "source_kind", "source_id", "target_kind", "target_id", name="uq_digest_sent"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    source_kind: Mapped[str] = mapped_column(String(10))
+    source_id: Mapped[int]
+    target_kind: Mapped[str] = mapped_column(String(10))
+    target_id: Mapped[int]
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -363,12 +363,3 @@ def get_listing(kind: str, obj_id: int, user):
 def require_matches_access(user, obj) -> None:
     if not may_see_matches(user, obj):
         raise PermissionDenied(f"只有{MATCH_VIEWERS[obj.kind]}可以查看匹配结果")
-
-
-def stored_matches(obj, user, *, limit: int = 10, snippets: bool = True, check: bool = True) -> list[dict]:
-    """Read a listing's stored matches above the cut-off for a user who may see them."""
-    if check:
-        require_matches_access(user, obj)
-    from marketplace.search.match_lists import read_matches
-
-    return read_matches(obj, user, limit=limit, snippets=snippets)

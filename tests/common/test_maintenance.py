@@ -15,6 +15,14 @@ from tests.factories import make_org
 from tests.listings.factories import make_demand
 
 
+@pytest.fixture(autouse=True)
+def _only_expiry(monkeypatch):
+    """These tests are about claiming and retrying; the expiry job stands for every job."""
+    monkeypatch.setattr(
+        maintenance, "DAILY_JOBS", {"expire_demands": maintenance.DAILY_JOBS["expire_demands"]}
+    )
+
+
 def _status(demand_id: int) -> str:
     db.session.expire_all()
     return db.session.get(Demand, demand_id).status

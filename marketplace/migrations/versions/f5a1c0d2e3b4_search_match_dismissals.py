@@ -1,7 +1,7 @@
 """search: matches a user marked 不相关, hidden for their organisation
 
 Revision ID: f5a1c0d2e3b4
-Revises: 5d3b8e0f6a12
+Revises: 6e0a1f2b3c4d
 Create Date: 2026-12-03 17:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f5a1c0d2e3b4'
-down_revision = '5d3b8e0f6a12'
+down_revision = '6e0a1f2b3c4d'
 branch_labels = None
 depends_on = None
 
