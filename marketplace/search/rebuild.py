@@ -10,13 +10,13 @@ insert, in the transaction of its chunk: pages read the old list until the new o
 
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from marketplace.common.timeutil import utcnow
 from marketplace.listings.models import LISTING_MODELS
 from marketplace.search.documents import indexable, load_listings
 from marketplace.search.matching import STORE_LIMIT, Match, explain_hits, match_query, restrictions
-from marketplace.search.models import SearchMatch, SearchMatchRefresh
+from marketplace.search.models import SearchMatch, SearchMatchRefresh, SearchOutbox
 from marketplace.search.ranking import rank_matches
 from marketplace.search.snippets import snippet
 from marketplace.search.store import open_searcher, query_analyzer
@@ -25,6 +25,8 @@ CHUNK = 200
 # Supply listings a demand's ranking reaches when lists are derived from it (the demand's own
 # list keeps STORE_LIMIT of them).
 DERIVE_DEPTH = 100
+# Matches per list stored with an excerpt by a rebuild: pages show ten.
+SNIPPETS_STORED = 10
 
 
 def _replace(session, lists: dict[tuple[str, int], list[Match]]) -> None:
@@ -64,6 +66,8 @@ def refresh_all(session, *, echo=None) -> int:
 
     Commits once per chunk of listings. Lists of listings no longer published are emptied.
     """
+    # Changes already in the index whose matches this rebuild computes: done once it commits.
+    upto = session.scalar(select(func.max(SearchOutbox.id)).where(SearchOutbox.indexed_at.is_not(None)))
     ids = {
         kind: list(session.scalars(select(model.id).where(model.status == "published").order_by(model.id)))
         for kind, model in LISTING_MODELS.items()
@@ -120,7 +124,7 @@ def refresh_all(session, *, echo=None) -> int:
                     str(
                         snippet(demand_bodies.get(demand_id, ""), [m["term"] for m in matched], 160, analyzer)
                     )
-                    if n < 10
+                    if n < SNIPPETS_STORED
                     else "",
                 )
                 for n, (score, demand_id, matched) in enumerate(pairs)
@@ -131,6 +135,10 @@ def refresh_all(session, *, echo=None) -> int:
         if echo:
             echo(f"results and patents: {start + len(chunk)} of {len(supply)}")
     session.execute(delete(SearchMatchRefresh))
+    if upto is not None:
+        session.execute(
+            delete(SearchOutbox).where(SearchOutbox.id <= upto, SearchOutbox.indexed_at.is_not(None))
+        )
     session.commit()
     return done
 
@@ -141,7 +149,8 @@ def searcher_hits(hits):
 
 
 def _with_snippets(matches: list[Match], bodies: dict, analyzer) -> list[Match]:
-    for m in matches:
+    """Excerpts for the matches a page shows first (the rest are read rarely and have none)."""
+    for m in matches[:SNIPPETS_STORED]:
         if not m.snippet:
             m.snippet = str(
                 snippet(bodies.get((m.kind, m.obj_id), ""), [t["term"] for t in m.matched], 160, analyzer)
