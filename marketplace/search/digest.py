@@ -117,30 +117,20 @@ def send_digests(today: date) -> str:
         if stored is None:
             stored = MatchDigestPreference(user_id=user.id, digest=True, email=False)
             db.session.add(stored)
-        stored.last_sent_at = now
         if not found:
+            stored.last_sent_at = now
             continue
-        lines = []
-        for source, target, score in found[:MAX_LINES]:
+        lines = [
             # A demand is named by its title only: a hidden owner never appears in a digest.
-            lines.append(
-                f"· 您的{KIND_LABELS[source.kind]}「{source.title}」— {KIND_LABELS[target.kind]}"
-                f"「{target.title}」匹配度 {round(score * 100)}"
-            )
-            db.session.add(
-                MatchDigestSent(
-                    user_id=user.id,
-                    source_kind=source.kind,
-                    source_id=source.id,
-                    target_kind=target.kind,
-                    target_id=target.id,
-                )
-            )
+            f"· 您的{KIND_LABELS[source.kind]}「{source.title}」— {KIND_LABELS[target.kind]}"
+            f"「{target.title}」匹配度 {round(score * 100)}"
+            for source, target, score in found[:MAX_LINES]
+        ]
         more = len(found) - MAX_LINES
         if more > 0:
             lines.append(f"另有 {more} 条，请到各条目的匹配列表查看。")
         first = found[0][0]
-        notify(
+        notice = notify(
             user.organisation_id,
             "match",
             f"今日新匹配 {len(found)} 条",
@@ -149,6 +139,19 @@ def send_digests(today: date) -> str:
             subject_key=f"match-digest:{today.isoformat()}",
             email=pref.email,
             user_id=user.id,
+        )
+        if notice is None:
+            continue  # today's digest was already made: these pairs wait for tomorrow's
+        stored.last_sent_at = now
+        db.session.add_all(
+            MatchDigestSent(
+                user_id=user.id,
+                source_kind=source.kind,
+                source_id=source.id,
+                target_kind=target.kind,
+                target_id=target.id,
+            )
+            for source, target, _ in found
         )
         sent_users += 1
         pairs += len(found)
