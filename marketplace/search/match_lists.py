@@ -11,7 +11,7 @@ from marketplace.common.errors import DomainError, NotFound
 from marketplace.extensions import db
 from marketplace.search.models import MatchDismissal, SearchMatch, SearchMatchRefresh, SearchOutbox
 from marketplace.search.ranking import cutoff
-from marketplace.search.reasons import identity, phrase_reasons, structured_reasons
+from marketplace.search.reasons import phrase_reasons, structured_reasons
 from marketplace.search.services import FIELD_LABELS, build_items, require_matches_access
 
 # Stored matches read beyond the limit, for those no longer public, duplicates and dismissals.
@@ -90,13 +90,8 @@ def read_matches(obj, user, *, limit: int = 10, snippets: bool = True) -> list[d
         snippets=snippets,
         stored_snippets=[r[4] for r in rows],
     )
-    seen: set[tuple] = set()
     out = []
-    for item in items:
-        key = identity(item["obj"])
-        if key in seen:
-            continue
-        seen.add(key)
+    for item in items:  # build_items has collapsed duplicates
         item["percent"] = int(round(item["score"] * 100))
         words = phrase_reasons([m["term"] for m in item["matched_terms"]], obj, item["obj"])
         item["reasons"] = structured_reasons(obj, item["obj"])

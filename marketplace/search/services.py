@@ -30,6 +30,7 @@ from marketplace.search.documents import expired_mask, load_listings
 from marketplace.search.engine import all_docs, column, doc_set
 from marketplace.search.ipc import SECTION_NAMES
 from marketplace.search.ranking import user_clauses, user_query_terms
+from marketplace.search.reasons import identity
 from marketplace.search.snippets import snippet
 from marketplace.search.store import cached_searcher, query_analyzer, retry_on_index_change
 from marketplace.search.urls import listing_url
@@ -275,10 +276,17 @@ def build_items(
         if ids:
             objs[kind] = load_listings(db.session, kind, ids)
     items = []
+    seen: set[tuple] = set()
     for n, (kind, obj_id) in enumerate(keys):
         obj = objs.get(kind, {}).get(obj_id)
         if obj is None or not obj.is_public:
             continue
+        # The same patent (A and B publications, a repeated import) or the same result of one
+        # organisation is shown once, at its best place.
+        same = identity(obj)
+        if same in seen:
+            continue
+        seen.add(same)
         words = [m["term"] for m in matched[n]] if matched else list(terms)
         if stored_snippets is not None:
             # Made by ranking.snippet when the match was computed: escaped text and <mark> only.

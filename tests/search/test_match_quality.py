@@ -146,3 +146,13 @@ def test_a_listing_whose_matches_are_pending_says_so(app, client, corpus):
     login(client, owner)
     html = client.get(f"/search/matches/demand/{demand.id}").get_data(as_text=True)
     assert "匹配计算中" in html and "暂未找到" not in html
+
+
+def test_duplicates_collapse_in_search(app_ctx):
+    from marketplace.search.services import parse_search_args, search
+
+    a = make_patent(title="一种盐碱地改良剂", application_number=None, publication_number="CN119999999A")
+    b = make_patent(title="一种盐碱地改良剂", application_number=None, publication_number="CN119999999B")
+    outcome = search(parse_search_args({"q": "盐碱地改良剂"}), None)
+    ids = [i["id"] for i in outcome.page.items]
+    assert len({a.id, b.id} & set(ids)) == 1
