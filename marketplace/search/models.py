@@ -57,7 +57,8 @@ class SearchMatch(db.Model):
     target_kind: Mapped[str] = mapped_column(String(10))
     target_id: Mapped[int]
     rank: Mapped[int]
-    # 0..1: the share of the source's key-term weight that the target contains.
+    # 0..1: the calibrated chance that the target is on the source's subject (ranking.CALIBRATION);
+    # lists are ordered by it (rank) and pages show it 0-100.
     score: Mapped[float]
     # [{"term": "锂离子电池", "fields": ["title", "body"]}, ...]
     matched: Mapped[list] = mapped_column(JSON, default=list)
