@@ -12,6 +12,7 @@ demand's hidden owner is never revealed through a reason.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from marketplace.common.money import format_wan
@@ -27,8 +28,11 @@ _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 _NUMBERISH_RE = re.compile(r"^[\d.,%+\-]+$")
 
 
+@functools.cache
 def _dictionary() -> tuple[dict, frozenset[str]]:
-    return get_jieba(tuple(load_terms())).FREQ, frozenset(load_terms())
+    """jieba's word frequencies and the packaged terms, read once per process."""
+    terms = tuple(load_terms())
+    return get_jieba(terms).FREQ, frozenset(terms)
 
 
 def _keywords(obj) -> set[str]:
