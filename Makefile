@@ -25,10 +25,11 @@ seed: migrate
 
 # Serves http://127.0.0.1:5000 with the demo data (DEMO_DATA=0 skips loading it).
 run: migrate
-	@if [ "$${DEMO_DATA:-1}" != "0" ]; then $(BIN)/flask seed-demo; fi
-	@# The background worker beside the site: indexing takes about a minute and the stored matches
-	@# several more; it also runs the daily maintenance (expiring demands). It stops with the site.
-	@mkdir -p instance && echo "检索索引与匹配正在后台更新（日志：instance/search-sync.log；flask search status 查看进度）"
+	@if [ "$${DEMO_DATA:-1}" != "0" ]; then $(BIN)/flask seed-demo && $(BIN)/flask search reindex --if-behind; fi
+	@# The demo's index and every stored match list are built above, before the site serves its
+	@# first page. The background worker beside the site applies later changes and runs the daily
+	@# maintenance (expiring demands, the 08:00 match digest). It stops with the site.
+	@mkdir -p instance && echo "后台同步已启动，之后的修改约几秒内可检索（日志：instance/search-sync.log；flask search status 查看进度）"
 	@$(BIN)/flask search sync --watch > instance/search-sync.log 2>&1 & SYNC=$$!; \
 	trap 'kill $$SYNC 2>/dev/null' EXIT INT TERM; \
 	DEMO_BANNER=$${DEMO_BANNER:-$${DEMO_DATA:-1}} $(BIN)/flask run --host 127.0.0.1 --port 5000

@@ -15,7 +15,7 @@ from sqlalchemy import String, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.common.timeutil import beijing_today, utcnow
+from marketplace.common.timeutil import beijing_today, to_beijing, utcnow
 from marketplace.extensions import db
 
 
@@ -42,11 +42,20 @@ def _remind_events(today: date) -> str:
     return f"reminded {send_reminders(today)} event registrant(s)"
 
 
+def _match_digest(today: date) -> str:
+    from marketplace.search.digest import send_digests
+
+    return send_digests(today)
+
+
 # name -> job(today) returning a short report; jobs change rows but never commit.
 DAILY_JOBS: dict[str, Callable[[date], str]] = {
     "expire_demands": _expire_demands,
     "event_reminders": _remind_events,
+    "match_digest": _match_digest,
 }
+# Beijing hour before which a job is not run that day (default: from midnight).
+DAILY_JOB_HOURS: dict[str, int] = {"match_digest": 8}
 
 
 def claim_daily(name: str, today: date) -> bool:
@@ -73,7 +82,10 @@ def run_due(today: date | None = None) -> dict[str, str]:
     """Run every daily job not yet run today (Beijing time); commit each one with its claim."""
     today = today or beijing_today()
     done: dict[str, str] = {}
+    hour = to_beijing(utcnow()).hour
     for name, job in DAILY_JOBS.items():
+        if hour < DAILY_JOB_HOURS.get(name, 0) and today == beijing_today():
+            continue
         try:
             if not claim_daily(name, today):
                 db.session.rollback()

@@ -10,7 +10,7 @@ from marketplace.api.schemas.search import Matches, SearchResults, search_query
 from marketplace.common.errors import json_error
 from marketplace.common.security import accepts_any_query_text
 from marketplace.common.validators import plain_int
-from marketplace.search import services
+from marketplace.search import match_lists, services
 
 SearchQuery = search_query(services.SORTS)
 
@@ -45,7 +45,7 @@ def _matches(kind: str, obj_id: int):
     obj = services.get_listing(kind, obj_id, current_user)
     if not services.may_see_matches(current_user, obj):
         return json_error(403, "forbidden", f"只有{services.MATCH_VIEWERS[kind]}可以查看匹配结果")
-    items = services.stored_matches(obj, current_user, limit=_limit(), check=False)
+    items = match_lists.stored_matches(obj, current_user, limit=_limit(), check=False)
     return jsonify(dump(Matches, {"items": [services.api_item(i) for i in items]}))
 
 

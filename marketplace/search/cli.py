@@ -5,8 +5,8 @@ from flask.cli import AppGroup
 
 from marketplace.common.uow import unit_of_work
 from marketplace.extensions import db
-from marketplace.search.matching import refresh_all
 from marketplace.search.pipeline import drain, reindex
+from marketplace.search.rebuild import refresh_all
 from marketplace.search.status import index_status
 from marketplace.search.tasks import sync_forever
 
@@ -35,8 +35,18 @@ def sync_command(watch: bool, interval: float):
 
 @search_cli.command("reindex")
 @click.option("--matches/--no-matches", default=True, help="also recompute every stored match list")
-def reindex_command(matches: bool):
+@click.option(
+    "--if-behind",
+    is_flag=True,
+    help="only when changes wait in the outbox or the index is not current (make run after seed-demo)",
+)
+def reindex_command(matches: bool, if_behind: bool):
     """Rebuild the index into a fresh directory and swap it in; searches keep working."""
+    if if_behind:
+        status = index_status()
+        if not status.get("pending") and not status.get("refresh_pending") and status.get("schema_current"):
+            click.echo("index and stored matches are current")
+            return
     count = reindex()
     click.echo(f"indexed {count} published listing(s)")
     if matches:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Select, select
 
-from marketplace.search import outbox, pipeline, services, status, tasks
+from marketplace.search import match_lists, outbox, pipeline, services, status, tasks
 from marketplace.search.models import SearchMatch
 from marketplace.search.services import SearchOutcome, SearchParams
 
@@ -36,14 +36,16 @@ def search(params: SearchParams, user, *, snippets: bool = True) -> SearchOutcom
 
 def matches_for(obj, user, *, limit: int = 10) -> list[dict]:
     """A listing's stored matches; raises PermissionDenied when `user` may not see them."""
-    return services.stored_matches(obj, user, limit=limit)
+    return match_lists.stored_matches(obj, user, limit=limit)
 
 
-def matched_demand_ids(min_score: float) -> Select:
-    """The ids of demands with a stored match scoring at least `min_score`, as a subquery."""
-    return select(SearchMatch.source_id).where(
-        SearchMatch.source_kind == "demand", SearchMatch.score >= min_score
-    )
+def matched_demand_ids(min_score: float | None = None) -> Select:
+    """The ids of demands with a stored match shown on their page, as a subquery.
+
+    Shown: at or above the calibrated cut-off of its kind, or `min_score` when given.
+    """
+    cond = SearchMatch.score >= min_score if min_score is not None else match_lists.above_cutoff("demand")
+    return select(SearchMatch.source_id).where(SearchMatch.source_kind == "demand", cond)
 
 
 def sync() -> dict[str, int]:

@@ -16,24 +16,25 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from whoosh.query import Term
 
-from marketplace.common.kinds import KIND_LABELS
 from marketplace.common.timeutil import utcnow
-from marketplace.listings.models import LISTING_MODELS, Demand, Patent
-from marketplace.notices.services import notify
+from marketplace.listings.models import Demand, Patent
 from marketplace.search import sources
 from marketplace.search.documents import expired_mask, indexable, load_listings
 from marketplace.search.engine import doc_set
 from marketplace.search.models import SearchMatch, SearchMatchRefresh
-from marketplace.search.ranking import build_match_query, rank_matches
+from marketplace.search.ranking import (
+    build_match_query,
+    calibration_model,
+    cutoff,
+    rank_matches,
+    scored_matches,
+)
 from marketplace.search.schema import doc_id
 from marketplace.search.snippets import snippet
 from marketplace.search.store import open_searcher, query_analyzer
-from marketplace.search.urls import listing_url
 
 # How many matches are stored per listing; pages show fewer.
 STORE_LIMIT = 30
-DEFAULT_THRESHOLD = 0.35
-SCORE_TERMS = 10
 
 
 @dataclass
@@ -46,8 +47,10 @@ class Match:
     snippet: str = ""
 
 
-def threshold() -> float:
-    return float(current_app.config.get("MATCH_THRESHOLD", DEFAULT_THRESHOLD))
+def threshold(source_kind: str = "demand", target_kind: str = "result") -> float:
+    """The display cut-off of a pair (ranking.CUTOFFS); MATCH_THRESHOLD in the config overrides it."""
+    configured = current_app.config.get("MATCH_THRESHOLD")
+    return float(configured) if configured is not None else cutoff(source_kind, target_kind)
 
 
 def _query_parts(obj) -> dict:
@@ -69,7 +72,7 @@ def _query_parts(obj) -> dict:
     }
 
 
-def _restrictions(searcher, kind: str) -> dict:
+def restrictions(searcher, kind: str) -> dict:
     """Limit matches to the other side's kind and to open demands (docnum sets, kept per searcher)."""
     demands = doc_set(searcher, Term("kind", "demand"))
     if kind == "demand":
@@ -94,44 +97,48 @@ def match_query(searcher, analyzer, obj):
 
 
 def compute(searcher, analyzer, obj, limit: int = STORE_LIMIT, known: Mapping | None = None) -> list[Match]:
-    """Rank the other side's listings for one listing; score = share of key-term weight matched.
+    """Rank the other side's listings for one listing, ordered by the calibrated score.
+
+    The score (0..1) is the chance that the target is on the listing's subject, calibrated on
+    the development data (ranking.CALIBRATION); the stored rank follows it.
 
     `known` maps (kind, id) of targets to (set of matched terms, snippet) of the listing's stored
     list (see stored_snippets): a target still matched by the same terms keeps its snippet (the
     snippet marks a set of words), which otherwise costs a third of the computation. Leave out
     targets whose text may have changed.
     """
-    known = known or {}
     mq = match_query(searcher, analyzer, obj)
     if not mq.clauses:
         return []
-    # Matching the SCORE_TERMS most telling terms of the source scores 1; a long demand with
-    # 30 key terms is not penalised for the incidental ones a listing lacks.
-    total = sum(t.weight for t in mq.terms[:SCORE_TERMS]) or 1.0
-    weights = {t.text: t.weight for t in mq.terms}
+    ranked_hits = rank_matches(searcher, mq, limit + 1, analyzer=analyzer, **restrictions(searcher, obj.kind))
+    return explain_hits(obj, mq, ranked_hits, analyzer, limit=limit, known=known)
+
+
+def explain_hits(
+    obj, mq, ranked_hits, analyzer, *, limit: int = STORE_LIMIT, known=None, snippets: bool = True
+) -> list[Match]:
+    """Score, order and excerpt ranked hits of one listing's match query (snippets=False: none)."""
+    known = known or {}
     own = doc_id(obj.kind, obj.id)
+    hits = [h for h in ranked_hits if h.stored["doc_id"] != own]
     out: list[Match] = []
-    ranked_hits = rank_matches(
-        searcher, mq, limit + 1, analyzer=analyzer, **_restrictions(searcher, obj.kind)
-    )
-    for ranked in ranked_hits:
+    for ranked, score in scored_matches(mq, hits, lambda h: calibration_model(obj.kind, h.stored["kind"])):
         hit = ranked.stored
-        if hit["doc_id"] == own:
-            continue
         found = ranked.matched
-        score = sum(weights[term] for term, _ in found) / total
         terms = tuple(term for term, _ in found)
         key = (hit["kind"], int(hit["obj_id"]))
         previous = known.get(key)
         if previous is not None and previous[0] == frozenset(terms):
             excerpt = previous[1]
+        elif not snippets:
+            excerpt = ""
         else:
             excerpt = snippet(hit.get("body") or "", terms, 160, analyzer)
         out.append(
             Match(
                 *key,
                 len(out) + 1,
-                round(min(score, 1.0), 4),
+                round(score, 4),
                 [{"term": term, "fields": list(fields)} for term, fields in found],
                 str(excerpt),
             )
@@ -236,9 +243,8 @@ def refresh_many(session, keys: list[tuple[str, int]], *, notify: bool) -> int:
                 _store(session, kind, obj_id, matches)
                 computed += 1
                 # The other side's lists gain this listing where it is a real match.
-                affected |= {(m.kind, m.obj_id) for m in matches if m.score >= threshold()}
-                if notify:
-                    _notify(session, obj, matches)
+                affected |= {(m.kind, m.obj_id) for m in matches if m.score >= threshold(kind, m.kind)}
+                # Notices of new matches go out once a day (digest.py), not per change.
     queue_refresh(session, affected - changed)
     session.flush()
     return computed
@@ -291,65 +297,8 @@ def refresh_queued(session, limit: int) -> int:
     return len(rows)
 
 
-def refresh_all(session) -> int:
-    """Recompute every published listing's matches (after a rebuild or a dictionary change)."""
-    keys = []
-    for kind, model in LISTING_MODELS.items():
-        keys += [(kind, i) for i in session.scalars(select(model.id).where(model.status == "published"))]
-    session.execute(delete(SearchMatch))
-    session.execute(delete(SearchMatchRefresh))  # every list is recomputed below
-    done = 0
-    for start in range(0, len(keys), 200):
-        chunk = keys[start : start + 200]
-        with open_searcher() as searcher:
-            analyzer = query_analyzer(searcher)
-            for kind, ids in _group(chunk).items():
-                objs = load_listings(session, kind, ids)
-                for obj_id in ids:
-                    obj = objs.get(obj_id)
-                    if indexable(obj):
-                        _store(session, kind, obj_id, compute(searcher, analyzer, obj))
-                        done += 1
-        session.commit()
-    return done
-
-
 def _group(keys) -> dict[str, list[int]]:
     out: dict[str, list[int]] = {}
     for kind, obj_id in keys:
         out.setdefault(kind, []).append(obj_id)
     return out
-
-
-def _notify(session, obj, matches: list[Match]) -> None:
-    """Tell the other side's organisation about new matches above the threshold (once each)."""
-    limit = threshold()
-    good = [m for m in matches if m.score >= limit]
-    if not good:
-        return
-    for kind, ids in _group([(m.kind, m.obj_id) for m in good]).items():
-        others = load_listings(session, kind, ids)
-        for other_id in ids:
-            other = others.get(other_id)
-            if not indexable(other) or other.organisation_id == obj.organisation_id:
-                continue
-            if isinstance(obj, Demand):
-                demand, listing = obj, other
-                org_id = listing.organisation_id
-                # The demand's title only: a hidden owner's name never appears in a notice.
-                title = (
-                    f"新的技术需求与您的{KIND_LABELS[listing.kind]}「{listing.title}」匹配：{demand.title}"
-                )
-                url = listing_url("demand", demand.id)
-            else:
-                demand, listing = other, obj
-                org_id = demand.organisation_id
-                title = f"新的{KIND_LABELS[listing.kind]}与您的需求「{demand.title}」匹配：{listing.title}"
-                url = listing_url(listing.kind, listing.id)
-            notify(
-                org_id,
-                "match",
-                title,
-                url=url,
-                subject_key=f"match:{demand.id}:{listing.kind}:{listing.id}",
-            )

@@ -11,7 +11,7 @@ import shutil
 import time
 
 from flask import current_app
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import selectinload
 from whoosh import index as whoosh_index
 from whoosh.writing import MERGE_SMALL
@@ -206,6 +206,10 @@ def reindex(batch: int = 1000) -> int:
     session = db.session
     count = 0
     with flock(root / INDEX_LOCK, blocking=True):
+        # Changes queued before the rebuild reads the tables are in the new index: marked indexed
+        # after the swap, so the drain does not index them again (their matches still follow).
+        upto = session.scalar(select(func.max(SearchOutbox.id)))
+        session.commit()
         name = new_directory_name()
         path = root / name
         path.mkdir()
@@ -244,6 +248,12 @@ def reindex(batch: int = 1000) -> int:
             shutil.rmtree(path, ignore_errors=True)
             raise
         publish_directory(root, name, terms)
+        if upto is not None:
+            session.execute(
+                update(SearchOutbox)
+                .where(SearchOutbox.id <= upto, SearchOutbox.indexed_at.is_(None))
+                .values(indexed_at=utcnow())
+            )
     session.commit()
     drain(with_matches=False)
     return count

@@ -85,6 +85,7 @@ class KeyTerm:
     weight: float
     sources: tuple[str, ...]
     whole: bool = True
+    idf: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,7 @@ def extract_key_terms(
             weight *= SUBWORD_WEIGHT
         if len(term) == 1:
             weight *= SINGLE_CHAR_WEIGHT
-        scored.append(KeyTerm(term, weight, tuple(sorted(seen_in[term])), whole[term]))
+        scored.append(KeyTerm(term, weight, tuple(sorted(seen_in[term])), whole[term], idf))
     scored.sort(key=lambda k: (-k.weight, k.text))
     return scored[: max(max_terms, 0)]
 
@@ -324,6 +325,79 @@ def rank_matches(
         if matched:
             out.append(RankedMatch(d, sc, matched, stored))
     return out
+
+
+# --- one calibrated score ----------------------------------------------------------------------
+#
+# A match's score is the estimated chance that the target is on the source's subject (results:
+# the same discipline; patents: a shared IPC subclass), from a logistic model over the ranking's
+# own figures, fitted on half of the development data (bench/search_quality.py --calibrate; the
+# other half reports it). Lists are ordered by it. Coefficients per model: intercept, log(1 +
+# BM25 score), score / total query boost, key-term weight share (top 10, capped 1.5), share of
+# all key terms, log(1 + matched terms), score / best score of the ranking.
+CALIBRATION = {
+    "result": (-5.3274, 1.6194, 0.0877, 1.5893, 0.2425, -0.1388, -3.2823),
+    "patent": (-6.4542, 3.0538, 0.0466, 1.3141, -3.1657, 0.4335, -4.7755),
+}
+# Shown only at or above these scores, per target kind (bench/README.md, "Cut-offs"). A
+# demand in a result's or patent's list is scored with the source's model, so it takes the
+# source's cut-off.
+CUTOFFS = {"result": 0.45, "patent": 0.60, "demand": 0.45}
+
+
+def calibration_model(source_kind: str, target_kind: str) -> str:
+    """Which calibration scores a pair: the supply side's kind (results or patents)."""
+    return (
+        target_kind
+        if target_kind in CALIBRATION
+        else (source_kind if source_kind in CALIBRATION else "result")
+    )
+
+
+def cutoff(source_kind: str, target_kind: str) -> float:
+    """The display cut-off of a pair (see CUTOFFS)."""
+    if target_kind == "demand":
+        return CUTOFFS.get(source_kind, CUTOFFS["demand"])
+    return CUTOFFS.get(target_kind, CUTOFFS["result"])
+
+
+def match_features(mq: MatchQuery, hit: RankedMatch, best: float) -> tuple[float, ...]:
+    """The figures the calibration reads for one ranked hit (see CALIBRATION)."""
+    weights = {t.text: t.weight for t in mq.terms}
+    top10 = sum(t.weight for t in mq.terms[:10]) or 1.0
+    every = sum(weights.values()) or 1.0
+    texts = set(weights)
+    boosts = sum(c.boost for c in mq.clauses if c.text in texts) or 1.0
+    cover = sum(weights.get(term, 0.0) for term, _ in hit.matched)
+    score = max(hit.score, 0.0)
+    return (
+        1.0,
+        math.log1p(score),
+        score / boosts,
+        min(cover / top10, 1.5),
+        cover / every,
+        math.log1p(len(hit.matched)),
+        score / best if best > 0 else 0.0,
+    )
+
+
+def calibrated(model: str, features: Sequence[float]) -> float:
+    """The chance (0..1) that a hit with these figures is on the source's subject."""
+    z = sum(w * x for w, x in zip(CALIBRATION[model], features, strict=True))
+    return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+
+
+def scored_matches(mq: MatchQuery, hits: Sequence[RankedMatch], model_of) -> list[tuple[RankedMatch, float]]:
+    """Give each ranked hit its calibrated score and order them by it (ties keep rank order).
+
+    `model_of(hit)` names the calibration of a hit (see calibration_model).
+    """
+    if not hits:
+        return []
+    best = max(h.score for h in hits)
+    scored = [(h, calibrated(model_of(h), match_features(mq, h, best))) for h in hits]
+    order = sorted(range(len(scored)), key=lambda n: (-scored[n][1], n))
+    return [scored[n] for n in order]
 
 
 def _add_scores(scores, searcher, clauses: Sequence[Clause]) -> None:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 
 from markupsafe import Markup, escape
-from sqlalchemy import select
 from whoosh.query import NumericRange, Term
 
 from marketplace.common.domain import REGIONS, TECHNOLOGY_FIELDS
@@ -30,8 +29,8 @@ from marketplace.search.access import ACTION, MATCH_VIEWERS
 from marketplace.search.documents import expired_mask, load_listings
 from marketplace.search.engine import all_docs, column, doc_set
 from marketplace.search.ipc import SECTION_NAMES
-from marketplace.search.models import SearchMatch
 from marketplace.search.ranking import user_clauses, user_query_terms
+from marketplace.search.reasons import identity
 from marketplace.search.snippets import snippet
 from marketplace.search.store import cached_searcher, query_analyzer, retry_on_index_change
 from marketplace.search.urls import listing_url
@@ -298,6 +297,7 @@ def build_items(
         if ids:
             objs[kind] = sources.get(kind).load(db.session, ids)
     items = []
+    seen: set[tuple] = set()
     for n, (kind, obj_id) in enumerate(keys):
         obj = objs.get(kind, {}).get(obj_id)
         if obj is None or not obj.is_public:
@@ -305,6 +305,12 @@ def build_items(
         if (source := sources.get(kind)) is not None:
             items.append(_source_item(source, obj, terms, analyzer, snippets))
             continue
+        # The same patent (A and B publications, a repeated import) or the same result of one
+        # organisation is shown once, at its best place.
+        same = identity(obj)
+        if same in seen:
+            continue
+        seen.add(same)
         words = [m["term"] for m in matched[n]] if matched else list(terms)
         if stored_snippets is not None:
             # Made by ranking.snippet when the match was computed: escaped text and <mark> only.
@@ -412,36 +418,3 @@ def get_listing(kind: str, obj_id: int, user):
 def require_matches_access(user, obj) -> None:
     if not may_see_matches(user, obj):
         raise PermissionDenied(f"只有{MATCH_VIEWERS[obj.kind]}可以查看匹配结果")
-
-
-def stored_matches(obj, user, *, limit: int = 10, snippets: bool = True, check: bool = True) -> list[dict]:
-    """Read a listing's stored matches for a user who may see them."""
-    if check:
-        require_matches_access(user, obj)
-    rows = db.session.execute(
-        select(
-            SearchMatch.target_kind,
-            SearchMatch.target_id,
-            SearchMatch.score,
-            SearchMatch.matched,
-            SearchMatch.snippet,
-        )
-        .where(SearchMatch.source_kind == obj.kind, SearchMatch.source_id == obj.id)
-        .order_by(SearchMatch.rank)
-        .limit(max(1, min(limit, 50)) + 10)  # a few spare in case some are no longer public
-    ).all()
-    keys = [(r[0], r[1]) for r in rows]
-    items = build_items(
-        keys,
-        user,
-        scores=[round(r[2], 3) for r in rows],
-        matched=[r[3] or [] for r in rows],
-        snippets=snippets,
-        stored_snippets=[r[4] for r in rows],
-    )
-    for item in items:
-        item["why"] = [
-            {"term": m["term"], "where": [FIELD_LABELS.get(f, f) for f in m.get("fields", [])]}
-            for m in item["matched_terms"]
-        ]
-    return items[:limit]

@@ -10,8 +10,8 @@ from marketplace.common.mail_outbox import drain_mail_round
 from marketplace.common.maintenance import run_due
 from marketplace.extensions import db
 from marketplace.listings.importer import fail_stale_jobs
-from marketplace.search.matching import refresh_all
 from marketplace.search.pipeline import drain, reindex
+from marketplace.search.rebuild import refresh_all
 from marketplace.search.store import index_is_current
 
 # Seconds of outbox work per round of the worker: under a long backlog the round's other duties

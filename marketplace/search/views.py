@@ -6,26 +6,27 @@ from flask import Blueprint, after_this_request, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, IntegerField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from marketplace.accounts.forms import ConfirmForm
 from marketplace.common.audit import record_audit
 from marketplace.common.domain import REGIONS, TECHNOLOGY_FIELDS
 from marketplace.common.permissions import can, role_required
 from marketplace.common.roles import Role
-from marketplace.common.security import accepts_any_query_text
+from marketplace.common.security import accepts_any_query_text, is_safe_next
 from marketplace.common.tasks import run_in_background
 from marketplace.common.uow import attempt, unit_of_work
 from marketplace.deals.funnel import record_matches_shown
 from marketplace.extensions import db
 from marketplace.listings.models import LEGAL_STATUSES, MATURITY_LEVELS, PATENT_TYPES
-from marketplace.search import facets, outbox, services
+from marketplace.search import digest, facets, match_lists, outbox, services
 from marketplace.search.access import ACTION
 from marketplace.search.analysis import build_user_dictionary, load_terms
 from marketplace.search.ipc import SECTION_NAMES
 from marketplace.search.models import SearchTerm
 from marketplace.search.pipeline import drain
+from marketplace.search.ranking import cutoff
 from marketplace.search.status import index_status
 from marketplace.search.tasks import rebuild_everything
 
@@ -37,7 +38,7 @@ def demand_matches(demand, limit: int = 10):
     """Stored matches of a demand for the current user, or None when they may not see them."""
     if not can(current_user, ACTION, demand):
         return None
-    items = services.stored_matches(demand, current_user, limit=limit, check=False)
+    items = match_lists.stored_matches(demand, current_user, limit=limit, check=False)
     if items:
         _record_shown(demand, items)
     return items
@@ -61,7 +62,7 @@ def listing_matches(listing, limit: int = 10):
     """Stored matching demands of a result or patent for its owner, or None for anyone else."""
     if not can(current_user, ACTION, listing):
         return None
-    return services.stored_matches(listing, current_user, limit=limit, check=False)
+    return match_lists.stored_matches(listing, current_user, limit=limit, check=False)
 
 
 @bp.route("/")
@@ -94,6 +95,76 @@ def matches(kind: str, obj_id: int):
     obj = services.get_listing(kind, obj_id, current_user)
     services.require_matches_access(current_user, obj)
     return render_template("search/matches.html", obj=obj, kind_label=services.KIND_LABELS[kind])
+
+
+@bp.app_template_global()
+def cutoff_percent(source_kind: str, target_kind: str) -> int:
+    """A display cut-off as pages show scores (0-100)."""
+    return int(round(cutoff(source_kind, target_kind) * 100))
+
+
+@bp.app_template_global()
+def matches_pending(listing):
+    """{"eta_s": ...} while a listing's matches are still being computed, else None."""
+    return match_lists.matches_pending(listing)
+
+
+@bp.route("/matches/<kind>/<int:obj_id>/dismiss", methods=["POST"])
+@login_required
+def dismiss_match(kind: str, obj_id: int):
+    """Mark one stored match 不相关: it is no longer shown to the user's organisation."""
+    if kind not in services.KINDS:
+        return render_template("errors/404.html"), 404
+    obj = services.get_listing(kind, obj_id, current_user)
+    services.require_matches_access(current_user, obj)
+    form = ConfirmForm()
+    target_kind = request.form.get("target_kind", "")
+    target_id = request.form.get("target_id", "")
+    if form.validate_on_submit() and target_kind in services.KINDS and target_id.isdigit():
+        attempt(
+            lambda: match_lists.dismiss(obj, current_user, target_kind, int(target_id)),
+            success="已标记为不相关，本单位不再看到这条匹配。",
+        )
+    else:
+        flash("标记未成功，请刷新页面后重试", "warning")
+    target = request.form.get("next")
+    return redirect(target if is_safe_next(target) else url_for("search.matches", kind=kind, obj_id=obj_id))
+
+
+class DigestForm(FlaskForm):
+    digest = BooleanField("每天 8:00 汇总本单位条目的新匹配（站内通知）")
+    email = BooleanField("同时发送到我的邮箱")
+    min_score = IntegerField(
+        "最低匹配度",
+        validators=[Optional(), NumberRange(min=0, max=100, message="请填写 0 至 100 之间的整数")],
+        description="留空则按平台的较相关标准（页面上显示的那些匹配）。",
+    )
+
+
+@bp.app_template_global()
+def digest_form():
+    """The current user's digest preferences as a form, for the profile page."""
+    pref = digest.preference(current_user.id)
+    return DigestForm(data={"digest": pref.digest, "email": pref.email, "min_score": pref.min_score})
+
+
+@bp.route("/digest", methods=["POST"])
+@login_required
+def digest_preferences():
+    """Save the current user's match digest preferences (shown on the profile page)."""
+    form = DigestForm()
+    if form.validate_on_submit():
+        attempt(
+            lambda: digest.save_preference(
+                current_user, digest=form.digest.data, email=form.email.data, min_score=form.min_score.data
+            ),
+            success="匹配提醒设置已保存",
+        )
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "danger")
+    return redirect(url_for("accounts.profile"))
 
 
 class TermForm(FlaskForm):

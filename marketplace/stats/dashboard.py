@@ -180,7 +180,7 @@ def _published_per_month(model, start: date, end: date) -> dict[str, int]:
 def demands_with_matches(start: date, end: date) -> int | None:
     """Demands published in the period with at least one stored match above the threshold."""
     lo, hi = _utc_bounds(start, end)
-    matched = search.matched_demand_ids(current_app.config["MATCH_THRESHOLD"])
+    matched = search.matched_demand_ids(current_app.config.get("MATCH_THRESHOLD"))
     stmt = select(func.count(func.distinct(Demand.id))).where(
         Demand.published_at >= lo, Demand.published_at < hi, Demand.id.in_(matched)
     )

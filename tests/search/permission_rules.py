@@ -2,7 +2,7 @@
 
 from marketplace.extensions import db
 from marketplace.search.models import SearchTerm
-from tests.permission_roles import ANY, BUREAU
+from tests.permission_roles import ANY, AUTH, BUREAU
 from tests.search.factories import make_demand, make_patent, make_result
 
 DEMAND_VIEWERS = frozenset({"enterprise", "broker", "bureau", "admin"})
@@ -11,6 +11,8 @@ OWNER = frozenset({"university"})
 RULES = {
     "search.index": ("GET", "/search/?q=锂电池", ANY),
     "search.matches": ("GET", "/search/matches/demand/{s_demand}", DEMAND_VIEWERS),
+    "search.dismiss_match": ("POST", "/search/matches/demand/{s_demand}/dismiss", DEMAND_VIEWERS),
+    "search.digest_preferences": ("POST", "/search/digest", AUTH),
     "search.terms": ("GET", "/search/terms", BUREAU),
     "search.delete_term": ("POST", "/search/terms/{s_term}/delete", BUREAU),
     "search.reindex": ("POST", "/search/reindex", BUREAU),

@@ -1,4 +1,6 @@
-"""Stored matches: computed in the background, read by pages and the API, with notices once."""
+"""Stored matches: computed in the background, read by pages and the API, told once in a digest."""
+
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -68,7 +70,7 @@ def test_pages_and_api_read_the_stored_list(app, client, corpus):
             )
         )
         row.score = 0.987
-        row.matched = [{"term": "存储的理由", "fields": ["title"]}]
+        row.matched = [{"term": "锂离子电池", "fields": ["title"]}]
         assert "<mark>" in row.snippet  # made when the match was computed
         row.snippet = "存储的<mark>片段</mark>"
         db.session.commit()
@@ -77,13 +79,13 @@ def test_pages_and_api_read_the_stored_list(app, client, corpus):
         ids = (demand.id, result.id)
     data = client.get(f"/api/v1/demands/{ids[0]}/matches", headers={"Authorization": f"Bearer {token}"}).json
     item = next(i for i in data["items"] if i["type"] == "result" and i["id"] == ids[1])
-    assert item["score"] == 0.987 and item["matched_terms"] == [{"term": "存储的理由", "fields": ["title"]}]
+    assert item["score"] == 0.987 and item["matched_terms"] == [{"term": "锂离子电池", "fields": ["title"]}]
     assert item["snippet"] == "存储的<mark>片段</mark>"
     assert set(item) >= {"type", "id", "title", "score", "snippet", "matched_terms", "organisation", "url"}
     patent_item = next(i for i in data["items"] if i["type"] == "patent")
     assert patent_item["publication_number"].startswith("CN")
     html = client.get(f"/search/matches/demand/{ids[0]}").get_data(as_text=True)
-    assert "匹配度 99%" in html and "“存储的理由”" in html and "标题" in html
+    assert "匹配度 99" in html and "锂离子电池</span>" in html
 
 
 def test_hidden_demand_owner_never_leaks_through_matches(app, client, corpus):
@@ -100,10 +102,14 @@ def test_hidden_demand_owner_never_leaks_through_matches(app, client, corpus):
         assert "保密电池" not in str(data)
     html = client.get(f"/search/matches/result/{result_id}").get_data(as_text=True)
     assert "某企业" in html and "保密电池" not in html
-    # Notices to the university about the new demand carry the demand's title only.
+    # The digest to the university names the demand by its title only.
     with app.app_context():
-        titles = db.session.scalars(select(Notice.title)).all()
-        assert titles and not any("保密电池" in t for t in titles)
+        from marketplace.common.timeutil import beijing_today
+        from marketplace.search.digest import send_digests
+
+        send_digests(beijing_today())
+        texts = [n.title + n.body for n in db.session.scalars(select(Notice)).all()]
+        assert texts and not any("保密电池" in t for t in texts)
         # Brokers may see the demand's own match list (and the name, as the listings rules say).
     data = client.get(
         f"/api/v1/demands/{demand_id}/matches", headers={"Authorization": f"Bearer {broker_token}"}
@@ -160,36 +166,27 @@ def test_partials_render_only_for_allowed_viewers(app, corpus):
                 assert ("与之匹配的企业技术需求" in html) is listing_visible
 
 
-def test_new_match_notices_are_sent_once(app, corpus):
+def test_new_matches_are_told_once_in_the_daily_digest(app, corpus):
+    # Issue 15: no notice per match any more; the 08:00 digest reports each new pair once.
+    from marketplace.common.timeutil import beijing_today
+    from marketplace.search.digest import send_digests
+
     with app.app_context():
-        app.config["MATCH_THRESHOLD"] = 0.05
         owner, uni, demand, result, patent = _world(hide=False)
-        to_owner = db.session.scalars(
-            select(Notice).where(Notice.organisation_id == owner.organisation_id)
-        ).all()
-        # The demand came first, so its organisation hears about the result and the patent.
-        keys = {n.subject_key for n in to_owner}
-        assert f"match:{demand.id}:result:{result.id}" in keys
-        assert f"match:{demand.id}:patent:{patent.id}" in keys
-        assert all(n.kind == "match" for n in to_owner)
-        # An edit recomputes the matches but sends no second notice.
+        assert db.session.scalar(select(func.count(Notice.id))) == 0
+        send_digests(beijing_today())
+        (digest,) = db.session.scalars(select(Notice).where(Notice.user_id == owner.id)).all()
+        assert digest.kind == "match" and result.title in digest.body and patent.title in digest.body
+        # An edit recomputes the matches but the next digest does not repeat them.
         result.abstract += "已在北方某电池厂试用。"
         db.session.commit()
-        count = db.session.scalar(
-            select(func.count(Notice.id)).where(
-                Notice.organisation_id == owner.organisation_id,
-                Notice.subject_key == f"match:{demand.id}:result:{result.id}",
-            )
-        )
-        assert count == 1
-        # A new demand tells the university about it.
+        send_digests(beijing_today() + timedelta(days=1))
+        assert db.session.scalar(select(func.count(Notice.id)).where(Notice.user_id == owner.id)) == 1
+        # A new demand reaches the university's next digest.
         second = make_demand(make_org("enterprise"), **{**DEMAND_TEXT, "title": "寻求低温电解液添加剂"})
-        keys = set(
-            db.session.scalars(
-                select(Notice.subject_key).where(Notice.organisation_id == uni.organisation_id)
-            )
-        )
-        assert f"match:{second.id}:result:{result.id}" in keys
+        send_digests(beijing_today() + timedelta(days=2))
+        bodies = db.session.scalars(select(Notice.body).where(Notice.user_id == uni.id)).all()
+        assert any(second.title in b for b in bodies)
 
 
 def test_withdrawn_listing_leaves_the_stored_lists(app, corpus):

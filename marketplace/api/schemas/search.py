@@ -25,7 +25,9 @@ class SearchItem(ApiModel):
     type: choice(KINDS)
     id: Id
     title: Text
-    score: float | None = Field(description="匹配度 0–1（检索结果为 null）")
+    score: float | None = Field(
+        description="匹配度 0–1：与来源同领域的把握（校准见 bench/README.md），页面显示为其 100 倍；只返回达到阈值的匹配（检索结果为 null）"
+    )
     snippet: text(None, description="已转义的摘要片段，命中的整词以 <mark> 标出")
     matched_terms: list[MatchedTerm]
     organisation: SearchOrganisation
