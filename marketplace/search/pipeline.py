@@ -11,17 +11,16 @@ import shutil
 import time
 
 from flask import current_app
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from whoosh import index as whoosh_index
 from whoosh.writing import MERGE_SMALL
 
-from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS
+from marketplace.search import log as search_log
 from marketplace.search.documents import indexable, listing_document, load_listings
 from marketplace.search.matching import refresh_many, refresh_queued
-from marketplace.search.models import SearchMatchRefresh, SearchOutbox
 from marketplace.search.schema import doc_id
 from marketplace.search.store import (
     INDEX_LOCK,
@@ -45,21 +44,12 @@ MERGE_AT_SEGMENTS = 8
 
 
 def _pending(session, indexed: bool) -> bool:
-    """Is there work for the index stage (indexed=False) or the match stage (indexed=True)?"""
-    if indexed and session.scalar(select(SearchMatchRefresh.kind).limit(1)) is not None:
-        return True
-    column = SearchOutbox.indexed_at
-    cond = column.is_not(None) if indexed else column.is_(None)
-    return session.scalar(select(SearchOutbox.id).where(cond).limit(1)) is not None
+    """Is there work for this host's index stage (indexed=False) or the shared match stage (indexed=True)?"""
+    return search_log.match_pending(session) if indexed else search_log.index_pending(session)
 
 
 def _index_batch(session) -> int:
-    rows = session.execute(
-        select(SearchOutbox.id, SearchOutbox.kind, SearchOutbox.obj_id)
-        .where(SearchOutbox.indexed_at.is_(None))
-        .order_by(SearchOutbox.id)
-        .limit(INDEX_BATCH)
-    ).all()
+    rows = search_log.entries_to_index(session, INDEX_BATCH)
     if not rows:
         return 0
     by_kind: dict[str, set[int]] = {}
@@ -87,30 +77,24 @@ def _index_batch(session) -> int:
     except BaseException:
         writer.cancel()
         raise
-    session.execute(
-        update(SearchOutbox).where(SearchOutbox.id.in_([r[0] for r in rows])).values(indexed_at=utcnow())
-    )
+    search_log.mark_indexed(session, rows)
     session.commit()
     return len(rows)
 
 
 def _match_batch(session) -> int:
     """Store the matches of a batch of changed listings, or else recompute queued lists."""
-    rows = session.execute(
-        select(SearchOutbox.id, SearchOutbox.kind, SearchOutbox.obj_id)
-        .where(SearchOutbox.indexed_at.is_not(None))
-        # Demands first: their pages show the ranked supply, and refreshing a demand also refreshes
-        # the demand lists of the listings it matches, so a large import is useful soonest.
-        .order_by(case((SearchOutbox.kind == "demand", 0), else_=1), SearchOutbox.id)
-        .limit(MATCH_BATCH)
-    ).all()
+    if not search_log.claim_matching(session):
+        session.rollback()
+        return 0  # another host stores the matches (once for all)
+    rows = search_log.entries_to_match(session, MATCH_BATCH)
     if not rows:
         done = refresh_queued(session, MATCH_BATCH)
         session.commit()
         return done
     keys = list(dict.fromkeys((kind, obj_id) for _, kind, obj_id in rows))
     refresh_many(session, keys, notify=True)
-    session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r[0] for r in rows])))
+    search_log.mark_matched(session, [r[0] for r in rows])
     session.commit()
     return len(rows)
 
@@ -150,6 +134,7 @@ def drain(*, with_matches: bool = True, merge: bool = True, budget: float | None
     root = index_root()
     session = db.session
     done = {"indexed": 0, "matched": 0, "more": 0}
+    _join_the_log(session, root)
     deadline = None if budget is None else time.monotonic() + budget
     while True:
         worked = done["indexed"] or done["matched"]
@@ -186,6 +171,17 @@ def drain(*, with_matches: bool = True, merge: bool = True, budget: float | None
             return done
 
 
+def _join_the_log(session, root) -> None:
+    """Build this host's index from the database first if it is new, wiped or back from the dead."""
+    with flock(root / INDEX_LOCK) as held:
+        if held and search_log.needs_rebuild(session):
+            current_app.logger.warning("search index of this host is missing or stale: rebuilding it")
+            reindex()
+        else:
+            search_log.heartbeat(session)
+            session.commit()
+
+
 def reindex(batch: int = 1000) -> int:
     """Rebuild the index from the database into a fresh directory and swap it in atomically.
 
@@ -196,6 +192,8 @@ def reindex(batch: int = 1000) -> int:
     session = db.session
     count = 0
     with flock(root / INDEX_LOCK, blocking=True):
+        # Entries are in commit order: what the build reads includes every entry up to here.
+        position = search_log.head(session)
         name = new_directory_name()
         path = root / name
         path.mkdir()
@@ -229,6 +227,7 @@ def reindex(batch: int = 1000) -> int:
             shutil.rmtree(path, ignore_errors=True)
             raise
         publish_directory(root, name, terms)
-    session.commit()
+        search_log.set_cursor(session, position, rebuilt=True)
+        session.commit()
     drain(with_matches=False)
     return count

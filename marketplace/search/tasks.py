@@ -10,6 +10,7 @@ from marketplace.common.mail_outbox import drain_mail_round
 from marketplace.common.maintenance import run_due
 from marketplace.extensions import db
 from marketplace.listings.importer import fail_stale_jobs
+from marketplace.search.log import heartbeat
 from marketplace.search.matching import refresh_all
 from marketplace.search.pipeline import drain, reindex
 from marketplace.search.store import index_is_current
@@ -54,6 +55,8 @@ def sync_forever(
                     documents, matches = rebuild_everything()
                     echo(f"rebuilt: {documents} listing(s) indexed, matches of {matches} stored")
                 checked_schema = True
+            heartbeat(db.session, worker=True)
+            db.session.commit()
             for name, result in run_due().items():
                 echo(f"maintenance {name}: {result}")
             if failed := fail_stale_jobs():
