@@ -134,7 +134,7 @@ def drain(*, with_matches: bool = True, merge: bool = True, budget: float | None
     root = index_root()
     session = db.session
     done = {"indexed": 0, "matched": 0, "more": 0}
-    _join_the_log(session, root)
+    done["indexed"] += _join_the_log(session, root)
     deadline = None if budget is None else time.monotonic() + budget
     while True:
         worked = done["indexed"] or done["matched"]
@@ -171,15 +171,18 @@ def drain(*, with_matches: bool = True, merge: bool = True, budget: float | None
             return done
 
 
-def _join_the_log(session, root) -> None:
-    """Build this host's index from the database first if it is new, wiped or back from the dead."""
+def _join_the_log(session, root) -> int:
+    """Build this host's index from the database first if it is new, wiped or back from the dead.
+
+    Returns how many listings a rebuild indexed (0 when the host simply follows the log).
+    """
     with flock(root / INDEX_LOCK) as held:
         if held and search_log.needs_rebuild(session):
             current_app.logger.warning("search index of this host is missing or stale: rebuilding it")
-            reindex()
-        else:
-            search_log.heartbeat(session)
-            session.commit()
+            return reindex()
+        search_log.heartbeat(session)
+        session.commit()
+    return 0
 
 
 def reindex(batch: int = 1000) -> int:
