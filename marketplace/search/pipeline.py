@@ -219,9 +219,15 @@ def reindex(batch: int = 1000) -> int:
                     if not objs:
                         break
                     for obj in objs:
-                        if indexable(obj):
-                            writer.add_document(**listing_document(obj))
-                            count += 1
+                        if not indexable(obj):
+                            continue
+                        try:
+                            doc = listing_document(obj)
+                        except Exception:  # noqa: BLE001 - one bad row must not stop a rebuild
+                            current_app.logger.exception("Cannot index %s %s; left out", obj.kind, obj.id)
+                            continue
+                        writer.add_document(**doc)
+                        count += 1
                     last = objs[-1].id
                     session.expunge_all()
             writer.commit()
