@@ -24,9 +24,15 @@ def _cursor(name: str) -> int:
 
 
 def test_two_hosts_in_one_database_each_follow_the_log(app, app_factory, tmp_path):
-    shared = f"sqlite:///{tmp_path / 'shared.db'}"
-    host_a = app_factory(SQLALCHEMY_DATABASE_URI=shared, SEARCH_HOST_NAME="a")
-    host_b = app_factory(SQLALCHEMY_DATABASE_URI=shared, SEARCH_HOST_NAME="b")
+    # Both hosts on one database: the run's PostgreSQL one, or a SQLite file of this test.
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    shared = (
+        {}
+        if url.startswith("postgresql")
+        else {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'shared.db'}"}
+    )
+    host_a = app_factory(SEARCH_HOST_NAME="a", **shared)
+    host_b = app_factory(SEARCH_HOST_NAME="b", **shared)
     with host_a.app_context():
         db.create_all()
         first = make_result(title="秸秆还田深松机械").id
