@@ -3,7 +3,7 @@
 import shutil
 from datetime import timedelta
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.exc import OperationalError
 
 from marketplace.common.timeutil import utcnow
@@ -128,3 +128,26 @@ def test_healthz_fails_when_the_database_is_unreachable(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json() == {"status": "error", "database": False}
+
+
+def test_sqlite_never_hands_out_the_id_of_a_pruned_entry(tmp_path):
+    """After the migrations, the log's ids come from AUTOINCREMENT: a pruned log does not restart at 1."""
+    from flask_migrate import upgrade
+
+    from tests.conftest import make_test_app
+
+    app = make_test_app(tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'migrated.db'}")
+    with app.app_context():
+        upgrade()
+        ddl = db.session.scalar(
+            select(text("sql")).select_from(text("sqlite_master")).where(text("name = 'search_outbox'"))
+        )
+        assert "AUTOINCREMENT" in ddl
+        for _ in range(2):
+            db.session.execute(insert(SearchOutbox).values(kind="result", obj_id=1, created_at=utcnow()))
+            db.session.execute(delete(SearchOutbox))
+        db.session.execute(insert(SearchOutbox).values(kind="result", obj_id=1, created_at=utcnow()))
+        assert db.session.scalar(select(SearchOutbox.id)) == 3
+        db.session.rollback()
+        db.session.remove()
+        db.engine.dispose()

@@ -34,9 +34,14 @@ def upgrade():
         sa.Column('expires_at', sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint('name', name=op.f('pk_search_leases')),
     )
-    # Rebuilt on SQLite with AUTOINCREMENT, so ids of pruned entries are never handed out again.
+    # Rebuilt on SQLite with AUTOINCREMENT, so ids of pruned entries are never handed out again
+    # (PostgreSQL's sequence never reuses them; recreating there would restart it).
+    sqlite = op.get_bind().dialect.name == 'sqlite'
     with op.batch_alter_table(
-        'search_outbox', schema=None, recreate='always', table_kwargs={'sqlite_autoincrement': True}
+        'search_outbox',
+        schema=None,
+        recreate='always' if sqlite else 'auto',
+        table_kwargs={'sqlite_autoincrement': True},
     ) as batch_op:
         batch_op.add_column(sa.Column('matched_at', sa.DateTime(), nullable=True))
         batch_op.create_index(batch_op.f('ix_search_outbox_matched_at'), ['matched_at'], unique=False)
