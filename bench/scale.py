@@ -191,6 +191,7 @@ def run(args) -> dict:
             out["b_join_s"] = time.perf_counter() - t
             print(f"host B built its index and follows the log after {out['b_join_s']:.0f} s", flush=True)
 
+            _get(args.port, "/api/v1/search?q=" + urllib.parse.quote("预热"))  # loads the dictionary
             http_ms = []
             for q in queries:
                 path = "/api/v1/search?" + urllib.parse.urlencode({"q": q})
