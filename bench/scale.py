@@ -179,6 +179,11 @@ def run(args) -> dict:
         logs = folder_b / "logs.txt"
         server = start([str(BIN / "flask"), "run", "--no-reload", "--port", str(args.port)], env, logs)
         worker = start([str(BIN / "flask"), "search", "sync", "--watch", "--interval", "0.2"], env, logs)
+        # Beside the full worker (matches, mail, daily jobs), one that only follows the log: a
+        # change is then searchable without waiting for a match batch (`--no-follower` to compare).
+        follower = args.follower and start(
+            [str(BIN / "flask"), "search", "sync", "--watch", "--index-only", "--interval", "0.2"], env, logs
+        )
         try:
             t = time.perf_counter()
             while True:  # B joins: its worker builds its index from the database
@@ -219,6 +224,8 @@ def run(args) -> dict:
                 db.session.remove()
                 db.engine.dispose()
         finally:
+            if follower:
+                stop(follower)
             stop(worker)
             stop(server)
         out["index_b_mib"] = _dir_mib(folder_b / "search-index")
@@ -271,6 +278,9 @@ def main(argv=None) -> int:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--lag-samples", type=int, default=40)
     parser.add_argument("--port", type=int, default=5191)
+    parser.add_argument(
+        "--no-follower", dest="follower", action="store_false", help="host B without an index-only worker"
+    )
     args = parser.parse_args(argv)
     figures = run(args)
     report(figures)

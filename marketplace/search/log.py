@@ -170,8 +170,15 @@ def _lease_free_or_mine(now):
 
 
 def match_pending(session) -> bool:
-    """Match work this host may do now: entries it has indexed, not yet matched, or queued lists."""
+    """Match work this host may do now: entries it has indexed, not yet matched, or queued lists.
+
+    None while this host is joining or back after a long silence (another of its processes is
+    rebuilding): its matches would be computed against an incomplete index.
+    """
     now = utcnow()
+    row = _row(session)
+    if row is None or row.seen_at < now - host_timeout():
+        return False
     holder = session.execute(
         select(SearchLease.holder, SearchLease.expires_at).where(SearchLease.name == MATCH_LEASE)
     ).first()

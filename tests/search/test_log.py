@@ -151,3 +151,19 @@ def test_sqlite_never_hands_out_the_id_of_a_pruned_entry(tmp_path):
         db.session.rollback()
         db.session.remove()
         db.engine.dispose()
+
+
+def test_an_index_only_worker_follows_the_log_and_leaves_the_rest(app, app_factory):
+    from marketplace.common.maintenance import MaintenanceRun
+    from marketplace.search.tasks import sync_forever
+
+    host = app_factory(SEARCH_AUTO_DRAIN=False)
+    with host.app_context():
+        db.create_all()
+        result_id = make_result(title="秸秆还田深松机械").id
+        sync_forever(0, rounds=1, echo=lambda _line: None, index_only=True)
+        assert found("秸秆还田") == [("result", result_id)]
+        assert db.session.scalar(select(SearchOutbox.matched_at)) is None  # matches left to the full worker
+        assert db.session.get(MaintenanceRun, "expire_demands") is None
+        sync_forever(0, rounds=1, echo=lambda _line: None)
+        assert _entries() == 0
