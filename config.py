@@ -109,6 +109,13 @@ class Config:
         # matches), "index" (index only; `flask search sync --watch` stores the matches) or "off".
         drain_mode = os.environ.get("SEARCH_AUTO_DRAIN", "all").strip().lower()
         self.SEARCH_AUTO_DRAIN = {"all": True, "index": "index", "off": False}.get(drain_mode, True)
+        # Several web hosts each keep an index and follow the search log (marketplace/search/log.py):
+        # a host's cursor is stored under SEARCH_HOST_NAME (the machine's name when empty); a host
+        # silent for SEARCH_HOST_TIMEOUT seconds stops holding the log back and rebuilds on return;
+        # /healthz answers 503 when this host's index is more than SEARCH_MAX_LAG_SECONDS behind.
+        self.SEARCH_HOST_NAME = os.environ.get("SEARCH_HOST_NAME", "")
+        self.SEARCH_HOST_TIMEOUT = _int("SEARCH_HOST_TIMEOUT", 24 * 3600)
+        self.SEARCH_MAX_LAG_SECONDS = _int("SEARCH_MAX_LAG_SECONDS", 300)
         self.TESTING = False
 
 

@@ -20,12 +20,17 @@ search_cli = AppGroup("search", help="检索索引与匹配")
     help="keep running: apply the outbox every few seconds and run the daily maintenance (expire demands)",
 )
 @click.option("--interval", type=float, default=2.0, show_default=True, help="seconds between rounds")
-def sync_command(watch: bool, interval: float):
+@click.option(
+    "--index-only",
+    is_flag=True,
+    help="with --watch: only follow the search log into this host's index (beside a full worker)",
+)
+def sync_command(watch: bool, interval: float, index_only: bool):
     """Apply the outbox: index pending changes and store their matches."""
     if watch:
         click.echo(f"watching the search outbox every {interval:g} s (Ctrl+C stops)")
         try:
-            sync_forever(interval, echo=click.echo)
+            sync_forever(interval, echo=click.echo, index_only=index_only)
         except KeyboardInterrupt:
             pass
         return

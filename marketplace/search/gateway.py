@@ -14,7 +14,8 @@ from collections.abc import Iterable
 
 from sqlalchemy import Select, select
 
-from marketplace.search import match_lists, outbox, pipeline, services, status, tasks
+from marketplace.extensions import db
+from marketplace.search import log, match_lists, outbox, pipeline, services, status, tasks
 from marketplace.search.models import SearchMatch
 from marketplace.search.services import SearchOutcome, SearchParams
 
@@ -61,3 +62,8 @@ def rebuild() -> tuple[int, int]:
 def index_status() -> dict:
     """Documents indexed, changes pending, the live directory and whether its schema is current."""
     return status.index_status()
+
+
+def index_lag() -> dict:
+    """How far this host's index is behind the search log (entries, seconds), and its worker's last round."""
+    return log.lag(db.session)

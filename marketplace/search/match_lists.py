@@ -109,7 +109,11 @@ def read_matches(obj, user, *, limit: int = 10, snippets: bool = True) -> list[d
 def matches_pending(obj) -> dict | None:
     """{"eta_s": seconds} while the listing's matches wait to be computed, else None."""
     queued = db.session.scalar(
-        select(SearchOutbox.id).where(SearchOutbox.kind == obj.kind, SearchOutbox.obj_id == obj.id).limit(1)
+        select(SearchOutbox.id)
+        .where(
+            SearchOutbox.kind == obj.kind, SearchOutbox.obj_id == obj.id, SearchOutbox.matched_at.is_(None)
+        )
+        .limit(1)
     )
     refresh = None
     if queued is None:
@@ -127,7 +131,9 @@ def matches_pending(obj) -> dict | None:
         )
     else:
         ahead = db.session.scalar(
-            select(func.count()).select_from(SearchOutbox).where(SearchOutbox.id <= queued)
+            select(func.count())
+            .select_from(SearchOutbox)
+            .where(SearchOutbox.id <= queued, SearchOutbox.matched_at.is_(None))
         )
     return {"eta_s": max(5, int((ahead or 0) / MATCHES_PER_SECOND) + 5)}
 

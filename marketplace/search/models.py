@@ -1,8 +1,8 @@
-"""Search tables: the index outbox, stored matches and the bureau's extra dictionary terms."""
+"""Search tables: the change log (outbox), host cursors, stored matches and extra dictionary terms."""
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.common.timeutil import utcnow
@@ -10,20 +10,49 @@ from marketplace.extensions import db
 
 
 class SearchOutbox(db.Model):
-    """A listing changed: reindex it, then recompute its matches.
+    """One entry of the search log: a listing changed, every host reindexes it, one stores its matches.
 
-    Rows are written in the same transaction as the change, so a crash after commit loses
-    nothing. `indexed_at` is set once the index has the change; the row is deleted once its
-    matches are stored.
+    Entries are written in the transaction of the change, in commit order (see outbox.py), so a
+    crash after commit loses nothing and a host's cursor (SearchHost) is one id. `indexed_at` is
+    when some host first made the change searchable, `matched_at` when its matches were stored;
+    an entry is pruned once it is matched and every live host's cursor has passed it (log.py).
+    Ids are never reused (AUTOINCREMENT on SQLite), or a pruned log would hand out ids below a cursor.
     """
 
     __tablename__ = "search_outbox"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))
     obj_id: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     indexed_at: Mapped[datetime | None] = mapped_column(index=True)
+    matched_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class SearchHost(db.Model):
+    """A web host's own index and how far along the log it is (SEARCH_HOST_NAME)."""
+
+    __tablename__ = "search_hosts"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    # The id of the last log entry this host's index holds.
+    cursor: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Any drain or worker round of the host: a host silent past SEARCH_HOST_TIMEOUT holds nothing back.
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    applied_at: Mapped[datetime | None]
+    worker_seen_at: Mapped[datetime | None]
+    rebuilt_at: Mapped[datetime | None]
+
+
+class SearchLease(db.Model):
+    """Work that one host at a time does for all (storing matches), held until `expires_at`."""
+
+    __tablename__ = "search_leases"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(100), default="")
+    expires_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class SearchMatchRefresh(db.Model):

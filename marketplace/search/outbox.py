@@ -1,9 +1,14 @@
-"""The search outbox: every listing change writes a row in its own transaction.
+"""The search log (outbox): every listing change writes an entry in its own transaction.
 
-SQLAlchemy session events do it, so listing code needs nothing: `after_flush` inserts one row per
-inserted, changed or deleted Patent/ResearchResult/Demand (and per listing of an organisation
-whose name or district changed) through the flushing connection, and `after_commit` starts a
-background drain. Bulk loads that bypass the ORM call `enqueue(kind, ids)`.
+SQLAlchemy session events do it, so listing code needs nothing: `after_flush` notes each inserted,
+changed or deleted Patent/ResearchResult/Demand (and each listing of an organisation whose name
+or district changed), `before_commit` writes the entries, and `after_commit` starts a background
+drain. Bulk loads that bypass the ORM call `enqueue(kind, ids)`.
+
+Entries are written at commit, under a PostgreSQL transaction lock, so their ids are in commit
+order: a host that has applied entry N has seen every change committed before it, and its cursor
+is one number (log.py). The lock is held only from the insert to the commit, never while waiting
+for anything else. SQLite writes one transaction at a time, so its ids are in commit order anyway.
 
 This module is the bottom of the search package (it needs the outbox table only), so listing code
 may queue work without importing the index: the drain to start is handed over by `install`.
@@ -14,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, insert, inspect, select
+from sqlalchemy import event, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
 from marketplace.common import tasks
@@ -27,6 +32,10 @@ from marketplace.search import sources
 from marketplace.search.models import SearchOutbox
 
 PENDING_KEY = "search_outbox_pending"
+# (kind, id) of the changes a transaction made, written as log entries when it commits.
+CHANGES_KEY = "search_log_changes"
+# Any constant: the PostgreSQL advisory lock that puts log entries in commit order.
+LOG_LOCK_KEY = 718_300_018
 _MODEL_KINDS = {model: kind for kind, model in LISTING_MODELS.items()}
 # Organisation columns that are copied into listing documents.
 _ORG_INDEXED = ("name", "district")
@@ -59,10 +68,22 @@ def _changed_listings(session: Session) -> set[tuple[str, int]]:
 
 def _after_flush(session: Session, _flush_context) -> None:
     changed = _changed_listings(session)
+    if changed:
+        session.info.setdefault(CHANGES_KEY, set()).update(changed)
+
+
+def _before_commit(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint: the entries go with the outer commit
+    session.flush()  # the commit would flush after this hook; its changes must be noted first
+    changed = session.info.pop(CHANGES_KEY, None)
     if not changed:
         return
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOG_LOCK_KEY})
     now = utcnow()
-    session.connection().execute(
+    conn.execute(
         insert(SearchOutbox.__table__),
         [{"kind": kind, "obj_id": obj_id, "created_at": now} for kind, obj_id in sorted(changed)],
     )
@@ -71,6 +92,7 @@ def _after_flush(session: Session, _flush_context) -> None:
 
 def _after_rollback(session: Session) -> None:
     session.info.pop(PENDING_KEY, None)
+    session.info.pop(CHANGES_KEY, None)
 
 
 def _after_commit(session: Session) -> None:
@@ -94,21 +116,21 @@ def install(drain: Callable[..., object]) -> None:
     if _drain is not None:
         return
     event.listen(Session, "after_flush", _after_flush)
-    event.listen(Session, "after_soft_rollback", lambda s, _t: _after_rollback(s))
+    event.listen(Session, "before_commit", _before_commit)
+    # A savepoint's rollback keeps the outer transaction's noted changes (a spare entry is harmless).
+    event.listen(Session, "after_soft_rollback", lambda s, t: None if t.nested else _after_rollback(s))
     event.listen(Session, "after_commit", _after_commit)
     _drain = drain
 
 
 def enqueue(kind: str, ids: Iterable[int], *, session=None) -> int:
-    """Queue listings for indexing (bulk imports); the caller's commit makes it durable."""
+    """Queue listings (or a registered kind's objects) for indexing; the caller's commit writes the entries."""
     if kind not in LISTING_MODELS and sources.get(kind) is None:
         raise ValueError(f"unknown listing kind: {kind!r}")
     session = session or db.session
-    rows = [{"kind": kind, "obj_id": int(i), "created_at": utcnow()} for i in dict.fromkeys(ids)]
-    if rows:
-        session.execute(insert(SearchOutbox.__table__), rows)
-        session.info[PENDING_KEY] = True
-    return len(rows)
+    keys = {(kind, int(i)) for i in ids}
+    session.info.setdefault(CHANGES_KEY, set()).update(keys)
+    return len(keys)
 
 
 def after_bulk_import(kind: str, ids: Iterable[int]) -> int:

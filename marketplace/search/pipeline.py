@@ -11,18 +11,17 @@ import shutil
 import time
 
 from flask import current_app
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from whoosh import index as whoosh_index
 from whoosh.writing import MERGE_SMALL
 
-from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS
+from marketplace.search import log as search_log
 from marketplace.search import sources
 from marketplace.search.documents import indexable, listing_document, load_listings
 from marketplace.search.matching import refresh_many, refresh_queued
-from marketplace.search.models import SearchMatchRefresh, SearchOutbox
 from marketplace.search.schema import doc_id
 from marketplace.search.store import (
     INDEX_LOCK,
@@ -46,21 +45,12 @@ MERGE_AT_SEGMENTS = 8
 
 
 def _pending(session, indexed: bool) -> bool:
-    """Is there work for the index stage (indexed=False) or the match stage (indexed=True)?"""
-    if indexed and session.scalar(select(SearchMatchRefresh.kind).limit(1)) is not None:
-        return True
-    column = SearchOutbox.indexed_at
-    cond = column.is_not(None) if indexed else column.is_(None)
-    return session.scalar(select(SearchOutbox.id).where(cond).limit(1)) is not None
+    """Is there work for this host's index stage (indexed=False) or the shared match stage (indexed=True)?"""
+    return search_log.match_pending(session) if indexed else search_log.index_pending(session)
 
 
 def _index_batch(session) -> int:
-    rows = session.execute(
-        select(SearchOutbox.id, SearchOutbox.kind, SearchOutbox.obj_id)
-        .where(SearchOutbox.indexed_at.is_(None))
-        .order_by(SearchOutbox.id)
-        .limit(INDEX_BATCH)
-    ).all()
+    rows = search_log.entries_to_index(session, INDEX_BATCH)
     if not rows:
         return 0
     by_kind: dict[str, set[int]] = {}
@@ -95,32 +85,26 @@ def _index_batch(session) -> int:
     except BaseException:
         writer.cancel()
         raise
-    session.execute(
-        update(SearchOutbox).where(SearchOutbox.id.in_([r[0] for r in rows])).values(indexed_at=utcnow())
-    )
+    search_log.mark_indexed(session, rows)
     session.commit()
     return len(rows)
 
 
 def _match_batch(session) -> int:
     """Store the matches of a batch of changed listings, or else recompute queued lists."""
-    rows = session.execute(
-        select(SearchOutbox.id, SearchOutbox.kind, SearchOutbox.obj_id)
-        .where(SearchOutbox.indexed_at.is_not(None))
-        # Demands first: their pages show the ranked supply, and refreshing a demand also refreshes
-        # the demand lists of the listings it matches, so a large import is useful soonest.
-        .order_by(case((SearchOutbox.kind == "demand", 0), else_=1), SearchOutbox.id)
-        .limit(MATCH_BATCH)
-    ).all()
+    if not search_log.claim_matching(session):
+        session.rollback()
+        return 0  # another host stores the matches (once for all)
+    rows = search_log.entries_to_match(session, MATCH_BATCH)
     if not rows:
         done = refresh_queued(session, MATCH_BATCH)
         session.commit()
         return done
-    # Only listings are matched; other kinds in the outbox (articles) were indexed and are done.
+    # Only listings are matched; other kinds in the log (articles) were indexed and are done.
     keys = list(dict.fromkeys((kind, obj_id) for _, kind, obj_id in rows if kind in LISTING_MODELS))
     if keys:
         refresh_many(session, keys, notify=True)
-    session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r[0] for r in rows])))
+    search_log.mark_matched(session, [r[0] for r in rows])
     session.commit()
     return len(rows)
 
@@ -160,6 +144,7 @@ def drain(*, with_matches: bool = True, merge: bool = True, budget: float | None
     root = index_root()
     session = db.session
     done = {"indexed": 0, "matched": 0, "more": 0}
+    done["indexed"] += _join_the_log(session, root)
     deadline = None if budget is None else time.monotonic() + budget
     while True:
         worked = done["indexed"] or done["matched"]
@@ -196,6 +181,20 @@ def drain(*, with_matches: bool = True, merge: bool = True, budget: float | None
             return done
 
 
+def _join_the_log(session, root) -> int:
+    """Build this host's index from the database first if it is new, wiped or back from the dead.
+
+    Returns how many listings a rebuild indexed (0 when the host simply follows the log).
+    """
+    with flock(root / INDEX_LOCK) as held:
+        if held and search_log.needs_rebuild(session):
+            current_app.logger.warning("search index of this host is missing or stale: rebuilding it")
+            return reindex()
+        search_log.heartbeat(session)
+        session.commit()
+    return 0
+
+
 def reindex(batch: int = 1000) -> int:
     """Rebuild the index from the database into a fresh directory and swap it in atomically.
 
@@ -206,10 +205,8 @@ def reindex(batch: int = 1000) -> int:
     session = db.session
     count = 0
     with flock(root / INDEX_LOCK, blocking=True):
-        # Changes queued before the rebuild reads the tables are in the new index: marked indexed
-        # after the swap, so the drain does not index them again (their matches still follow).
-        upto = session.scalar(select(func.max(SearchOutbox.id)))
-        session.commit()
+        # Entries are in commit order: what the build reads includes every entry up to here.
+        position = search_log.head(session)
         name = new_directory_name()
         path = root / name
         path.mkdir()
@@ -232,9 +229,15 @@ def reindex(batch: int = 1000) -> int:
                     if not objs:
                         break
                     for obj in objs:
-                        if indexable(obj):
-                            writer.add_document(**listing_document(obj))
-                            count += 1
+                        if not indexable(obj):
+                            continue
+                        try:
+                            doc = listing_document(obj)
+                        except Exception:  # noqa: BLE001 - one bad row must not stop a rebuild
+                            current_app.logger.exception("Cannot index %s %s; left out", obj.kind, obj.id)
+                            continue
+                        writer.add_document(**doc)
+                        count += 1
                     last = objs[-1].id
                     session.expunge_all()
             for source in map(sources.get, sources.kinds()):
@@ -248,12 +251,7 @@ def reindex(batch: int = 1000) -> int:
             shutil.rmtree(path, ignore_errors=True)
             raise
         publish_directory(root, name, terms)
-        if upto is not None:
-            session.execute(
-                update(SearchOutbox)
-                .where(SearchOutbox.id <= upto, SearchOutbox.indexed_at.is_(None))
-                .values(indexed_at=utcnow())
-            )
-    session.commit()
+        search_log.set_cursor(session, position, rebuilt=True)
+        session.commit()
     drain(with_matches=False)
     return count

@@ -10,10 +10,11 @@ insert, in the transaction of its chunk: pages read the old list until the new o
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 
 from marketplace.common.timeutil import utcnow
 from marketplace.listings.models import LISTING_MODELS
+from marketplace.search import log as search_log
 from marketplace.search.documents import indexable, load_listings
 from marketplace.search.matching import STORE_LIMIT, Match, explain_hits, match_query, restrictions
 from marketplace.search.models import SearchMatch, SearchMatchRefresh, SearchOutbox
@@ -66,7 +67,7 @@ def refresh_all(session, *, echo=None) -> int:
 
     Commits once per chunk of listings. Lists of listings no longer published are emptied.
     """
-    # Changes already in the index whose matches this rebuild computes: done once it commits.
+    # Changes already in some host's index whose matches this rebuild computes: matched once it commits.
     upto = session.scalar(select(func.max(SearchOutbox.id)).where(SearchOutbox.indexed_at.is_not(None)))
     ids = {
         kind: list(session.scalars(select(model.id).where(model.status == "published").order_by(model.id)))
@@ -136,9 +137,17 @@ def refresh_all(session, *, echo=None) -> int:
             echo(f"results and patents: {start + len(chunk)} of {len(supply)}")
     session.execute(delete(SearchMatchRefresh))
     if upto is not None:
+        # Their matches are stored now; each entry leaves the log once every host has applied it.
         session.execute(
-            delete(SearchOutbox).where(SearchOutbox.id <= upto, SearchOutbox.indexed_at.is_not(None))
+            update(SearchOutbox)
+            .where(
+                SearchOutbox.id <= upto,
+                SearchOutbox.indexed_at.is_not(None),
+                SearchOutbox.matched_at.is_(None),
+            )
+            .values(matched_at=utcnow())
         )
+        search_log.prune(session)
     session.commit()
     return done
 

@@ -10,6 +10,7 @@ from marketplace.common.mail_outbox import drain_mail_round
 from marketplace.common.maintenance import run_due
 from marketplace.extensions import db
 from marketplace.listings.importer import fail_stale_jobs
+from marketplace.search.log import heartbeat
 from marketplace.search.pipeline import drain, reindex
 from marketplace.search.rebuild import refresh_all
 from marketplace.search.store import index_is_current
@@ -34,8 +35,12 @@ def sync_forever(
     rounds: int | None = None,
     echo: Callable[[str], None] = print,
     sleep: Callable[[float], None] | None = None,
+    index_only: bool = False,
 ) -> None:
     """Apply the outbox every `interval` seconds and run the daily maintenance when it is due.
+
+    `index_only`: a second worker of the host that only follows the log into its index, so a
+    change made on another host is searchable here without waiting for a match batch.
 
     Web workers drain after their own commits; this worker catches whatever they left (a crash,
     a busy lock), does the slow match stage, and is where daily jobs such as expiring demands
@@ -54,12 +59,14 @@ def sync_forever(
                     documents, matches = rebuild_everything()
                     echo(f"rebuilt: {documents} listing(s) indexed, matches of {matches} stored")
                 checked_schema = True
-            for name, result in run_due().items():
+            heartbeat(db.session, worker=True)
+            db.session.commit()
+            for name, result in ({} if index_only else run_due()).items():
                 echo(f"maintenance {name}: {result}")
-            if failed := fail_stale_jobs():
+            if not index_only and (failed := fail_stale_jobs()):
                 echo(f"marked {failed} import job(s) whose process died as failed")
                 db.session.commit()
-            done = drain(budget=ROUND_BUDGET)
+            done = drain(budget=ROUND_BUDGET, with_matches=not index_only)
             busy = bool(done.get("more"))
             if done["indexed"] or done["matched"]:
                 echo(f"indexed {done['indexed']} change(s), matched {done['matched']}")
@@ -71,7 +78,8 @@ def sync_forever(
         finally:
             with contextlib.suppress(Exception):
                 db.session.remove()
-        drain_mail_round(echo)
+        if not index_only:
+            drain_mail_round(echo)
         done_rounds += 1
         if (rounds is None or done_rounds < rounds) and not busy:
             (sleep or time.sleep)(interval)
