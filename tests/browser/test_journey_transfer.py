@@ -16,12 +16,14 @@ import csv
 import io
 import os
 import re
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
 
 import marketplace.common.tasks as tasks
+from marketplace.extensions import db
 from tests.browser.helpers import (
     PDF,
     BackgroundTasks,
@@ -249,7 +251,7 @@ def _matches_with_marks(page, result_id: int):
     return wait_until(entry, timeout=30, interval=0.5, message="the demand's stored matches")
 
 
-def _owner_sees_the_demand_but_not_its_company(university, base, result_id: int) -> None:
+def _owner_sees_the_demand_but_not_its_company(app, university, base, result_id: int) -> None:
     """The result's owner is told of the matching demand, and still cannot tell whose it is."""
     university.goto(f"{base}/results/{result_id}")
     section = university.locator("section[aria-labelledby=listing-matches-title]")
@@ -260,6 +262,12 @@ def _owner_sees_the_demand_but_not_its_company(university, base, result_id: int)
 
     wait_until(listed, timeout=30, interval=0.5, message="the result's matching demands")
     assert "某企业" in section.inner_text()
+    # New matches reach people in the morning digest (one notice a day), not one notice each.
+    from marketplace.search.digest import send_digests
+
+    with app.app_context():
+        send_digests(date.today())
+        db.session.commit()
     follow(university, "nav >> text=通知")
     assert "新匹配" in university.inner_text("main")
     assert ENTERPRISE not in university.content()
@@ -389,7 +397,9 @@ def _wan_value(text: str) -> Decimal:
     return Decimal(text.removesuffix(" 万元").replace(",", ""))
 
 
-def test_result_to_registered_contract_on_the_dashboard(live_server, sessions, cast, background, tmp_path):
+def test_result_to_registered_contract_on_the_dashboard(
+    app, live_server, sessions, cast, background, tmp_path
+):
     base = live_server
     university, bureau, enterprise, broker, visitor = (
         sessions(name) for name in ("university", "bureau", "enterprise", "broker", "visitor")
@@ -411,7 +421,7 @@ def test_result_to_registered_contract_on_the_dashboard(live_server, sessions, c
     entry = _matches_with_marks(enterprise, result_id)
     marked = entry.locator("mark").all_inner_texts()
     assert {"反应器", "臭氧", "制药"} <= set(marked), marked
-    _owner_sees_the_demand_but_not_its_company(university, base, result_id)
+    _owner_sees_the_demand_but_not_its_company(app, university, base, result_id)
     _anonymous_cannot_see_the_company(visitor, base, demand_id, cast["enterprise_org"])
 
     # 3. the broker files; the bureau asks for a correction; resubmitted; approved.

@@ -155,9 +155,16 @@ def test_roadshow_check_in_sends_no_training_signal(app, world):
     with app.app_context():
         item = _register(world.enterprise, world.event)
         received = []
-        training_attended.connect(lambda sender, **kw: received.append(kw), weak=False)
-        registration.check_in(world.bureau, world.event, item.code)
-        training_attended.receivers.clear()
+
+        def listener(sender, **kw):
+            received.append(kw)
+
+        # Only this listener goes: clearing every receiver would cut the brokers' subscriber too.
+        training_attended.connect(listener)
+        try:
+            registration.check_in(world.bureau, world.event, item.code)
+        finally:
+            training_attended.disconnect(listener)
         assert received == []
 
 

@@ -57,12 +57,17 @@ def setup(users) -> dict:
     draft = make_demand(enterprise, status="draft", title="草稿需求")
     job = ImportJob(kind="demand", organisation_id=enterprise.id, filename="x.csv", state="done")
     db.session.add(job)
-    # A preview whose stored file is missing: the owner is sent on to the job page (a redirect).
+    # A preview of a small uploaded file, as the upload leaves it.
+    from marketplace.common.uploads import upload_path
+
+    stored = upload_path("imports/permission-preview.csv")
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    stored.write_text("需求名称,需求描述\n求购锂电池隔膜技术,需要高孔隙率隔膜的制备工艺。\n", encoding="utf-8")
     preview_job = ImportJob(
         kind="demand",
         organisation_id=enterprise.id,
         filename="x.csv",
-        stored_path="imports/none.csv",
+        stored_path="imports/permission-preview.csv",
         state="preview",
     )
     db.session.add(preview_job)

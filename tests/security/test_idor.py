@@ -82,6 +82,8 @@ CITY_WIDE = {
 ROLE_WIDE = {
     "search.matches": {"broker"},
     "api.demand_matches": {"broker"},
+    # A broker may read any demand's matches, and mark one 不相关 for its own organisation.
+    "search.dismiss_match": {"broker"},
 }
 NON_OBJECT_ARGS = {"segment", "fmt", "kind", "action"}
 
