@@ -197,7 +197,10 @@ def action_label(code: str) -> str:
     return ACTION_LABELS.get(code, code)
 
 
-def field_label(key: str) -> str:
+def field_label(key: str, object_type: str = "") -> str:
+    subject = SUBJECTS.get(object_type)
+    if subject is not None and key in subject.fields:
+        return subject.fields[key]
     if key in FIELD_LABELS:
         return FIELD_LABELS[key]
     return key.removesuffix("_fen") if key.endswith("_fen") else key
@@ -211,12 +214,17 @@ def show_value(key: str, value, object_type: str = "") -> str:
         return format_wan_exact(value)
     if isinstance(value, bool):
         return "是" if value else "否"
+    subject = SUBJECTS.get(object_type)
+    if subject is not None and key in subject.values and not isinstance(value, list | dict):
+        return subject.values[key].get(value, str(value))
     if key == "status":
         return _STATUS_LABELS.get(object_type, {}).get(value) or _any_status(value)
     if isinstance(value, list):
         return "、".join(show_value(key, item, object_type) for item in value) or "（空）"
     if isinstance(value, dict):
-        return "；".join(f"{field_label(k)}：{show_value(k, v, object_type)}" for k, v in value.items())
+        return "；".join(
+            f"{field_label(k, object_type)}：{show_value(k, v, object_type)}" for k, v in value.items()
+        )
     for fields in FIELD_BY_NAME.values():
         spec = fields.get(key)
         if spec is not None and spec.choices and value in spec.choices:
@@ -232,12 +240,17 @@ def _any_status(value) -> str:
 
 
 def changes(log: AuditLog) -> list[Change]:
-    """Field by field: the label, the value before and the value after (only what was recorded)."""
+    """Field by field: the label, the value before and the value after (only what was recorded and
+    changed: a field recorded with the same value on both sides is left out)."""
     before, after = log.before_data, log.after_data
-    keys = list(dict.fromkeys([*before, *after]))
+    keys = [
+        k
+        for k in dict.fromkeys([*before, *after])
+        if not (k in before and k in after and before[k] == after[k])
+    ]
     return [
         Change(
-            field_label(key),
+            field_label(key, log.object_type),
             show_value(key, before[key], log.object_type) if key in before else "",
             show_value(key, after[key], log.object_type) if key in after else "",
         )

@@ -9,7 +9,7 @@ The admin and bureau read them as a register at /admin/audit (`marketplace/admin
 import contextvars
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +31,8 @@ class Subject:
     model: type | None = None  # looked up in bulk by id for the titles
     title: Callable[[Any], str] | None = None
     url: Callable[[Any], str | None] | None = None  # called inside a request (url_for)
+    fields: dict[str, str] = field(default_factory=dict)  # recorded key -> label
+    values: dict[str, dict[str, str]] = field(default_factory=dict)  # recorded key -> code -> label
 
 
 # The register's words (marketplace/admin/register.py reads them). Each feature describes the

@@ -189,7 +189,12 @@ describe_audit(
     groups={"event.": "活动"},
     subjects={
         "events": Subject(
-            "活动", Event, title=lambda e: e.title, url=lambda e: url_for("events.show", event_id=e.id)
+            "活动",
+            Event,
+            title=lambda e: e.title,
+            url=lambda e: url_for("events.show", event_id=e.id),
+            fields={"status": "状态", "reason": "原因"},
+            values={"status": EVENT_STATUSES},
         )
     },
 )

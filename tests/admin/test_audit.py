@@ -210,3 +210,23 @@ def test_a_features_own_objects_read_as_titles_with_links(client, world):
     assert "创建活动" in page and "新材料专场路演" in page
     assert f'href="/events/{event.id}"' in page
     assert "全部活动操作" in page
+
+
+def test_a_features_fields_and_codes_read_in_words_and_unchanged_fields_are_left_out(client, world):
+    from tests.policy.factories import make_article
+
+    article = make_article(title="技术合同登记指引")
+    record_audit(
+        world["bureau"],
+        "policy.update",
+        article,
+        before={"category": "notice", "validity": "current", "body_chars": 10},
+        after={"category": "regulation", "validity": "current", "body_chars": 12},
+    )
+    db.session.commit()
+    login(client, world["bureau"])
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "修改政策通知" in page and "技术合同登记指引" in page
+    assert "栏目" in page and "通知公告" in page and "政策法规" in page and "正文字数" in page
+    assert "body_chars" not in page and "category" not in page
+    assert "效力状态" not in page  # recorded, but the same before and after

@@ -59,7 +59,10 @@ def test_event_registration_waiting_list_check_in_and_inquiry(app, live_server, 
         follow(page, page.locator("a[href$='/register']:visible").first)
         page.check("#consent")
         follow(page, "main button[type=submit]")
-    assert a.inner_text("#ticket-status") == "已报名" and a.locator(".ticket-qr img[src^='data:image/svg+xml']").count() == 1
+    assert (
+        a.inner_text("#ticket-status") == "已报名"
+        and a.locator(".ticket-qr img[src^='data:image/svg+xml']").count() == 1
+    )
     assert b.inner_text("#ticket-status") == "候补中"
 
     follow(a, "text=取消报名")  # the confirmation dialog is accepted

@@ -62,7 +62,9 @@ def setup(users) -> dict:
 
     stored = upload_path("imports/permission-preview.csv")
     stored.parent.mkdir(parents=True, exist_ok=True)
-    stored.write_text("需求名称,需求描述\n求购锂电池隔膜技术,需要高孔隙率隔膜的制备工艺。\n", encoding="utf-8")
+    stored.write_text(
+        "需求名称,需求描述\n求购锂电池隔膜技术,需要高孔隙率隔膜的制备工艺。\n", encoding="utf-8"
+    )
     preview_job = ImportJob(
         kind="demand",
         organisation_id=enterprise.id,
