@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := wsgi.py
 
-.PHONY: run test lint format install migrate seed clean
+.PHONY: run test lint format install migrate seed clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,13 @@ format: install
 PYTEST_WORKERS ?= 2
 test: lint
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+# Extract the interface's messages and add the new ones to translations/en (docs/i18n.md).
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -k lazy_gettext --no-location --sort-output \
+		-o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -l en --no-fuzzy-matching \
+		--no-location
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -94,7 +94,9 @@ def _init_extensions(app: Flask) -> None:
         _tune_sqlite(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=lambda: "zh_CN")
+    from marketplace.common.i18n import DEFAULT_LOCALE, select_locale
+
+    babel.init_app(app, default_locale=DEFAULT_LOCALE, locale_selector=select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "请先登录后再访问该页面"

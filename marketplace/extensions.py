@@ -7,6 +7,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+from werkzeug.utils import cached_property
 
 # Stable constraint names so that Alembic migrations are the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -28,4 +29,16 @@ db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-babel = Babel()
+
+
+class CatalogueBabel(Babel):
+    """Flask-Babel reading the `.po` catalogues directly (see marketplace.common.i18n)."""
+
+    @cached_property
+    def domain_instance(self):
+        from marketplace.common.i18n import CatalogueDomain
+
+        return CatalogueDomain()
+
+
+babel = CatalogueBabel()

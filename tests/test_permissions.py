@@ -28,6 +28,7 @@ FOUNDATION_RULES: dict[str, tuple[str, str, frozenset]] = {
     "main.about": ("GET", "/about", ANY),
     "main.healthz": ("GET", "/healthz", ANY),
     "main.favicon": ("GET", "/favicon.ico", ANY),
+    "main.set_language": ("POST", "/language", ANY),
     "main.dashboard": ("GET", "/dashboard", AUTH),
     "accounts.login": ("GET", "/account/login", ANY),
     "accounts.register": ("GET", "/account/register", ANY),

@@ -35,6 +35,8 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # The interface language the user chose (zh_CN or en); None until they choose, then Chinese.
+    language: Mapped[str | None] = mapped_column(String(8))
 
     organisation = relationship("Organisation", foreign_keys=[organisation_id])
 

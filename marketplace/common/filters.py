@@ -1,9 +1,10 @@
 """Template filters and globals: money, dates, labels, permissions."""
 
 from flask import Flask
+from flask_babel import gettext
 from flask_login import current_user
 
-from marketplace.common import domain, kinds, money
+from marketplace.common import domain, i18n, kinds, money
 from marketplace.common.ipc_titles import subclass_title
 from marketplace.common.permissions import can
 from marketplace.common.roles import Role
@@ -39,6 +40,7 @@ def register(app: Flask) -> None:
         region=domain.region_label,
         filesize=filesize,
         ipc_subclass_title=subclass_title,
+        tr=i18n.tr,
     )
 
     @app.context_processor
@@ -50,6 +52,8 @@ def register(app: Flask) -> None:
             "ORG_TYPES": domain.ORG_TYPES,
             "KIND_LABELS": kinds.KIND_LABELS,
             "KIND_SEGMENTS": kinds.SEGMENTS,
-            "site_name": "石家庄科技成果转化服务广场",
+            "site_name": gettext("石家庄科技成果转化服务广场"),
+            "LANGUAGES": i18n.LANGUAGES,
+            "current_language": i18n.current_language(),
             "demo_banner": app.config.get("DEMO_BANNER", False),
         }

@@ -2,13 +2,16 @@
 
 import contextlib
 
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from marketplace.accounts.models import User
+from marketplace.common import i18n
 from marketplace.common.roles import is_bureau
+from marketplace.common.security import is_safe_next
+from marketplace.common.uow import unit_of_work
 from marketplace.extensions import db
 from marketplace.organisations.models import Organisation
 from marketplace.search import gateway as search_gateway
@@ -46,6 +49,28 @@ def dashboard():
 @bp.route("/about")
 def about():
     return render_template("main/about.html")
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """Switch the interface language: remembered in a cookie, and on the account when signed in."""
+    code = request.form.get("language", "")
+    if not i18n.is_supported(code):
+        code = i18n.DEFAULT_LOCALE
+    if current_user.is_authenticated and current_user.language != code:
+        with unit_of_work():
+            current_user.language = code
+    target = request.form.get("next")
+    response = redirect(target if is_safe_next(target) else url_for("main.index"))
+    response.set_cookie(
+        i18n.LANGUAGE_COOKIE,
+        code,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
+        secure=request.is_secure,
+    )
+    return response
 
 
 @bp.route("/favicon.ico")

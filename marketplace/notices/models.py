@@ -6,22 +6,24 @@ or, with `user_id`, to one person (an event reminder, a digest); then only that 
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, or_
+from flask_babel import gettext
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
+from marketplace.common.i18n import N_, tr
 from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
 
 NOTICE_KINDS = {
-    "match": "新匹配",
-    "inquiry": "对接意向",
-    "answer": "意向答复",
-    "broker": "技术经纪人",
-    "message": "新消息",
-    "stage": "进展变化",
-    "listing": "发布提醒",
-    "contract": "合同登记",
-    "system": "系统通知",
+    "match": N_("新匹配"),
+    "inquiry": N_("对接意向"),
+    "answer": N_("意向答复"),
+    "broker": N_("技术经纪人"),
+    "message": N_("新消息"),
+    "stage": N_("进展变化"),
+    "listing": N_("发布提醒"),
+    "contract": N_("合同登记"),
+    "system": N_("系统通知"),
 }
 
 
@@ -45,10 +47,28 @@ class Notice(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     read_at: Mapped[datetime | None]
     read_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The title's and body's message ids and their values ({"title": ..., "body": ..., "params": ...}),
+    # so each reader sees the notice in their own language; title and body keep the Chinese text.
+    message: Mapped[dict | None] = mapped_column(JSON)
 
     @property
     def kind_label(self) -> str:
         return NOTICE_KINDS.get(self.kind, self.kind)
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's language."""
+        return self._shown("title")
+
+    @property
+    def shown_body(self) -> str:
+        return self._shown("body")
+
+    def _shown(self, part: str) -> str:
+        message = self.message or {}
+        if not message.get(part):
+            return tr(getattr(self, part))  # a fixed text, or an older notice stored in Chinese only
+        return gettext(message[part], **message.get("params", {}))
 
 
 def addressed_to(user):

@@ -5,6 +5,7 @@ outbox in the same transaction: when the decision being announced rolls back, no
 """
 
 from flask import current_app
+from flask_babel import force_locale, gettext
 from sqlalchemy import func, or_, select, update
 
 from marketplace.accounts.models import User
@@ -26,8 +27,13 @@ def notify(
     subject_key: str | None = None,
     email: bool = False,
     user_id: int | None = None,
+    params: dict | None = None,
 ) -> Notice | None:
     """Add a notice for an organisation, or with `user_id` for that one user.
+
+    `title` and `body` are message ids: Chinese text marked with `N_`, with `%(name)s` placeholders
+    filled from `params` (what users wrote goes in `params`, never in the id). The notice stores the
+    Chinese text and the ids, so each reader and each e-mail gets their own language.
 
     With a subject_key, a repeat of the same event to the same addressee is skipped. E-mail goes to
     the organisation's active members, or to the one user.
@@ -43,23 +49,29 @@ def notify(
         exists = db.session.scalar(select(Notice.id).where(addressee, Notice.subject_key == subject_key))
         if exists:
             return None
+    params = params or {}
     notice = Notice(
         organisation_id=organisation_id,
         user_id=user_id,
         kind=kind,
-        title=title[:200],
-        body=body,
+        title=_filled(title, params)[:200],
+        body=_filled(body, params),
         url=url[:300],
         subject_key=subject_key,
+        message={"title": title, "body": body, "params": params} if params else None,
     )
     db.session.add(notice)
     if email and current_app.config.get("MAIL_SERVER"):
-        _mail_recipients(organisation_id, user_id, title, body, url)
+        _mail_recipients(organisation_id, user_id, title, body, url, params)
     return notice
 
 
+def _filled(message_id: str, params: dict) -> str:
+    return message_id % params if params and message_id else message_id
+
+
 def _mail_recipients(
-    organisation_id: int | None, user_id: int | None, title: str, body: str, url: str
+    organisation_id: int | None, user_id: int | None, title: str, body: str, url: str, params: dict
 ) -> None:
     site = current_app.config["SITE_URL"].rstrip("/")
     who = User.id == user_id if user_id is not None else User.organisation_id == organisation_id
@@ -68,7 +80,17 @@ def _mail_recipients(
     )
     for member in members:
         # Sent after the commit by the outbox: a mail server outage never fails or slows the action.
-        queue_mail(member.email, f"【科技成果转化服务广场】{title}", f"{body}\n\n{site}{url}")
+        # Written in the member's language, whoever's request caused it.
+        with force_locale(member.language or "zh_CN"):
+            subject = gettext("【科技成果转化服务广场】%(title)s", title=_translated(title, params))
+            text = _translated(body, params)
+        queue_mail(member.email, subject, f"{text}\n\n{site}{url}")
+
+
+def _translated(message_id: str, params: dict) -> str:
+    if not message_id:
+        return ""
+    return gettext(message_id, **params) if params else gettext(message_id)
 
 
 def unread_count(organisation_id: int | None, user_id: int | None = None) -> int:
