@@ -39,7 +39,7 @@ def test_university_registers_and_bureau_verifies(app, live_server, page, browse
     reviewer.goto(f"{live_server}/account/login")
     reviewer.fill("#email", "reviewer@kjj.example.cn")
     reviewer.fill("#password", PASSWORD)
-    reviewer.click("button[type=submit]")
+    reviewer.click("main button[type=submit]")
     reviewer.wait_for_url(f"{live_server}/dashboard")
     follow(reviewer, "text=单位认证")
     follow(reviewer, "text=石家庄理工示范学院")
