@@ -151,9 +151,12 @@ def _rank_only(searcher, analyzer, demand):
     return rank_matches(searcher, mq, matching.STORE_LIMIT + 1, analyzer=analyzer, **restrict)
 
 
-def rebuild(papers, patents, total: int, database_url: str | None = None) -> dict:
+def rebuild(papers, patents, total: int, database_url: str | None = None, model: bool = True) -> dict:
     """Time a full rebuild of the stored matches (search.rebuild.refresh_all) after a reindex,
-    then read p95 of stored lists, on SQLite or the PostgreSQL database given (emptied first)."""
+    then read p95 of stored lists, on SQLite or the PostgreSQL database given (emptied first).
+
+    With `model`, the field / IPC model is trained first on the public files only (not on the
+    generated listings) and the reindex stores its predictions, as `make run` does."""
     from marketplace.extensions import db
     from marketplace.listings.models import Demand
     from marketplace.search.index import reindex
@@ -168,7 +171,11 @@ def rebuild(papers, patents, total: int, database_url: str | None = None) -> dic
             db.drop_all()
             db.create_all()
             ids = load_database(specs, rng)
-            reindex()
+            if model:
+                from marketplace.search.training import train_and_store
+
+                train_and_store(None)
+            index_ms, _ = _timed(reindex, _cpu="reindex_ms")
             if database_url:
                 db.session.execute(db.text("ANALYZE"))
                 db.session.commit()
@@ -183,6 +190,8 @@ def rebuild(papers, patents, total: int, database_url: str | None = None) -> dic
                 "seconds": ms / 1000.0,
                 "per_s": done / (ms / 1000.0),
                 "cpu_per_s": done / cpu_s,
+                "index_s": index_ms / 1000.0,
+                "index_cpu_s": _cpu_ms["reindex_ms"][-1] / 1000.0,
                 "read_ms": read,
             }
             db.session.remove()
@@ -342,6 +351,9 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--database-url", default=None, help="for --rebuild: a PostgreSQL database to empty and use"
     )
+    parser.add_argument(
+        "--no-model", action="store_true", help="for --rebuild: without the field / IPC model (as before it)"
+    )
     args = parser.parse_args(argv)
 
     from marketplace.search.analysis import get_jieba, load_terms
@@ -350,8 +362,12 @@ def main(argv=None) -> int:
     get_jieba(tuple(load_terms()))
     papers, patents = load_papers(), load_patents()
     if args.rebuild:
-        got = rebuild(papers, patents, args.listings, args.database_url)
+        got = rebuild(papers, patents, args.listings, args.database_url, model=not args.no_model)
         where = "PostgreSQL" if args.database_url else "SQLite"
+        print(
+            f"Reindex {'with' if not args.no_model else 'without'} the field / IPC model: "
+            f"{got['index_s']:.1f} s wall, {got['index_cpu_s']:.1f} s CPU"
+        )
         print(
             f"Full stored-match rebuild on {where}: {got['listings']:,} listings in {got['seconds']:.1f} s, "
             f"{got['per_s']:.0f} listings/s wall, {got['cpu_per_s']:.0f} listings/s of this process's CPU "

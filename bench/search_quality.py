@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -135,11 +135,13 @@ def ours_system() -> System:
 
     analyzer = make_analyzer(load_terms())
 
-    def match_fn(searcher, *, title="", body="", keywords=(), in_index=False):
-        # A MatchQuery, ranked by the engine as matching.compute() ranks it.
-        return build_match_query(
+    def match_fn(searcher, *, title="", body="", keywords=(), in_index=False, inferred=None):
+        # A MatchQuery, ranked by the engine as matching.compute() ranks it; `inferred` is the
+        # demand's predicted field and IPC subclasses, as matching.match_query attaches them.
+        mq = build_match_query(
             searcher, analyzer, title=title, body=body, keywords=keywords, in_index=in_index
         )
+        return replace(mq, inferred=inferred) if inferred is not None else mq
 
     def search_fn(searcher, text):
         # Scoring clauses, ranked by the engine as services.search() ranks them.
@@ -174,19 +176,90 @@ def build_index(system: System, docs: Iterable[dict], dirname: Path | None = Non
     return ix
 
 
-def paper_docs(system: System, papers: Sequence[Paper], abstracts_only: bool = False):
-    """Yield index documents for papers (as research results)."""
+def paper_docs(system: System, papers: Sequence[Paper], abstracts_only: bool = False, preds=None):
+    """Yield index documents for papers (as research results), with their predictions if given."""
     for i, p in enumerate(papers):
         if abstracts_only:
             yield system.doc_fn("result", i, title="", body_parts=[p.abstract])
         else:
-            yield system.doc_fn("result", i, title=p.title, body_parts=[p.abstract], keywords=p.keywords)
+            yield system.doc_fn(
+                "result",
+                i,
+                title=p.title,
+                body_parts=[p.abstract],
+                keywords=p.keywords,
+                **_inferred(preds, i),
+            )
 
 
-def patent_docs(system: System, patents: Sequence[Patent]):
+def patent_docs(system: System, patents: Sequence[Patent], preds=None):
     """Yield index documents for patents; IPC is indexed but never queried."""
     for i, p in enumerate(patents):
-        yield system.doc_fn("patent", i, title=p.title, ipc_codes=sorted(p.subclasses))
+        yield system.doc_fn("patent", i, title=p.title, ipc_codes=sorted(p.subclasses), **_inferred(preds, i))
+
+
+def _inferred(preds, i: int) -> dict:
+    """The stored prediction of item i's document (OURS with a model only)."""
+    if preds is None:
+        return {}
+    from marketplace.search.inference import encode
+
+    return {"inferred": encode(preds.documents[i])}
+
+
+@dataclass
+class Predictions:
+    """Each item's predicted field and IPC subclasses, from a model that never saw the item."""
+
+    documents: list  # of the item as a listing (title, keywords, text)
+    queries: list  # of the item's query text (an abstract, a patent title)
+
+
+def crossfit_predictions(
+    papers: Sequence[Paper], patents: Sequence[Patent], folds: int = 10
+) -> dict[str, Predictions]:
+    """Train the field / IPC model `folds` times, each time without one fold of the papers and
+    patents (item i is in fold i % folds), and predict every item with the model trained
+    without its fold (cross-fitting).
+
+    So no figure of this script reads a prediction of an item made by a model trained on it,
+    the calibration (fitted on even-numbered queries) included; as on the platform, a new
+    demand is predicted by a model trained on listings it may be matched with. Papers train the
+    field through the documented discipline -> 技术领域 table
+    (marketplace/demo/data/discipline_fields.json), and the discipline itself.
+    """
+    from marketplace.search.classifier import Example, train
+    from marketplace.search.inference import listing_text
+    from marketplace.search.training import discipline_fields
+
+    fields = discipline_fields()
+    paper_texts = [listing_text(p.title, p.keywords, p.abstract) for p in papers]
+    paper_rows = [
+        Example(t, fields.get(p.discipline, ""), subject=p.discipline)
+        for t, p in zip(paper_texts, papers, strict=True)
+    ]
+    patent_rows = [Example(p.title, None, tuple(sorted(p.subclasses))) for p in patents]
+    models = {
+        fold: train(
+            [r for i, r in enumerate(paper_rows) if i % folds != fold]
+            + [r for i, r in enumerate(patent_rows) if i % folds != fold]
+        )
+        for fold in range(folds)
+    }
+
+    def other(i: int):
+        return models[i % folds]
+
+    return {
+        "result": Predictions(
+            [other(i).predict(t) for i, t in enumerate(paper_texts)],
+            [other(i).predict(p.abstract) for i, p in enumerate(papers)],
+        ),
+        "patent": Predictions(
+            [other(i).predict(p.title) for i, p in enumerate(patents)],
+            [other(i).predict(p.title) for i, p in enumerate(patents)],
+        ),
+    }
 
 
 def _obj_id(hit) -> int:
@@ -221,7 +294,9 @@ def top_ids(searcher, query, limit: int, exclude: frozenset[int] = frozenset()) 
 # --- quality -----------------------------------------------------------------------------------
 
 
-def precision_same_label(system, ix, items, labels_match, query_kwargs, sample, kind: str) -> float:
+def precision_same_label(
+    system, ix, items, labels_match, query_kwargs, sample, kind: str, preds: Predictions | None = None
+) -> float:
     """Mean share of the top 10 (the item itself excluded) that shares the item's label."""
     total = 0.0
     with ix.searcher() as searcher:
@@ -231,6 +306,8 @@ def precision_same_label(system, ix, items, labels_match, query_kwargs, sample, 
             own = searcher.document_number(doc_id=f"{kind}:{i}")
             exclude = frozenset() if own is None else frozenset({own})
             extra = {"in_index": True} if system.name == "OURS" else {}
+            if extra and preds is not None:
+                extra["inferred"] = preds.queries[i]
             query = system.match_fn(searcher, **query_kwargs(items[i]), **extra)
             ids = [j for j in top_ids(searcher, query, TOP_K + 1, exclude) if j != i][:TOP_K]
             total += sum(1 for j in ids if labels_match(items[i], items[j])) / TOP_K
@@ -248,13 +325,14 @@ def known_item_mrr(system, ix, texts: Sequence[str], sample) -> float:
     return total / len(sample)
 
 
-def quality(system: System, papers, patents, quick: bool) -> dict[str, float]:
-    """Compute the four quality figures for a system."""
+def quality(system: System, papers, patents, quick: bool, preds=None) -> dict[str, float]:
+    """Compute the four quality figures for a system (OURS with the model's predictions if given)."""
+    preds = preds if system.name == "OURS" else None
     rng = random.Random(SEED)
     paper_sample = sorted(rng.sample(range(len(papers)), 300)) if quick else range(len(papers))
     patent_sample = sorted(rng.sample(range(len(patents)), 1000)) if quick else range(len(patents))
     out = {}
-    ix = build_index(system, paper_docs(system, papers))
+    ix = build_index(system, paper_docs(system, papers, preds=preds and preds["result"]))
     out["discipline_p10"] = precision_same_label(
         system,
         ix,
@@ -263,11 +341,12 @@ def quality(system: System, papers, patents, quick: bool) -> dict[str, float]:
         lambda p: {"body": p.abstract},
         paper_sample,
         "result",
+        preds and preds["result"],
     )
     out["keywords_mrr"] = known_item_mrr(system, ix, [" ".join(p.keywords) for p in papers], paper_sample)
     ix = build_index(system, paper_docs(system, papers, abstracts_only=True))
     out["title_mrr"] = known_item_mrr(system, ix, [p.title for p in papers], paper_sample)
-    ix = build_index(system, patent_docs(system, patents))
+    ix = build_index(system, patent_docs(system, patents, preds and preds["patent"]))
     out["ipc_p10"] = precision_same_label(
         system,
         ix,
@@ -276,11 +355,12 @@ def quality(system: System, papers, patents, quick: bool) -> dict[str, float]:
         lambda p: {"title": p.title},
         patent_sample,
         "patent",
+        preds and preds["patent"],
     )
     return out
 
 
-def match_features_table(system: System, papers, patents) -> list[tuple]:
+def match_features_table(system: System, papers, patents, preds=None) -> list[tuple]:
     """(kind, query index, features, same label) of the 30 stored matches of every query: each
     paper's abstract against the papers (as results), each patent title against the patents."""
     from marketplace.search.ranking import match_features, rank_matches
@@ -290,14 +370,14 @@ def match_features_table(system: System, papers, patents) -> list[tuple]:
         (
             "result",
             papers,
-            paper_docs(system, papers),
+            paper_docs(system, papers, preds=preds and preds["result"]),
             lambda p: {"body": p.abstract},
             lambda a, b: a.discipline == b.discipline,
         ),
         (
             "patent",
             patents,
-            patent_docs(system, patents),
+            patent_docs(system, patents, preds and preds["patent"]),
             lambda p: {"title": p.title},
             lambda a, b: bool(a.subclasses & b.subclasses),
         ),
@@ -306,7 +386,8 @@ def match_features_table(system: System, papers, patents) -> list[tuple]:
         ix = build_index(system, docs)
         with ix.searcher() as searcher:
             for i, item in enumerate(items):
-                mq = system.match_fn(searcher, **query_kwargs(item), in_index=True)
+                inferred = preds[kind].queries[i] if preds else None
+                mq = system.match_fn(searcher, **query_kwargs(item), in_index=True, inferred=inferred)
                 own = searcher.document_number(doc_id=f"{kind}:{i}")
                 hits = rank_matches(searcher, mq, 30, without=(frozenset({own}),))
                 best = max((h.score for h in hits), default=0.0)
@@ -578,8 +659,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--threshold", action="store_true", help="print the score calibration and the cut-off tables"
     )
     parser.add_argument(
-        "--calibrate", action="store_true", help="refit ranking.CALIBRATION on the even-numbered queries"
+        "--calibrate",
+        action="store_true",
+        help="refit ranking.CALIBRATION (CALIBRATION_INFERRED with the model) on the even-numbered "
+        "queries and measure with the refitted figures",
     )
+    parser.add_argument(
+        "--no-model",
+        action="store_true",
+        help="rank without the field / IPC model's predictions (as a site without a trained model)",
+    )
+    parser.add_argument("--skip-plain", action="store_true", help="measure OURS only")
     args = parser.parse_args(argv)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
@@ -591,9 +681,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     get_jieba(tuple(load_terms()))
     papers, patents = load_papers(), load_patents()
     systems = [plain_system(), ours_system()]
+    preds = None
+    if not args.no_model:
+        started = time.process_time()
+        preds = crossfit_predictions(papers, patents)
+        print(
+            f"Field / IPC model: trained on 10 folds, every item predicted without its fold, in {time.process_time() - started:.1f} s CPU"
+        )
+    rows = None
+    if args.calibrate:
+        from marketplace.search import ranking
+
+        rows = match_features_table(systems[1], papers, patents, preds)
+        table = ranking.CALIBRATION_INFERRED if preds else ranking.CALIBRATION
+        name = "CALIBRATION_INFERRED" if preds else "CALIBRATION"
+        for kind in ("result", "patent"):
+            table[kind] = tuple(fit_calibration(rows, kind))
+            print(f"{name}[{kind!r}] = {table[kind]}")
+        print()
 
     print(f"Quality ({'quick subsets' if args.quick else 'all items'}; targets apply to OURS)")
-    results = {s.name: quality(s, papers, patents, args.quick) for s in systems}
+    results = {
+        s.name: (
+            {k: 0.0 for k in TARGETS}
+            if args.skip_plain and s.name == "PLAIN"
+            else quality(s, papers, patents, args.quick, preds)
+        )
+        for s in systems
+    }
     print_table(
         ["measure", "PLAIN", "OURS", "OURS vs target"],
         [
@@ -607,11 +722,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ],
     )
     if args.threshold or args.calibrate:
-        rows = match_features_table(systems[1], papers, patents)
-        if args.calibrate:
-            print()
-            for kind in ("result", "patent"):
-                print(f"CALIBRATION[{kind!r}] = {tuple(fit_calibration(rows, kind))}")
+        rows = rows or match_features_table(systems[1], papers, patents, preds)
         for kind, (table, bands) in cutoff_tables(rows).items():
             label = "same discipline" if kind == "result" else "same IPC subclass"
             what = "abstract -> results" if kind == "result" else "patent title -> patents"

@@ -27,6 +27,7 @@ _FIELD = ListFacet("field", "technology_field", "技术领域", {f: f for f in T
 _INDUSTRY = ListFacet("industry", "industry", "产业方向", {i: i for i in INDUSTRIES})
 FACETS = {
     "patent": (
+        _FIELD,
         ListFacet("type", "patent_type", "专利类型", PATENT_TYPES),
         ListFacet("legal", "legal_status", "法律状态", LEGAL_STATUSES),
     ),
@@ -49,12 +50,19 @@ class FacetView:
     options: list[Option]
 
 
+def field_column(model):
+    """A listing's 技术领域 for filters and counts: its own, else the one the search model inferred
+    from its text (patents have none of their own; see search/inference.py)."""
+    own = getattr(model, "technology_field", None)
+    return model.inferred_field if own is None else func.coalesce(own, model.inferred_field)
+
+
 def list_facets(kind: str, model, base: list, chosen: dict, chosen_values: dict) -> list[FacetView]:
     """Count each filter's values under the base clauses and the other chosen filters' clauses."""
     views = []
     for facet in FACETS[kind]:
         others = [clause for arg, clause in chosen.items() if arg != facet.arg]
-        column = getattr(model, facet.column)
+        column = field_column(model) if facet is _FIELD else getattr(model, facet.column)
         counts = dict(
             db.session.execute(
                 select(column, func.count()).where(*base, *others, column.isnot(None)).group_by(column)

@@ -138,6 +138,11 @@ class ListingMixin:
     # Set when the owner confirms an unchanged listing is still current.
     confirmed_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
+    # What the search model predicts from the text (search/inference.py), shown marked 推断: the
+    # 技术领域 of a listing without one of its own, and its likely IPC subclasses. Derived data,
+    # written when the listing is indexed; never typed by anyone.
+    inferred_field: Mapped[str | None] = mapped_column(String(40), index=True)
+    inferred_ipc: Mapped[list | None] = mapped_column(JSON)
 
     @declared_attr
     def organisation_id(cls) -> Mapped[int]:

@@ -84,8 +84,9 @@ def _filters(kind: str, model, args) -> tuple[list, dict, dict]:
         clauses.append(model.title.ilike(like))
         shown["q"] = q
     field = args.get("field", "")
-    if kind != "patent" and field in TECHNOLOGY_FIELDS:
-        keyed["field"] = model.technology_field == field
+    if field in TECHNOLOGY_FIELDS:
+        # A listing without a field of its own (every patent) is found by its inferred one.
+        keyed["field"] = facets.field_column(model) == field
         shown["field"] = field
     industry = args.get("industry", "")
     if kind != "patent" and industry in INDUSTRIES:

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import selectinload
 from whoosh.query import NumericRange
 
 from marketplace.common.timeutil import beijing_today
 from marketplace.listings.models import LISTING_MODELS, Demand, Patent, ResearchResult
+from marketplace.search.classifier import Prediction
+from marketplace.search.inference import current_model, encode, inferred_columns, listing_text
 from marketplace.search.ipc import is_valid_ipc
-from marketplace.search.schema import build_document
+from marketplace.search.schema import build_document, with_inferred
 
 
 def date_number(value: date) -> int:
@@ -36,9 +38,29 @@ def indexable(obj) -> bool:
     return obj is not None and obj.is_public
 
 
-def listing_document(obj) -> dict:
-    """Build the index document of a published listing; a hidden owner is indexed as nobody."""
-    return _with_columns(_listing_document(obj))
+def predict_listing(obj) -> Prediction | None:
+    """The model's prediction of a listing's field and IPC subclasses (None without a model)."""
+    model = current_model()
+    if model is None:
+        return None
+    if isinstance(obj, Demand):
+        parts = (obj.description, obj.technical_indicators)
+    else:
+        parts = (getattr(obj, "abstract", "") or "",)
+    return model.predict(listing_text(obj.title, getattr(obj, "keywords", None), *parts))
+
+
+def own_field(obj) -> str | None:
+    return getattr(obj, "technology_field", None)
+
+
+def listing_document(obj, pred: Prediction | None = None) -> dict:
+    """Build the index document of a published listing; a hidden owner is indexed as nobody.
+
+    `pred` (predict_listing) is stored with it, and its field indexed for a listing without one.
+    """
+    inferred_field, _ = inferred_columns(pred, own_field(obj))
+    return _with_columns(with_inferred(_listing_document(obj), encode(pred), inferred_field))
 
 
 def _listing_document(obj) -> dict:
@@ -95,6 +117,31 @@ def _listing_document(obj) -> dict:
         price_fen=obj.price_fen,
         **common,
     )
+
+
+def inferred_changes(obj, pred: Prediction | None) -> dict | None:
+    """The inferred columns to write for a listing, or None when they hold it already (or no
+    model predicted anything: a site without the model keeps what an earlier model wrote)."""
+    if pred is None:
+        return None
+    field, ipc = inferred_columns(pred, own_field(obj))
+    if field == obj.inferred_field and ipc == (obj.inferred_ipc or []):
+        return None
+    return {"row_id": obj.id, "inferred_field": field, "inferred_ipc": ipc}
+
+
+def store_inferred(session, changes: dict[str, list[dict]]) -> None:
+    """Write listings' inferred columns, as a table UPDATE: derived data, so it is not a listing
+    change (the ORM's flush, hence the search log, never sees it) and needs no re-indexing."""
+    for kind, rows in changes.items():
+        if rows:
+            table = LISTING_MODELS[kind].__table__
+            session.execute(
+                update(table)
+                .where(table.c.id == bindparam("row_id"))
+                .values(inferred_field=bindparam("inferred_field"), inferred_ipc=bindparam("inferred_ipc")),
+                rows,
+            )
 
 
 def load_listings(session, kind: str, ids) -> dict[int, object]:

@@ -8,7 +8,7 @@ A demand matches published results and patents; a result or patent matches open 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import current_app
 from sqlalchemy import delete, select, update
@@ -21,6 +21,7 @@ from marketplace.listings.models import Demand, Patent
 from marketplace.search import sources
 from marketplace.search.documents import expired_mask, indexable, load_listings
 from marketplace.search.engine import doc_set
+from marketplace.search.inference import decode
 from marketplace.search.models import SearchMatch, SearchMatchRefresh
 from marketplace.search.ranking import (
     build_match_query,
@@ -83,9 +84,10 @@ def restrictions(searcher, kind: str) -> dict:
 
 
 def match_query(searcher, analyzer, obj):
-    """Build the key-term query of one published (so already indexed) listing."""
+    """Build the key-term query of one published (so already indexed) listing, with the model's
+    prediction of its field and IPC subclasses as its document stores it (ranking features)."""
     parts = _query_parts(obj)
-    return build_match_query(
+    mq = build_match_query(
         searcher,
         analyzer,
         title=parts["title"],
@@ -94,6 +96,9 @@ def match_query(searcher, analyzer, obj):
         structured=parts["structured"],
         in_index=True,
     )
+    docnum = searcher.document_number(doc_id=doc_id(obj.kind, obj.id))
+    inferred = decode(searcher.stored_fields(docnum).get("inferred")) if docnum is not None else None
+    return replace(mq, inferred=inferred) if inferred is not None else mq
 
 
 def compute(searcher, analyzer, obj, limit: int = STORE_LIMIT, known: Mapping | None = None) -> list[Match]:

@@ -20,7 +20,14 @@ from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS
 from marketplace.search import log as search_log
 from marketplace.search import sources
-from marketplace.search.documents import indexable, listing_document, load_listings
+from marketplace.search.documents import (
+    indexable,
+    inferred_changes,
+    listing_document,
+    load_listings,
+    predict_listing,
+    store_inferred,
+)
 from marketplace.search.matching import refresh_many, refresh_queued
 from marketplace.search.schema import doc_id
 from marketplace.search.store import (
@@ -58,6 +65,7 @@ def _index_batch(session) -> int:
         by_kind.setdefault(kind, set()).add(obj_id)
     ix = open_index()
     writer = ix.writer(timeout=30.0)
+    inferred: dict[str, list[dict]] = {}
     try:
         for kind, ids in by_kind.items():
             source = sources.get(kind)  # articles and other kinds registered by their features
@@ -70,8 +78,10 @@ def _index_batch(session) -> int:
                 try:
                     if source is not None:
                         doc = source.document(obj) if obj is not None else None
+                    elif indexable(obj):
+                        doc = _document_noting_inferred(obj, inferred)
                     else:
-                        doc = listing_document(obj) if indexable(obj) else None
+                        doc = None
                 except Exception:  # noqa: BLE001 - one bad row must not block the outbox
                     current_app.logger.exception("Cannot index %s %s; left out of the index", kind, obj_id)
                     doc = None
@@ -85,9 +95,18 @@ def _index_batch(session) -> int:
     except BaseException:
         writer.cancel()
         raise
+    store_inferred(session, inferred)
     search_log.mark_indexed(session, rows)
     session.commit()
     return len(rows)
+
+
+def _document_noting_inferred(obj, inferred: dict[str, list[dict]]) -> dict:
+    """A listing's index document with the model's prediction; notes its inferred columns to write."""
+    pred = predict_listing(obj)
+    if (change := inferred_changes(obj, pred)) is not None:
+        inferred.setdefault(obj.kind, []).append(change)
+    return listing_document(obj, pred)
 
 
 def _match_batch(session) -> int:
@@ -228,16 +247,18 @@ def reindex(batch: int = 1000) -> int:
                     ).all()
                     if not objs:
                         break
+                    inferred: dict[str, list[dict]] = {}
                     for obj in objs:
                         if not indexable(obj):
                             continue
                         try:
-                            doc = listing_document(obj)
+                            doc = _document_noting_inferred(obj, inferred)
                         except Exception:  # noqa: BLE001 - one bad row must not stop a rebuild
                             current_app.logger.exception("Cannot index %s %s; left out", obj.kind, obj.id)
                             continue
                         writer.add_document(**doc)
                         count += 1
+                    store_inferred(session, inferred)
                     last = objs[-1].id
                     session.expunge_all()
             for source in map(sources.get, sources.kinds()):

@@ -18,7 +18,9 @@ from whoosh.reading import TermNotFound
 
 from marketplace.search import engine
 from marketplace.search.analysis import default_analyzer
+from marketplace.search.classifier import Prediction
 from marketplace.search.engine import Clause
+from marketplace.search.inference import decode, field_agreement, ipc_agreement, subject_agreement
 from marketplace.search.snippets import snippet  # noqa: F401  (re-exported for older callers)
 
 # Per-query weights of the fields a demand is matched against.
@@ -94,6 +96,8 @@ class MatchQuery:
 
     clauses: tuple[Clause, ...]
     terms: tuple[KeyTerm, ...]
+    # The model's prediction of the source's field and IPC subclasses (None without a model).
+    inferred: Prediction | None = None
 
     @property
     def query(self) -> Query | None:
@@ -339,7 +343,17 @@ CALIBRATION = {
     "result": (-5.3274, 1.6194, 0.0877, 1.5893, 0.2425, -0.1388, -3.2823),
     "patent": (-6.4542, 3.0538, 0.0466, 1.3141, -3.1657, 0.4335, -4.7755),
 }
-# Shown only at or above these scores, per target kind (bench/README.md, "Cut-offs"). A
+# The same with the trained model's predictions (inference.py): three more figures, the chance
+# that source and target are in the same 技术领域, that they share an IPC subclass (the target's
+# own subclasses when it has them), and that they are in the same discipline (学科), each as
+# log(AGREEMENT_FLOOR + chance). Used when the source has a prediction.
+AGREEMENT_FLOOR = 0.01
+CALIBRATION_INFERRED = {
+    "result": (0.2085, 0.27, 0.0985, 1.7441, -0.6475, -0.4288, -0.6471, 0.0368, 0.0606, 0.724),
+    "patent": (-3.5107, 2.4167, 0.0078, 6.292, -7.6864, -0.0544, -3.7718, -0.0193, 0.4719, 0.0043),
+}
+# Shown only at or above these scores, per target kind (bench/README.md, "Cut-offs"; the same
+# with and without the model: a calibrated score means the same chance either way). A
 # demand in a result's or patent's list is scored with the source's model, so it takes the
 # source's cut-off.
 CUTOFFS = {"result": 0.45, "patent": 0.60, "demand": 0.45}
@@ -370,7 +384,7 @@ def match_features(mq: MatchQuery, hit: RankedMatch, best: float) -> tuple[float
     boosts = sum(c.boost for c in mq.clauses if c.text in texts) or 1.0
     cover = sum(weights.get(term, 0.0) for term, _ in hit.matched)
     score = max(hit.score, 0.0)
-    return (
+    figures = (
         1.0,
         math.log1p(score),
         score / boosts,
@@ -379,11 +393,24 @@ def match_features(mq: MatchQuery, hit: RankedMatch, best: float) -> tuple[float
         math.log1p(len(hit.matched)),
         score / best if best > 0 else 0.0,
     )
+    if mq.inferred is None:
+        return figures
+    target = decode(hit.stored.get("inferred"))
+    subclasses = [code for code in (hit.stored.get("ipc") or "").split() if len(code) == 4]
+    agreements = (
+        field_agreement(mq.inferred, target),
+        ipc_agreement(mq.inferred, target, subclasses),
+        subject_agreement(mq.inferred, target),
+    )
+    # On a log scale: a pair the model finds 20 times likelier to agree says more than 0.2 in
+    # 0.01 (same-discipline P@10 0.311 -> 0.318 in bench/search_quality.py).
+    return (*figures, *(math.log(AGREEMENT_FLOOR + a) for a in agreements))
 
 
 def calibrated(model: str, features: Sequence[float]) -> float:
     """The chance (0..1) that a hit with these figures is on the source's subject."""
-    z = sum(w * x for w, x in zip(CALIBRATION[model], features, strict=True))
+    table = CALIBRATION if len(features) == len(CALIBRATION[model]) else CALIBRATION_INFERRED
+    z = sum(w * x for w, x in zip(table[model], features, strict=True))
     return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
 
 

@@ -6,7 +6,8 @@ the jieba dictionary (or the platform's term list) of two or more characters, or
 listings' own keywords; bare numbers, units and single characters are not reasons, except a
 model number both listings contain (e.g. "GB/T 2423", "UL94" is shown as written in the text).
 Structured reasons: the same 技术领域, a shared IPC subclass, the result's maturity and the
-price beside the demand's budget. Nothing here names an organisation or a district, so a
+price beside the demand's budget; a field or subclass the search model inferred from a listing's
+text (search/inference.py) says so: "（推断）". Nothing here names an organisation or a district, so a
 demand's hidden owner is never revealed through a reason.
 """
 
@@ -94,20 +95,41 @@ def phrase_reasons(terms: list[str], source, target) -> list[str]:
     return [_as_written(t, target_text, source_text) for t in kept[:MAX_WORDS]]
 
 
-def _subclasses(obj) -> set[str]:
-    return {c.replace(" ", "")[:4].upper() for c in (getattr(obj, "ipc_codes", None) or []) if c}
+def _subclasses(obj, inferred: bool = False) -> set[str]:
+    """A listing's IPC subclasses; with `inferred`, the model's when it has no codes of its own."""
+    own = {c.replace(" ", "")[:4].upper() for c in (getattr(obj, "ipc_codes", None) or []) if c}
+    if own or not inferred:
+        return own
+    return {c for c in (getattr(obj, "inferred_ipc", None) or []) if isinstance(c, str)}
+
+
+def _field(obj) -> tuple[str | None, bool]:
+    """A listing's 技术领域 and whether it is the model's inference (it has none of its own)."""
+    own = getattr(obj, "technology_field", None)
+    if own:
+        return own, False
+    inferred = getattr(obj, "inferred_field", None)
+    return inferred, bool(inferred)
 
 
 def structured_reasons(source, target) -> list[dict]:
     """Same field, shared IPC subclass, maturity, price against budget: [{"kind", "text"}]."""
     demand, supply = (source, target) if isinstance(source, Demand) else (target, source)
     out = []
-    field = getattr(demand, "technology_field", None)
-    if field and field == getattr(supply, "technology_field", None):
-        out.append({"kind": "field", "text": f"同属技术领域“{field}”", "field": field})
+    (field, field_inferred), (other, other_inferred) = _field(demand), _field(supply)
+    if field and field == other:
+        inferred = field_inferred or other_inferred
+        text = f"同属技术领域“{field}”" + ("（推断）" if inferred else "")
+        out.append({"kind": "field", "text": text, "field": field, "inferred": inferred})
     shared = sorted(_subclasses(demand) & _subclasses(supply))
     if shared:
         out.append({"kind": "ipc", "text": "同一 IPC 小类 " + "、".join(shared), "subclasses": shared})
+    else:
+        # A demand rarely has IPC codes: the subclasses the model infers from its words.
+        shared = sorted(_subclasses(demand, inferred=True) & _subclasses(supply, inferred=True))
+        if shared:
+            text = "同一 IPC 小类 " + "、".join(shared) + "（推断）"
+            out.append({"kind": "ipc", "text": text, "subclasses": shared, "inferred": True})
     if isinstance(supply, ResearchResult) and supply.maturity_label:
         out.append({"kind": "maturity", "text": f"成熟度：{supply.maturity_label}"})
     price = getattr(supply, "price_fen", None) if isinstance(supply, ResearchResult | Patent) else None

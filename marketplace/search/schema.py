@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from whoosh.analysis import Analyzer
-from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from marketplace.common.kinds import KIND_LABELS
 from marketplace.search import sources
@@ -24,7 +24,7 @@ TEXT_FIELDS = ("title", "keywords", "body", "org_name", "ipc_text")
 
 # Bump when fields or what goes into them change: the sync worker then rebuilds an index built by
 # an older version on its own (`index.index_is_current`), so a deployment needs no manual reindex.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # price_fen value meaning 面议 (negotiable); absent also means 面议.
 PRICE_NEGOTIABLE = -1
@@ -82,6 +82,10 @@ def make_schema(analyzer: Analyzer) -> Schema:
         public=BOOLEAN(stored=True),
         updated_at=_sort_only_datetime(),
         hide_name=BOOLEAN(stored=True),
+        # The model's prediction of the listing's field and IPC subclasses (inference.encode),
+        # read by the ranking; `field_inferred` marks a `field` that is the prediction.
+        inferred=STORED(),
+        field_inferred=BOOLEAN(stored=True),
     )
 
 
@@ -106,11 +110,15 @@ def build_document(
     status: str | None = None,
     public: bool = True,
     updated_at: datetime | None = None,
+    inferred: str = "",
+    inferred_field: str | None = None,
 ) -> dict:
     """Return the field values for writer.update_document() of one listing.
 
     A hidden organisation name is neither stored nor indexed, so neither results nor a search
     for the company's name can reveal who posted a demand. Invalid IPC codes raise ValueError.
+    `inferred` is the model's prediction (inference.encode); `inferred_field` is indexed as the
+    field of a listing without one, marked as inferred, so the field filter finds it.
     """
     if price_fen is not None and (isinstance(price_fen, bool) or not isinstance(price_fen, int)):
         raise TypeError("price_fen must be an int number of fen")
@@ -151,4 +159,15 @@ def build_document(
         "updated_at": updated_at,
     }
     doc.update({k: v for k, v in optional.items() if v is not None and v != ""})
+    return with_inferred(doc, inferred, inferred_field)
+
+
+def with_inferred(doc: dict, inferred: str = "", inferred_field: str | None = None) -> dict:
+    """Add the model's prediction to a listing's document; a listing without a field of its own
+    is indexed under the inferred one, marked as inferred."""
+    if inferred:
+        doc["inferred"] = inferred
+    if inferred_field and not doc.get("field"):
+        doc["field"] = inferred_field
+        doc["field_inferred"] = True
     return doc
