@@ -1,7 +1,7 @@
 """listings: the 技术领域 and IPC subclasses the search model infers from a listing's text
 
 Revision ID: m7a1b2c3d4e5
-Revises: h9a1c2e3f4b5
+Revises: i1a2b3c4d5e6
 Create Date: 2026-12-03 20:30:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'm7a1b2c3d4e5'
-down_revision = 'h9a1c2e3f4b5'
+down_revision = 'i1a2b3c4d5e6'
 branch_labels = None
 depends_on = None
 
