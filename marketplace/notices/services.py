@@ -103,7 +103,7 @@ def unread_count(organisation_id: int | None, user_id: int | None = None) -> int
 def mark_read(user, notice_id: int) -> Notice:
     notice = db.session.get(Notice, notice_id)
     if notice is None or not can(user, "view", notice):
-        raise NotFound("通知不存在")
+        raise NotFound(gettext("通知不存在"))
     if notice.read_at is None:
         notice.read_at = utcnow()
         notice.read_by_id = user.id
