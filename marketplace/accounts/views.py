@@ -247,7 +247,7 @@ def change_password():
         flash(gettext("密码已修改，其他设备上的登录和原有的 API 令牌已失效。"), "success")
     else:
         for errors in form.errors.values():
-            flash("；".join(errors), "danger")
+            flash(gettext("；").join(str(error) for error in errors), "danger")  # messages may be lazy
     return redirect(url_for("accounts.profile"))
 
 
