@@ -94,12 +94,15 @@ def _init_extensions(app: Flask) -> None:
         _tune_sqlite(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    from marketplace.common.i18n import DEFAULT_LOCALE, select_locale
+    from flask_babel import gettext
+
+    from marketplace.common.i18n import DEFAULT_LOCALE, N_, select_locale
 
     babel.init_app(app, default_locale=DEFAULT_LOCALE, locale_selector=select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "请先登录后再访问该页面"
+    login_manager.login_message = N_("请先登录后再访问该页面")
+    login_manager.localize_callback = gettext  # flashed in the visitor's language
     login_manager.login_message_category = "warning"
     login_manager.session_protection = "basic"
 

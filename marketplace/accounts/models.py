@@ -9,11 +9,12 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from marketplace.common.i18n import N_
 from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
 
 # The one label table of membership states; the member lists show these labels.
-MEMBERSHIP_STATES = {"active": "正式", "pending": "待审批", "removed": "已移出"}
+MEMBERSHIP_STATES = {"active": N_("正式"), "pending": N_("待审批"), "removed": N_("已移出")}
 
 
 class User(UserMixin, db.Model):

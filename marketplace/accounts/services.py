@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 
@@ -22,19 +23,23 @@ MIN_PASSWORD_LENGTH = 10
 
 # The types a registering organisation may choose: every type but the bureau, named from ORG_TYPES.
 _REGISTERABLE = [label for role, label in ORG_TYPES.items() if role != Role.BUREAU]
-_ORG_TYPE_MESSAGE = f"请选择单位类型：{'、'.join(_REGISTERABLE[:-1])}或{_REGISTERABLE[-1]}"
+
+
+def _org_type_message() -> str:
+    *first, last = (gettext(label) for label in _REGISTERABLE)
+    return gettext("请选择单位类型：%(types)s或%(last)s", types=gettext("、").join(first), last=last)
 
 
 def password_problem(password: str, email: str = "") -> str | None:
     """Say what is wrong with a new password under the minimum policy, or None."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        return f"密码至少 {MIN_PASSWORD_LENGTH} 位"
+        return gettext("密码至少 %(n)s 位", n=MIN_PASSWORD_LENGTH)
     if not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
-        return "密码须同时包含字母和数字"
+        return gettext("密码须同时包含字母和数字")
     if email and password.lower() == email.lower():
-        return "密码不能与邮箱相同"
+        return gettext("密码不能与邮箱相同")
     if len(set(password)) < 4:
-        return "密码过于简单，请使用更多不同字符"
+        return gettext("密码过于简单，请使用更多不同字符")
     return None
 
 
@@ -44,7 +49,9 @@ def find_user_by_email(email: str) -> User | None:
 
 def _check_new_user(email: str, password: str) -> None:
     if find_user_by_email(email):
-        raise ValidationError("该邮箱已注册，请直接登录或找回密码", fields={"email": "该邮箱已注册"})
+        raise ValidationError(
+            gettext("该邮箱已注册，请直接登录或找回密码"), fields={"email": gettext("该邮箱已注册")}
+        )
     problem = password_problem(password, email)
     if problem:
         raise ValidationError(problem, fields={"password": problem})
@@ -68,10 +75,14 @@ def create_organisation(data: NewOrganisation, *, verified: bool = False) -> Org
     """Create an organisation; unverified unless created by a trusted path (CLI, seed)."""
     name = data.name.strip()
     if db.session.scalar(select(Organisation).where(Organisation.name == name)):
-        raise ValidationError("该单位已在平台注册，请选择“加入已有单位”", fields={"org_name": "已存在"})
+        raise ValidationError(
+            gettext("该单位已在平台注册，请选择“加入已有单位”"), fields={"org_name": gettext("已存在")}
+        )
     code = normalise_credit_code(data.credit_code) or None
     if code and db.session.scalar(select(Organisation).where(Organisation.credit_code == code)):
-        raise ValidationError("该统一社会信用代码已被其他单位使用", fields={"credit_code": "已存在"})
+        raise ValidationError(
+            gettext("该统一社会信用代码已被其他单位使用"), fields={"credit_code": gettext("已存在")}
+        )
     org = Organisation(
         name=name,
         org_type=data.org_type,
@@ -97,7 +108,8 @@ def register_with_new_org(
     _check_new_user(email, password)
     if org_data.org_type not in ORG_TYPES or org_data.org_type == Role.BUREAU:
         # The bureau and its members are created by an admin (CLI), never by registration.
-        raise ValidationError(_ORG_TYPE_MESSAGE, fields={"org_type": _ORG_TYPE_MESSAGE})
+        message = _org_type_message()
+        raise ValidationError(message, fields={"org_type": message})
     org = create_organisation(org_data)
     user = User(
         email=email.strip().lower(),
@@ -130,7 +142,7 @@ def register_joining_org(email: str, name: str, password: str, phone: str, org_i
     if isinstance(org_id, int) and 0 < org_id < 2**31:
         org = db.session.scalar(joinable_organisations().where(Organisation.id == org_id))
     if org is None:
-        message = "所选单位不在可加入的单位列表中，请从列表中选择"
+        message = gettext("所选单位不在可加入的单位列表中，请从列表中选择")
         raise ValidationError(message, fields={"join_org": message})
     user = User(
         email=email.strip().lower(),
@@ -148,7 +160,9 @@ def register_joining_org(email: str, name: str, password: str, phone: str, org_i
 
 def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
-        raise ValidationError("当前密码不正确", fields={"current_password": "当前密码不正确"})
+        raise ValidationError(
+            gettext("当前密码不正确"), fields={"current_password": gettext("当前密码不正确")}
+        )
     problem = password_problem(new, user.email)
     if problem:
         raise ValidationError(problem, fields={"new_password": problem})
@@ -170,12 +184,12 @@ def user_from_reset_token(token: str, secret_key: str, max_age: int) -> User:
     try:
         data = _reset_serializer(secret_key).loads(token, max_age=max_age)
     except SignatureExpired as exc:
-        raise ValidationError("重置链接已过期，请重新申请") from exc
+        raise ValidationError(gettext("重置链接已过期，请重新申请")) from exc
     except BadSignature as exc:
-        raise ValidationError("重置链接无效，请重新申请") from exc
+        raise ValidationError(gettext("重置链接无效，请重新申请")) from exc
     user = db.session.get(User, data.get("id"))
     if user is None or user.password_hash[-16:] != data.get("h") or user.is_disabled:
-        raise ValidationError("重置链接已使用或无效，请重新申请")
+        raise ValidationError(gettext("重置链接已使用或无效，请重新申请"))
     return user
 
 
@@ -217,7 +231,7 @@ def create_api_token(user: User, name: str) -> str:
 def revoke_api_token(user: User, token_id: int) -> ApiToken:
     token = db.session.get(ApiToken, token_id)
     if token is None or not can(user, "revoke", token):
-        raise NotFound("令牌不存在")
+        raise NotFound(gettext("令牌不存在"))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         record_audit(user, "api_token.revoked", token, after={"prefix": token.prefix})
@@ -240,40 +254,40 @@ def user_for_api_token(raw: str) -> User | None:
 
 def _check_can_manage(actor: User, member: User) -> None:
     if not can(actor, "manage_member", member):
-        raise PermissionDenied("只有本单位管理员或平台管理员可以管理成员")
+        raise PermissionDenied(gettext("只有本单位管理员或平台管理员可以管理成员"))
 
 
 def approve_member(actor: User, member: User) -> None:
     _check_can_manage(actor, member)
     if member.membership == "active":
-        raise Conflict("该用户已是正式成员")
+        raise Conflict(gettext("该用户已是正式成员"))
     if member.membership == "removed":
-        raise Conflict("该用户已被移出本单位，需重新申请加入")
+        raise Conflict(gettext("该用户已被移出本单位，需重新申请加入"))
     if member.organisation is not None and member.organisation.org_type == Role.BUREAU and not actor.is_admin:
         # Bureau powers come only from an admin, never from a bureau manager approving an applicant.
-        raise PermissionDenied("科技局成员只能由平台管理员添加或批准")
+        raise PermissionDenied(gettext("科技局成员只能由平台管理员添加或批准"))
     # Approve only a still-pending applicant: a removal committed meanwhile must not be undone.
     if not claim(member, User.membership == "pending", membership="active"):
-        raise Conflict("该成员的状态刚刚已被更改，请刷新页面查看")
+        raise Conflict(gettext("该成员的状态刚刚已被更改，请刷新页面查看"))
     record_audit(actor, "member.approved", member, after={"organisation_id": member.organisation_id})
 
 
 def remove_member(actor: User, member: User) -> None:
     _check_can_manage(actor, member)
     if member.id == actor.id and not actor.is_admin:
-        raise Conflict("不能移出自己")
+        raise Conflict(gettext("不能移出自己"))
     before = {"organisation_id": member.organisation_id, "membership": member.membership}
     if not claim(member, User.membership != "removed", membership="removed", is_org_manager=False):
-        raise Conflict("该成员已被移出本单位")
+        raise Conflict(gettext("该成员已被移出本单位"))
     end_sessions_and_tokens(member)
     record_audit(actor, "member.removed", member, before=before, after={"membership": "removed"})
 
 
 def set_user_disabled(actor: User, user: User, disabled: bool) -> None:
     if not actor.is_admin:
-        raise PermissionDenied("只有平台管理员可以停用或启用账户")
+        raise PermissionDenied(gettext("只有平台管理员可以停用或启用账户"))
     if user.id == actor.id:
-        raise Conflict("不能停用自己的账户")
+        raise Conflict(gettext("不能停用自己的账户"))
     user.is_disabled = disabled
     # Tokens are refused while the account is disabled (user_for_api_token) and deliberately
     # work again once it is enabled; a password reset during recovery revokes them.

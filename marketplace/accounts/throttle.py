@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import LoginFailure
@@ -152,12 +153,14 @@ def check_login_allowed(email: str, ip: str | None, attempt: Attempt | None = No
         last_age = min(a for a in (age, ip_age) if a is not None)
         wait = max(1, int(window - last_age))
         minutes = max(1, -(-wait // 60))
-        return Verdict(False, wait, f"登录失败次数过多，账户已暂时锁定，请 {minutes} 分钟后再试")
+        return Verdict(
+            False, wait, gettext("登录失败次数过多，账户已暂时锁定，请 %(n)s 分钟后再试", n=minutes)
+        )
     if count >= config["LOGIN_SLOW_AFTER"] and age is not None:
         delay = min(60, config["LOGIN_SLOW_SECONDS"] * 2 ** (count - config["LOGIN_SLOW_AFTER"]))
         if age < delay:
             wait = max(1, int(delay - age + 0.999))
-            return Verdict(False, wait, f"登录失败次数较多，请 {wait} 秒后再试")
+            return Verdict(False, wait, gettext("登录失败次数较多，请 %(n)s 秒后再试", n=wait))
     return Verdict(True)
 
 

@@ -1,6 +1,7 @@
 """Sign-up, sign-in, password recovery, profile and API tokens."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import force_locale, gettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
@@ -52,12 +53,12 @@ def login():
             return render_template("accounts/login.html", form=form), 429
         user = services.find_user_by_email(email)
         if user is None or not user.check_password(form.password.data):
-            form.password.errors = ["邮箱或密码不正确"]  # the attempt stays counted as a failure
+            form.password.errors = [gettext("邮箱或密码不正确")]  # the attempt stays counted as a failure
             return render_template("accounts/login.html", form=form), 200
         if user.is_disabled:
             with unit_of_work():
                 throttle.forget_attempt(login_attempt)
-            form.email.errors = ["该账户已被停用，请联系平台管理员"]
+            form.email.errors = [gettext("该账户已被停用，请联系平台管理员")]
             return render_template("accounts/login.html", form=form), 200
         with unit_of_work():
             throttle.forget_attempt(login_attempt)
@@ -67,7 +68,7 @@ def login():
         # login_user rotates nothing by itself: clear the old session to prevent fixation.
         session.clear()
         login_user(user, remember=form.remember.data)
-        flash(f"欢迎回来，{user.name}", "success")
+        flash(gettext("欢迎回来，%(name)s", name=user.name), "success")
         target = request.args.get("next")
         return redirect(target if is_safe_next(target) else url_for("main.dashboard"))
     return render_template("accounts/login.html", form=form)
@@ -82,13 +83,15 @@ def logout():
         current_user.session_version += 1
         record_audit(current_user, "user.logout", current_user)
     logout_user()
-    flash("您已安全退出", "info")
+    flash(gettext("您已安全退出"), "info")
     return redirect(url_for("main.index"))
 
 
 def _join_choices() -> list[tuple[int, str]]:
     orgs = db.session.scalars(services.joinable_organisations())
-    return [(0, "请选择单位")] + [(o.id, f"{o.name}（{o.type_label}）") for o in orgs]
+    return [(0, gettext("请选择单位"))] + [
+        (o.id, gettext("%(name)s（%(type)s）", name=o.name, type=gettext(o.type_label))) for o in orgs
+    ]
 
 
 def _register(form: RegisterForm):
@@ -133,9 +136,9 @@ def register():
         session.clear()  # as at login: nothing from before the account existed carries over
         login_user(outcome.value)
         if form.mode.data == "new":
-            flash("注册成功。单位认证通过前可以准备草稿，认证后方可发布。", "success")
+            flash(gettext("注册成功。单位认证通过前可以准备草稿，认证后方可发布。"), "success")
         else:
-            flash("注册成功，已向该单位管理员提交加入申请，审批后即可代表单位操作。", "success")
+            flash(gettext("注册成功，已向该单位管理员提交加入申请，审批后即可代表单位操作。"), "success")
         return redirect(url_for("main.dashboard"))
     if form.is_submitted():
         return render_template("accounts/register.html", form=form), 422
@@ -152,7 +155,7 @@ def forgot_password():
                 send_reset_mail(user)
         # The same answer whether or not the address exists (or hit the day's limit), so it
         # cannot be probed.
-        flash("如果该邮箱已注册，重置密码的邮件已发出，请在 2 小时内使用。", "info")
+        flash(gettext("如果该邮箱已注册，重置密码的邮件已发出，请在 2 小时内使用。"), "info")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot.html", form=form)
 
@@ -167,8 +170,11 @@ def send_reset_mail(user) -> None:
     """Queue a one-time password reset link for the user; it is mailed after the commit."""
     token = services.make_reset_token(user, current_app.config["SECRET_KEY"])
     link = current_app.config["SITE_URL"].rstrip("/") + url_for("accounts.reset_password", token=token)
-    body = render_template("accounts/reset_mail.txt", user=user, link=link)
-    queue_mail(user.email, "【石家庄科技成果转化服务广场】重置密码", body)
+    # Written in the user's language, whoever asked for it (the user, or an administrator).
+    with force_locale(user.language or "zh_CN"):
+        body = render_template("accounts/reset_mail.txt", user=user, link=link)
+        subject = gettext("【石家庄科技成果转化服务广场】%(title)s", title=gettext("重置密码"))
+    queue_mail(user.email, subject, body)
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
@@ -187,7 +193,7 @@ def reset_password(token: str):
         except DomainError as error:
             form.password.errors = [error.message]
             return render_template("accounts/reset.html", form=form), 422
-        flash("密码已重置，请用新密码登录。原有的 API 令牌已全部吊销。", "success")
+        flash(gettext("密码已重置，请用新密码登录。原有的 API 令牌已全部吊销。"), "success")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset.html", form=form)
 
@@ -210,7 +216,7 @@ def _update_profile(form: ProfileForm) -> None:
 def profile():
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
-        attempt(lambda: _update_profile(form), success="个人信息已保存")
+        attempt(lambda: _update_profile(form), success=gettext("个人信息已保存"))
         return redirect(url_for("accounts.profile"))
     tokens = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
@@ -236,11 +242,12 @@ def change_password():
         if not changed:
             return redirect(url_for("accounts.profile"))
         # The session id carries the old session version; log in again under the new one.
-        login_user(current_user)
-        flash("密码已修改，其他设备上的登录和原有的 API 令牌已失效。", "success")
+        # (The user itself, not the proxy: a proxy stored as the user would resolve to itself.)
+        login_user(current_user._get_current_object())
+        flash(gettext("密码已修改，其他设备上的登录和原有的 API 令牌已失效。"), "success")
     else:
         for errors in form.errors.values():
-            flash("；".join(errors), "danger")
+            flash(gettext("；").join(str(error) for error in errors), "danger")  # messages may be lazy
     return redirect(url_for("accounts.profile"))
 
 
@@ -249,11 +256,11 @@ def change_password():
 def create_token():
     form = TokenForm()
     if not form.validate_on_submit():
-        flash("请填写令牌用途", "danger")
+        flash(gettext("请填写令牌用途"), "danger")
         return redirect(url_for("accounts.profile"))
     with unit_of_work():
         raw = services.create_api_token(current_user, form.name.data)
-    flash("令牌已创建。请立即复制保存，它只显示这一次。", "warning")
+    flash(gettext("令牌已创建。请立即复制保存，它只显示这一次。"), "warning")
     return render_template("accounts/token_created.html", raw_token=raw)
 
 
@@ -265,5 +272,5 @@ def revoke_token(token_id: int):
         # Another user's token is a 404 (NotFound reaches the error page), not a message.
         with unit_of_work():
             services.revoke_api_token(current_user, token_id)
-        flash("令牌已吊销，使用它的请求将被拒绝。", "success")
+        flash(gettext("令牌已吊销，使用它的请求将被拒绝。"), "success")
     return redirect(url_for("accounts.profile"))

@@ -2,6 +2,7 @@
 
 import io
 
+from flask_babel import force_locale
 from openpyxl import Workbook
 
 from marketplace.admin import register
@@ -26,7 +27,15 @@ BATCH = 500
 
 
 def audit_export_workbook(filters: register.AuditFilters) -> bytes:
-    """Every entry matching the filters (newest first, at most MAX_ROWS), then the action codes."""
+    """Every entry matching the filters (newest first, at most MAX_ROWS), then the action codes.
+
+    The file is Chinese whatever the interface language: the register's labels are read in Chinese.
+    """
+    with force_locale("zh_CN"):
+        return _workbook(filters)
+
+
+def _workbook(filters: register.AuditFilters) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title="审计日志")
     sheet.append(xlsx_row(sheet, HEADER))

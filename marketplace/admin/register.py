@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask import url_for
+from flask_babel import gettext
 from sqlalchemy import Select, select
 
 from marketplace.accounts.models import User
 from marketplace.common.audit import ACTION_LABELS, GROUP_LABELS, SUBJECTS, AuditLog, Subject, describe_audit
+from marketplace.common.i18n import N_, tr
 from marketplace.common.kinds import KIND_LABELS, SEGMENTS
 from marketplace.common.money import format_wan_exact
 from marketplace.common.validators import parse_id
@@ -37,14 +39,14 @@ class _ObjectLabels:
 
 
 _LISTING_VERBS = {
-    "create": "新建",
-    "import": "批量导入",
-    "update": "修改",
-    "publish": "发布",
-    "withdraw": "撤回",
-    "confirm": "确认信息仍有效",
-    "take_down": "下架",
-    "expire": "到期下线",
+    "create": N_("新建"),
+    "import": N_("批量导入"),
+    "update": N_("修改"),
+    "publish": N_("发布"),
+    "withdraw": N_("撤回"),
+    "confirm": N_("确认信息仍有效"),
+    "take_down": N_("下架"),
+    "expire": N_("到期下线"),
 }
 describe_audit(
     actions={
@@ -53,115 +55,115 @@ describe_audit(
             for kind in KIND_LABELS
             for verb, label in _LISTING_VERBS.items()
         },
-        "api_token.created": "创建 API 令牌",
-        "api_token.revoked": "吊销 API 令牌",
-        "contract.created": "新建合同草稿",
-        "contract.updated": "修改合同",
-        "contract.submitted": "提交合同登记",
-        "contract.review_started": "开始审核合同",
-        "contract.approved": "准予登记合同",
-        "contract.changes_requested": "退回合同补正",
-        "contract.refused": "不予登记合同",
-        "contract.cancelled": "撤销合同登记",
-        "contract.amendment_opened": "申请变更合同",
-        "contract.amendment_approved": "准予合同变更",
-        "contract.amendment_refused": "不予合同变更",
-        "contract.attachment_added": "上传合同附件",
-        "contract.attachment_removed": "删除合同附件",
-        "contract_calendar.saved": "设置办结日历",
-        "contract_calendar.removed": "删除办结日历日期",
-        "registration_point.saved": "保存登记点",
-        "registration_reviewer.assigned": "指派登记审核人",
-        "deal.opened": "开始对接",
-        "deal.stage_changed": "更新对接进展",
-        "deal.broker_invited": "邀请技术经纪人",
-        "deal.contracted": "对接签约",
-        "deal_report.filed": "举报对接",
-        "deal_report.resolved": "处理对接举报",
-        "inquiry.sent": "发送对接意向",
-        "inquiry.offered": "推荐成果",
-        "inquiry.accepted": "接受对接意向",
-        "inquiry.declined": "婉拒对接意向",
-        "inquiry.withdrawn": "撤回对接意向",
-        "member.approved": "批准成员加入",
-        "member.removed": "移出成员",
-        "organisation.registered": "注册单位",
-        "organisation.updated": "修改单位信息",
-        "organisation.evidence_uploaded": "上传认证材料",
-        "organisation.verified": "认证单位",
-        "organisation.rejected": "驳回单位认证",
-        "organisation.recognition_changed": "变更单位认定",
-        "search.reindex": "重建检索索引",
-        "search.term_add": "添加检索词条",
-        "search.term_delete": "删除检索词条",
-        "stats.indicator_entered": "录入统计指标",
-        "stats.targets_updated": "修改年度目标",
-        "user.registered": "注册账户",
-        "user.join_requested": "申请加入单位",
-        "user.login": "登录",
-        "user.logout": "退出登录",
-        "user.password_changed": "修改密码",
-        "user.password_reset": "重置密码",
-        "user.reset_sent": "发送重置密码邮件",
-        "user.profile_updated": "修改个人资料",
-        "user.disabled": "停用账户",
-        "user.enabled": "启用账户",
+        "api_token.created": N_("创建 API 令牌"),
+        "api_token.revoked": N_("吊销 API 令牌"),
+        "contract.created": N_("新建合同草稿"),
+        "contract.updated": N_("修改合同"),
+        "contract.submitted": N_("提交合同登记"),
+        "contract.review_started": N_("开始审核合同"),
+        "contract.approved": N_("准予登记合同"),
+        "contract.changes_requested": N_("退回合同补正"),
+        "contract.refused": N_("不予登记合同"),
+        "contract.cancelled": N_("撤销合同登记"),
+        "contract.amendment_opened": N_("申请变更合同"),
+        "contract.amendment_approved": N_("准予合同变更"),
+        "contract.amendment_refused": N_("不予合同变更"),
+        "contract.attachment_added": N_("上传合同附件"),
+        "contract.attachment_removed": N_("删除合同附件"),
+        "contract_calendar.saved": N_("设置办结日历"),
+        "contract_calendar.removed": N_("删除办结日历日期"),
+        "registration_point.saved": N_("保存登记点"),
+        "registration_reviewer.assigned": N_("指派登记审核人"),
+        "deal.opened": N_("开始对接"),
+        "deal.stage_changed": N_("更新对接进展"),
+        "deal.broker_invited": N_("邀请技术经纪人"),
+        "deal.contracted": N_("对接签约"),
+        "deal_report.filed": N_("举报对接"),
+        "deal_report.resolved": N_("处理对接举报"),
+        "inquiry.sent": N_("发送对接意向"),
+        "inquiry.offered": N_("推荐成果"),
+        "inquiry.accepted": N_("接受对接意向"),
+        "inquiry.declined": N_("婉拒对接意向"),
+        "inquiry.withdrawn": N_("撤回对接意向"),
+        "member.approved": N_("批准成员加入"),
+        "member.removed": N_("移出成员"),
+        "organisation.registered": N_("注册单位"),
+        "organisation.updated": N_("修改单位信息"),
+        "organisation.evidence_uploaded": N_("上传认证材料"),
+        "organisation.verified": N_("认证单位"),
+        "organisation.rejected": N_("驳回单位认证"),
+        "organisation.recognition_changed": N_("变更单位认定"),
+        "search.reindex": N_("重建检索索引"),
+        "search.term_add": N_("添加检索词条"),
+        "search.term_delete": N_("删除检索词条"),
+        "stats.indicator_entered": N_("录入统计指标"),
+        "stats.targets_updated": N_("修改年度目标"),
+        "user.registered": N_("注册账户"),
+        "user.join_requested": N_("申请加入单位"),
+        "user.login": N_("登录"),
+        "user.logout": N_("退出登录"),
+        "user.password_changed": N_("修改密码"),
+        "user.password_reset": N_("重置密码"),
+        "user.reset_sent": N_("发送重置密码邮件"),
+        "user.profile_updated": N_("修改个人资料"),
+        "user.disabled": N_("停用账户"),
+        "user.enabled": N_("启用账户"),
     },
     subjects={
         **{model.__tablename__: Subject(KIND_LABELS[kind]) for kind, model in LISTING_MODELS.items()},
-        "tech_contracts": Subject("技术合同"),
-        "deals": Subject("对接"),
-        "deal_reports": Subject("对接举报"),
-        "inquiries": Subject("对接意向"),
-        "organisations": Subject("单位"),
-        "users": Subject("用户"),
-        "api_tokens": Subject("API 令牌"),
-        "search_terms": Subject("检索词条"),
-        "search_index": Subject("检索索引"),
-        "registration_points": Subject("登记点"),
-        "registration_reviewers": Subject("登记审核人"),
-        "contract_calendar_days": Subject("办结日历"),
-        "stat_settings": Subject("统计设置"),
-        "stat_indicators": Subject("统计指标"),
+        "tech_contracts": Subject(N_("技术合同")),
+        "deals": Subject(N_("对接")),
+        "deal_reports": Subject(N_("对接举报")),
+        "inquiries": Subject(N_("对接意向")),
+        "organisations": Subject(N_("单位")),
+        "users": Subject(N_("用户")),
+        "api_tokens": Subject(N_("API 令牌")),
+        "search_terms": Subject(N_("检索词条")),
+        "search_index": Subject(N_("检索索引")),
+        "registration_points": Subject(N_("登记点")),
+        "registration_reviewers": Subject(N_("登记审核人")),
+        "contract_calendar_days": Subject(N_("办结日历")),
+        "stat_settings": Subject(N_("统计设置")),
+        "stat_indicators": Subject(N_("统计指标")),
     },
 )
 OBJECT_LABELS = _ObjectLabels()
 _LISTING_LABELS = {name: spec.label for fields in FIELD_BY_NAME.values() for name, spec in fields.items()}
 FIELD_LABELS = {
     **_LISTING_LABELS,
-    "price_fen": "参考价格",
-    "budget_fen": "拟投入资金",
-    "contract_amount_fen": "合同成交额",
-    "technical_amount_fen": "技术交易额",
-    "project_name": "项目名称",
-    "status": "状态",
-    "revision": "版本",
-    "due_on": "办结期限",
-    "comment": "意见",
-    "reasons": "理由",
-    "reason": "理由",
-    "filename": "文件名",
-    "name": "名称",
-    "email": "邮箱",
-    "organisation": "单位",
-    "organisation_id": "单位编号",
-    "membership": "成员关系",
-    "prefix": "令牌前缀",
-    "listing": "对接的信息",
-    "purpose": "目的",
-    "demand_id": "需求编号",
-    "result_id": "成果编号",
-    "deal_id": "对接编号",
-    "stage": "进展",
-    "key": "指标",
-    "value": "数值",
-    "source": "来源",
-    "as_of": "截至日期",
-    "term": "词条",
-    "verification_status": "认证状态",
-    "registration_number": "登记号",
-    "role": "角色",
-    "phone": "电话",
+    "price_fen": N_("参考价格"),
+    "budget_fen": N_("拟投入资金"),
+    "contract_amount_fen": N_("合同成交额"),
+    "technical_amount_fen": N_("技术交易额"),
+    "project_name": N_("项目名称"),
+    "status": N_("状态"),
+    "revision": N_("版本"),
+    "due_on": N_("办结期限"),
+    "comment": N_("意见"),
+    "reasons": N_("理由"),
+    "reason": N_("理由"),
+    "filename": N_("文件名"),
+    "name": N_("名称"),
+    "email": N_("邮箱"),
+    "organisation": N_("单位"),
+    "organisation_id": N_("单位编号"),
+    "membership": N_("成员关系"),
+    "prefix": N_("令牌前缀"),
+    "listing": N_("对接的信息"),
+    "purpose": N_("目的"),
+    "demand_id": N_("需求编号"),
+    "result_id": N_("成果编号"),
+    "deal_id": N_("对接编号"),
+    "stage": N_("进展"),
+    "key": N_("指标"),
+    "value": N_("数值"),
+    "source": N_("来源"),
+    "as_of": N_("截至日期"),
+    "term": N_("词条"),
+    "verification_status": N_("认证状态"),
+    "registration_number": N_("登记号"),
+    "role": N_("角色"),
+    "phone": N_("电话"),
 }
 _STATUS_LABELS = {
     **{table.__tablename__: LISTING_STATUSES for table in LISTING_MODELS.values()},
@@ -193,49 +195,57 @@ class Entry:
 
 
 def action_label(code: str) -> str:
-    """The Chinese name of a recorded action; an unknown code is shown as it is."""
-    return ACTION_LABELS.get(code, code)
+    """The name of a recorded action in the interface language; an unknown code is shown as it is."""
+    kind, _, verb = code.partition(".")
+    if kind in KIND_LABELS and verb in _LISTING_VERBS:
+        return gettext(
+            "%(verb)s%(kind)s", verb=gettext(_LISTING_VERBS[verb]), kind=gettext(KIND_LABELS[kind])
+        )
+    return tr(ACTION_LABELS.get(code, code))
 
 
 def field_label(key: str, object_type: str = "") -> str:
     subject = SUBJECTS.get(object_type)
     if subject is not None and key in subject.fields:
-        return subject.fields[key]
+        return tr(subject.fields[key])
     if key in FIELD_LABELS:
-        return FIELD_LABELS[key]
+        return tr(FIELD_LABELS[key])
     return key.removesuffix("_fen") if key.endswith("_fen") else key
 
 
 def show_value(key: str, value, object_type: str = "") -> str:
     """One recorded value as a person reads it: labels for codes, 万元 for money, 是/否."""
     if value is None or value == "" or value == []:
-        return "（空）"
+        return gettext("（空）")
     if key.endswith("_fen") and isinstance(value, int) and not isinstance(value, bool):
         return format_wan_exact(value)
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return gettext("是") if value else gettext("否")
     subject = SUBJECTS.get(object_type)
     if subject is not None and key in subject.values and not isinstance(value, list | dict):
-        return subject.values[key].get(value, str(value))
+        return tr(subject.values[key].get(value, str(value)))
     if key == "status":
-        return _STATUS_LABELS.get(object_type, {}).get(value) or _any_status(value)
+        return tr(_STATUS_LABELS.get(object_type, {}).get(value)) or _any_status(value)
     if isinstance(value, list):
-        return "、".join(show_value(key, item, object_type) for item in value) or "（空）"
+        return gettext("、").join(show_value(key, item, object_type) for item in value) or gettext("（空）")
     if isinstance(value, dict):
-        return "；".join(
-            f"{field_label(k, object_type)}：{show_value(k, v, object_type)}" for k, v in value.items()
+        return gettext("；").join(
+            gettext(
+                "%(field)s：%(value)s", field=field_label(k, object_type), value=show_value(k, v, object_type)
+            )
+            for k, v in value.items()
         )
     for fields in FIELD_BY_NAME.values():
         spec = fields.get(key)
         if spec is not None and spec.choices and value in spec.choices:
-            return str(spec.choices[value])
+            return tr(spec.choices[value])
     return str(value)
 
 
 def _any_status(value) -> str:
     for table in _STATUS_LABELS.values():
         if value in table:
-            return table[value]
+            return tr(table[value])
     return str(value)
 
 
@@ -276,15 +286,15 @@ def _objects(logs: list[AuditLog], link_users: bool) -> dict[tuple[str, int], tu
     for user in db.session.scalars(select(User).where(User.id.in_(ids.get("users", ())))):
         # The user list is for admins only; the bureau sees the name without a link.
         url = url_for("admin.users", q=user.email) if link_users else None
-        found[("users", user.id)] = (f"{user.name}（{user.email}）", url)
+        found[("users", user.id)] = (gettext("%(name)s（%(email)s）", name=user.name, email=user.email), url)
     for contract in db.session.scalars(
         select(TechContract).where(TechContract.id.in_(ids.get("tech_contracts", ())))
     ):
-        title = contract.current.project_name if contract.current else f"合同 #{contract.id}"
+        title = contract.current.project_name if contract.current else gettext("合同 #%(id)s", id=contract.id)
         found[("tech_contracts", contract.id)] = (title, url_for("contracts.show", contract_id=contract.id))
     for deal in db.session.scalars(select(Deal).where(Deal.id.in_(ids.get("deals", ())))):
         target = deal.inquiry.target if deal.inquiry else None
-        title = target.title if target is not None else f"对接 #{deal.id}"
+        title = target.title if target is not None else gettext("对接 #%(id)s", id=deal.id)
         found[("deals", deal.id)] = (title, url_for("deals.deal", deal_id=deal.id))
     # Objects of the features that describe how to find them (events, brokers, articles, ...).
     for table, subject in SUBJECTS.items():
@@ -311,17 +321,21 @@ def describe(logs: list[AuditLog], *, link_users: bool = False) -> list[Entry]:
         title, url = objects.get((log.object_type, log.object_id), ("", None))
         if not title and log.object_id is not None:
             linked = log.object_type in _LINKED or getattr(SUBJECTS.get(log.object_type), "model", None)
-            title = f"#{log.object_id}" + ("（已删除）" if linked else "")
+            title = gettext("#%(id)s（已删除）", id=log.object_id) if linked else f"#{log.object_id}"
         entries.append(
             Entry(
                 log=log,
                 when=log.created_at.replace(tzinfo=None),
                 operator=user.name
                 if user
-                else ("系统" if log.actor_id is None else f"已删除的用户 #{log.actor_id}"),
+                else (
+                    gettext("系统")
+                    if log.actor_id is None
+                    else gettext("已删除的用户 #%(id)s", id=log.actor_id)
+                ),
                 organisation=org.name if org else "",
                 action=action_label(log.action),
-                object_label=label,
+                object_label=tr(label),
                 object_title=title,
                 object_url=url,
                 changes=changes(log),
@@ -420,14 +434,14 @@ def filter_choices() -> tuple[list[tuple[int, str]], list[tuple[str, str]]]:
 describe_audit(
     groups={
         **{f"{kind}.": KIND_LABELS[kind] for kind in KIND_LABELS},
-        "contract.": "技术合同",
-        "deal.": "对接",
-        "inquiry.": "对接意向",
-        "organisation.": "单位",
-        "user.": "账户",
-        "member.": "单位成员",
-        "stats.": "统计",
-        "search.": "检索",
+        "contract.": N_("技术合同"),
+        "deal.": N_("对接"),
+        "inquiry.": N_("对接意向"),
+        "organisation.": N_("单位"),
+        "user.": N_("账户"),
+        "member.": N_("单位成员"),
+        "stats.": N_("统计"),
+        "search.": N_("检索"),
     }
 )
 
@@ -435,4 +449,8 @@ describe_audit(
 def action_groups(actions: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Prefix filters ("contract." = every contract action) for the groups present in the log."""
     present = {code.partition(".")[0] + "." for code, _label in actions}
-    return [(prefix, f"全部{label}操作") for prefix, label in GROUP_LABELS.items() if prefix in present]
+    return [
+        (prefix, gettext("全部%(group)s操作", group=tr(label)))
+        for prefix, label in GROUP_LABELS.items()
+        if prefix in present
+    ]

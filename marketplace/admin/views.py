@@ -3,6 +3,7 @@
 import io
 
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import or_, select
 
@@ -48,12 +49,17 @@ def user_action(user_id: int, action: str):
     if action in ("disable", "enable"):
         attempt(
             lambda: account_services.set_user_disabled(current_user, user, action == "disable"),
-            success="账户已停用" if action == "disable" else "账户已启用",
+            success=gettext("账户已停用") if action == "disable" else gettext("账户已启用"),
         )
     elif action == "reset":
-        attempt(lambda: _send_reset(user), success=f"已向 {user.email} 发送重置密码邮件")
+        attempt(
+            lambda: _send_reset(user), success=gettext("已向 %(email)s 发送重置密码邮件", email=user.email)
+        )
     else:
-        attempt(lambda: account_services.remove_member(current_user, user), success="已将该用户移出其单位")
+        attempt(
+            lambda: account_services.remove_member(current_user, user),
+            success=gettext("已将该用户移出其单位"),
+        )
     return redirect(url_for("admin.users", q=request.args.get("q", "")))
 
 

@@ -1,7 +1,10 @@
 """Domain errors raised by services, and the error pages/JSON the site answers with."""
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
+
+from marketplace.common.i18n import N_
 
 HTTP_CODES = {
     400: "bad_request",
@@ -18,21 +21,21 @@ HTTP_CODES = {
     503: "unavailable",
 }
 HTTP_MESSAGES = {
-    400: "请求无效，请检查后重试",
-    401: "请先登录",
-    403: "您没有权限执行此操作",
-    404: "您访问的页面或数据不存在",
-    405: "不支持该请求方法",
-    409: "操作与当前状态冲突",
-    413: "上传的文件过大",
-    415: "不支持的文件类型",
-    422: "提交的数据有误",
-    429: "操作过于频繁，请稍后再试",
-    500: "服务器内部错误，请稍后再试",
-    503: "服务暂时不可用，请稍后重试",
+    400: N_("请求无效，请检查后重试"),
+    401: N_("请先登录"),
+    403: N_("您没有权限执行此操作"),
+    404: N_("您访问的页面或数据不存在"),
+    405: N_("不支持该请求方法"),
+    409: N_("操作与当前状态冲突"),
+    413: N_("上传的文件过大"),
+    415: N_("不支持的文件类型"),
+    422: N_("提交的数据有误"),
+    429: N_("操作过于频繁，请稍后再试"),
+    500: N_("服务器内部错误，请稍后再试"),
+    503: N_("服务暂时不可用，请稍后重试"),
 }
 # A database that is restarting or unreachable: what a person sees instead of a 500.
-DATABASE_UNAVAILABLE = "数据库连接暂时中断，请稍后重试；您刚才提交的内容可能未保存"
+DATABASE_UNAVAILABLE = N_("数据库连接暂时中断，请稍后重试；您刚才提交的内容可能未保存")
 
 
 class DomainError(Exception):
@@ -91,9 +94,9 @@ def register_error_handlers(app: Flask) -> None:
     def handle_http(exc: HTTPException):
         status = exc.code or 500
         code = HTTP_CODES.get(status, "error")
-        message = HTTP_MESSAGES.get(status, exc.name)
+        message = gettext(HTTP_MESSAGES[status]) if status in HTTP_MESSAGES else exc.name
         if status == 400 and getattr(exc, "description", "").startswith("The CSRF"):
-            message = "页面已过期或缺少安全令牌，请刷新页面后重新提交"
+            message = gettext("页面已过期或缺少安全令牌，请刷新页面后重新提交")
         if wants_json():
             response, _ = json_error(status, code, message)
             response.status_code = status
@@ -130,8 +133,8 @@ def register_error_handlers(app: Flask) -> None:
 
         db.session.rollback()
         if wants_json():
-            return json_error(500, "internal_error", HTTP_MESSAGES[500])
-        return render_template("errors/500.html", status=500, message=HTTP_MESSAGES[500]), 500
+            return json_error(500, "internal_error", gettext(HTTP_MESSAGES[500]))
+        return render_template("errors/500.html", status=500, message=gettext(HTTP_MESSAGES[500])), 500
 
 
 def database_unavailable(exc: Exception) -> bool:
@@ -158,12 +161,13 @@ def unavailable_response(app: Flask):
     with contextlib.suppress(Exception):
         db.session.rollback()
     if wants_json():
-        response, _ = json_error(503, "unavailable", DATABASE_UNAVAILABLE)
+        response, _ = json_error(503, "unavailable", gettext(DATABASE_UNAVAILABLE))
         response.status_code = 503
     else:
         # The navigation would otherwise load the signed-in user from the database that is down.
+        # (The interface language is chosen after that, from the cookie, for the same reason.)
         g._login_user = login_manager.anonymous_user()
-        html = render_template("errors/503.html", status=503, message=DATABASE_UNAVAILABLE)
+        html = render_template("errors/503.html", status=503, message=gettext(DATABASE_UNAVAILABLE))
         response = app.make_response((html, 503))
     response.headers["Retry-After"] = "5"
     return response

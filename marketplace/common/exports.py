@@ -18,7 +18,9 @@ headers, labels instead of codes, money as 万元 with the exact 元 beside it (
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from functools import wraps
 
+from flask_babel import force_locale
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 
 from marketplace.common.money import fen_to_yuan_text, format_wan_number
@@ -30,6 +32,21 @@ DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 AMOUNT_FORMAT = "0.00"
 CODE_SHEET_TITLE = "代码说明"
 CODE_SHEET_HEADER = ["字段", "代码", "含义"]
+
+
+def chinese_file(view):
+    """Build a download in Chinese whatever the interface language: exports are a data format.
+
+    Put it just above the view function (below the route and permission decorators), so that a
+    refusal is still a page in the visitor's language.
+    """
+
+    @wraps(view)
+    def build(*args, **kwargs):
+        with force_locale("zh_CN"):
+            return view(*args, **kwargs)
+
+    return build
 
 
 def starts_like_formula(text: str) -> bool:

@@ -24,10 +24,15 @@ def filesize(size: int | None) -> str:
     """Show a byte count the way people read it: 512 字节, 3.4 KB, 2.1 MB."""
     size = size or 0
     if size < 1024:
-        return f"{size} 字节"
+        return gettext("%(n)s 字节", n=size)
     if size < 1024 * 1024:
         return f"{size / 1024:.1f} KB"
     return f"{size / (1024 * 1024):.1f} MB"
+
+
+def region(code: str | None) -> str:
+    """A region's name in the interface language (the code itself when unknown)."""
+    return i18n.tr(domain.region_label(code))
 
 
 def register(app: Flask) -> None:
@@ -37,7 +42,7 @@ def register(app: Flask) -> None:
         wan_exact=money.format_wan_exact,
         datetime=_datetime,
         date=_date,
-        region=domain.region_label,
+        region=region,
         filesize=filesize,
         ipc_subclass_title=subclass_title,
         tr=i18n.tr,

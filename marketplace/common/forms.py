@@ -1,5 +1,10 @@
-"""Shared form pieces: Chinese messages for common validators and choice lists."""
+"""Shared form pieces: Chinese messages for common validators and choice lists.
 
+Forms are classes, so their choice lists are built once at import: each label is a lazy string,
+read in the interface language of the request that renders the form.
+"""
+
+from flask_babel import LazyString, gettext, lazy_gettext
 from wtforms.validators import ValidationError as FormValidationError
 
 from marketplace.common import domain
@@ -16,18 +21,32 @@ def credit_code_check(form, field) -> None:
 
 
 def district_choices(include_blank: bool = False) -> list[tuple[str, str]]:
-    choices = [(code, f"{name}（{code}）") for code, name in domain.DISTRICTS.items()]
-    choices += [(code, f"{name}（{code}）") for code, name in domain.OTHER_REGIONS.items()]
-    return ([("", "请选择")] if include_blank else []) + choices
+    regions = {**domain.DISTRICTS, **domain.OTHER_REGIONS}
+    choices = [(code, LazyString(_region_choice, name, code)) for code, name in regions.items()]
+    return ([("", lazy_gettext("请选择"))] if include_blank else []) + choices
 
 
 def zone_choices() -> list[tuple[str, str]]:
-    return [("", "无")] + list(domain.FUNCTIONAL_ZONES.items())
+    return [("", lazy_gettext("无"))] + [
+        (code, lazy_label(label)) for code, label in domain.FUNCTIONAL_ZONES.items()
+    ]
 
 
 def nature_choices() -> list[tuple[str, str]]:
-    return [(code, f"{code} {label}") for code, label in domain.NATURE_CODES.items()]
+    return [
+        (code, LazyString(lambda c, n: f"{c} {gettext(n)}", code, label))
+        for code, label in domain.NATURE_CODES.items()
+    ]
 
 
 def org_type_choices(include_bureau: bool = False) -> list[tuple[str, str]]:
-    return [(k, v) for k, v in domain.ORG_TYPES.items() if include_bureau or k != Role.BUREAU]
+    return [(k, lazy_label(v)) for k, v in domain.ORG_TYPES.items() if include_bureau or k != Role.BUREAU]
+
+
+def lazy_label(label: str) -> LazyString:
+    """A code label (already marked with N_) read in the interface language when it is shown."""
+    return LazyString(gettext, label)
+
+
+def _region_choice(name: str, code: str) -> str:
+    return gettext("%(name)s（%(code)s）", name=gettext(name), code=code)

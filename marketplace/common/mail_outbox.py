@@ -24,11 +24,12 @@ from flask import current_app, has_app_context
 from sqlalchemy import Index, String, Text, delete, event, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from marketplace.common.i18n import N_
 from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
 
 PENDING_KEY = "mail_outbox_pending"
-MAIL_STATUSES = {"queued": "待发送", "sent": "已发送", "failed": "发送失败"}
+MAIL_STATUSES = {"queued": N_("待发送"), "sent": N_("已发送"), "failed": N_("发送失败")}
 MAX_BACKOFF = timedelta(hours=6)
 # Sent messages are kept this long for the record, then pruned by the drain.
 KEEP_SENT = timedelta(days=30)

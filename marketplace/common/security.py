@@ -3,6 +3,7 @@
 from urllib.parse import urlsplit
 
 from flask import Flask, request
+from flask_babel import gettext
 
 from marketplace.common.errors import ValidationError
 
@@ -76,4 +77,4 @@ def register_input_guards(app: Flask) -> None:
         if request.is_json:
             values.append(request.get_json(silent=True))
         if any(_holds_nul(value) for value in values):
-            raise ValidationError("请求中含有无效的空字符（\\0），请删除后重试")
+            raise ValidationError(gettext("请求中含有无效的空字符（\\0），请删除后重试"))

@@ -4,6 +4,7 @@ import uuid
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext
 
 from marketplace.common.errors import ValidationError
 from marketplace.common.validators import strip_control_characters
@@ -37,16 +38,16 @@ def sniff(head: bytes, kinds=DOCUMENT_KINDS) -> tuple[str, str] | None:
 def store_upload(storage, folder: str, *, max_bytes: int, kinds=DOCUMENT_KINDS) -> dict:
     """Check and save an uploaded file; return its relative path, name, mimetype and size."""
     if storage is None or not getattr(storage, "filename", ""):
-        raise ValidationError("请选择要上传的文件")
+        raise ValidationError(gettext("请选择要上传的文件"))
     data = storage.read(max_bytes + 1)
     if not data:
-        raise ValidationError("上传的文件是空的")
+        raise ValidationError(gettext("上传的文件是空的"))
     if len(data) > max_bytes:
-        raise ValidationError(f"文件过大，最大 {size_label(max_bytes)}")
+        raise ValidationError(gettext("文件过大，最大 %(size)s", size=size_label(max_bytes)))
     found = sniff(data[:16], kinds)
     if found is None:
-        names = "、".join(k.upper() for k in kinds)
-        raise ValidationError(f"文件内容不是允许的格式（{names}），请上传扫描件或 PDF")
+        names = gettext("、").join(k.upper() for k in kinds)
+        raise ValidationError(gettext("文件内容不是允许的格式（%(names)s），请上传扫描件或 PDF", names=names))
     kind, mimetype = found
     extension = {"jpeg": "jpg"}.get(kind, kind)
     relative = Path(folder) / f"{uuid.uuid4().hex}.{extension}"
@@ -75,5 +76,5 @@ def upload_path(relative: str) -> Path:
     root = Path(current_app.config["UPLOAD_DIR"]).resolve()
     path = (root / relative).resolve()
     if root not in path.parents:
-        raise ValidationError("文件路径无效")
+        raise ValidationError(gettext("文件路径无效"))
     return path

@@ -2,6 +2,8 @@
 
 import re
 
+from flask_babel import gettext
+
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
@@ -25,12 +27,12 @@ def credit_code_error(value: str) -> str | None:
     """Say in Chinese what is wrong with a 统一社会信用代码, or None when it is valid."""
     code = normalise_credit_code(value)
     if len(code) != 18:
-        return "统一社会信用代码应为 18 位"
+        return gettext("统一社会信用代码应为 18 位")
     bad = [ch for ch in code if ch not in CREDIT_CODE_ALPHABET]
     if bad:
-        return f"统一社会信用代码含有无效字符：{bad[0]}（不使用 I、O、Z、S、V）"
+        return gettext("统一社会信用代码含有无效字符：%(char)s（不使用 I、O、Z、S、V）", char=bad[0])
     if credit_code_check_char(code[:17]) != code[17]:
-        return "统一社会信用代码校验位不正确，请核对后重新输入"
+        return gettext("统一社会信用代码校验位不正确，请核对后重新输入")
     return None
 
 
@@ -58,10 +60,12 @@ def normalise_application_number(value: str) -> str:
     raw = re.sub(r"^(CN|ZL)", "", raw)
     match = _APP_NO_NEW.match(raw) or _APP_NO_OLD.match(raw)
     if not match:
-        raise ValueError("申请号格式不正确，应为 12 位数字加校验位，如 201710601862.3")
+        raise ValueError(gettext("申请号格式不正确，应为 12 位数字加校验位，如 201710601862.3"))
     digits, check = match.groups()
     if patent_check_char(digits) != check:
-        raise ValueError(f"申请号校验位不正确（应为 {patent_check_char(digits)}），请核对")
+        raise ValueError(
+            gettext("申请号校验位不正确（应为 %(char)s），请核对", char=patent_check_char(digits))
+        )
     return f"{digits}.{check}"
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from marketplace.accounts.forms import ConfirmForm
 from marketplace.common.errors import DomainError
+from marketplace.common.exports import chinese_file
 from marketplace.common.pagination import paginate, parse_page_args
 from marketplace.common.permissions import can, role_required
 from marketplace.common.roles import Role
@@ -215,6 +216,7 @@ def live_counts(event_id: int):
 
 @bp.route("/events/<int:event_id>/attendees.xlsx")
 @login_required
+@chinese_file
 def export_attendees(event_id: int):
     event = get_event(event_id, "manage")
     body = attendee_workbook(event, queries.registrations_of(event.id))

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from marketplace.accounts.forms import ConfirmForm
 from marketplace.common.domain import TECHNOLOGY_FIELDS
+from marketplace.common.exports import chinese_file
 from marketplace.common.pagination import paginate, parse_page_args
 from marketplace.common.permissions import can
 from marketplace.common.uow import attempt
@@ -130,6 +131,7 @@ def cancel(event_id: int):
 
 
 @bp.route("/events/<int:event_id>/event.ics")
+@chinese_file
 def calendar_file(event_id: int):
     event = get_event(event_id)
     body = event_ics(event, current_app.config.get("SITE_URL") or request.host_url)

@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 
 from marketplace.common.domain import INDUSTRIES, TECHNOLOGY_FIELDS
 from marketplace.common.errors import DomainError
+from marketplace.common.exports import chinese_file
 from marketplace.common.kinds import KIND_LABELS, SEGMENTS
 from marketplace.common.pagination import paginate, parse_page_args
 from marketplace.common.permissions import can, role_required
@@ -362,6 +363,7 @@ def mine():
 
 @bp.route("/my/listings/export.xlsx")
 @role_required(*POSTING_ROLES)
+@chinese_file
 def export():
     data = workbooks.export_workbook(current_user.org.id)
     name = f"{current_user.org.name}-发布信息-{beijing_today():%Y%m%d}.xlsx"
@@ -424,6 +426,7 @@ def import_status(job_id: int):
 
 
 @bp.route("/listings/template/<any(patent, result, demand):kind>.<any(xlsx, csv, jsonl):fmt>")
+@chinese_file
 def import_template(kind: str, fmt: str):
     data = workbooks.template_file(kind, fmt)
     name = f"{KIND_LABELS[kind]}导入模板.{fmt}"

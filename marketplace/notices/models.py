@@ -49,6 +49,7 @@ class Notice(db.Model):
     read_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # The title's and body's message ids and their values ({"title": ..., "body": ..., "params": ...}),
     # so each reader sees the notice in their own language; title and body keep the Chinese text.
+    # A body of several lines (a digest) is "lines": [[message id, values], ...] instead of "body".
     message: Mapped[dict | None] = mapped_column(JSON)
 
     @property
@@ -66,9 +67,25 @@ class Notice(db.Model):
 
     def _shown(self, part: str) -> str:
         message = self.message or {}
+        if part == "body" and message.get("lines"):
+            return "\n".join(message_text(line, values) for line, values in message["lines"])
         if not message.get(part):
             return tr(getattr(self, part))  # a fixed text, or an older notice stored in Chinese only
-        return gettext(message[part], **message.get("params", {}))
+        return message_text(message[part], message.get("params", {}))
+
+
+def message_text(message_id: str, params: dict) -> str:
+    """A message id filled with its values in the reader's language.
+
+    A value whose name ends in `_label` is a code label (a kind, a status) and is translated too;
+    every other value is what users wrote and is shown as it is.
+    """
+    if not message_id:
+        return ""
+    if not params:
+        return gettext(message_id)
+    shown = {name: tr(value) if name.endswith("_label") else value for name, value in params.items()}
+    return gettext(message_id, **shown)
 
 
 def addressed_to(user):

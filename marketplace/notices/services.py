@@ -28,12 +28,15 @@ def notify(
     email: bool = False,
     user_id: int | None = None,
     params: dict | None = None,
+    lines: list[tuple[str, dict]] | None = None,
 ) -> Notice | None:
     """Add a notice for an organisation, or with `user_id` for that one user.
 
     `title` and `body` are message ids: Chinese text marked with `N_`, with `%(name)s` placeholders
     filled from `params` (what users wrote goes in `params`, never in the id). The notice stores the
-    Chinese text and the ids, so each reader and each e-mail gets their own language.
+    Chinese text and the ids, so each reader and each e-mail gets their own language. A body of
+    several lines is given as `lines`, each a message id with its own values (it replaces `body`).
+    Values named `*_label` are code labels (Chinese, marked with N_), translated for each reader.
 
     With a subject_key, a repeat of the same event to the same addressee is skipped. E-mail goes to
     the organisation's active members, or to the one user.
@@ -50,6 +53,12 @@ def notify(
         if exists:
             return None
     params = params or {}
+    lines = [(line, values) for line, values in lines or []]
+    if lines:
+        body = "\n".join(_filled(line, values) for line, values in lines)
+    message = {"title": title, "body": "" if lines else body, "params": params} if params or lines else None
+    if message is not None and lines:
+        message["lines"] = [[line, values] for line, values in lines]
     notice = Notice(
         organisation_id=organisation_id,
         user_id=user_id,
@@ -58,11 +67,11 @@ def notify(
         body=_filled(body, params),
         url=url[:300],
         subject_key=subject_key,
-        message={"title": title, "body": body, "params": params} if params else None,
+        message=message,
     )
     db.session.add(notice)
     if email and current_app.config.get("MAIL_SERVER"):
-        _mail_recipients(organisation_id, user_id, title, body, url, params)
+        _mail_recipients(organisation_id, user_id, notice, url)
     return notice
 
 
@@ -70,9 +79,7 @@ def _filled(message_id: str, params: dict) -> str:
     return message_id % params if params and message_id else message_id
 
 
-def _mail_recipients(
-    organisation_id: int | None, user_id: int | None, title: str, body: str, url: str, params: dict
-) -> None:
+def _mail_recipients(organisation_id: int | None, user_id: int | None, notice: Notice, url: str) -> None:
     site = current_app.config["SITE_URL"].rstrip("/")
     who = User.id == user_id if user_id is not None else User.organisation_id == organisation_id
     members = db.session.scalars(
@@ -82,15 +89,9 @@ def _mail_recipients(
         # Sent after the commit by the outbox: a mail server outage never fails or slows the action.
         # Written in the member's language, whoever's request caused it.
         with force_locale(member.language or "zh_CN"):
-            subject = gettext("【科技成果转化服务广场】%(title)s", title=_translated(title, params))
-            text = _translated(body, params)
+            subject = gettext("【科技成果转化服务广场】%(title)s", title=notice.shown_title)
+            text = notice.shown_body
         queue_mail(member.email, subject, f"{text}\n\n{site}{url}")
-
-
-def _translated(message_id: str, params: dict) -> str:
-    if not message_id:
-        return ""
-    return gettext(message_id, **params) if params else gettext(message_id)
 
 
 def unread_count(organisation_id: int | None, user_id: int | None = None) -> int:
@@ -103,7 +104,7 @@ def unread_count(organisation_id: int | None, user_id: int | None = None) -> int
 def mark_read(user, notice_id: int) -> Notice:
     notice = db.session.get(Notice, notice_id)
     if notice is None or not can(user, "view", notice):
-        raise NotFound("通知不存在")
+        raise NotFound(gettext("通知不存在"))
     if notice.read_at is None:
         notice.read_at = utcnow()
         notice.read_by_id = user.id

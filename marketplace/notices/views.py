@@ -1,6 +1,7 @@
 """The notice list and the unread count in the header."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -62,5 +63,5 @@ def read_all():
     if ConfirmForm().validate_on_submit():
         with unit_of_work():
             count = services.mark_all_read(current_user)
-        flash(f"已将 {count} 条通知标为已读", "success")
+        flash(gettext("已将 %(n)s 条通知标为已读", n=count), "success")
     return redirect(url_for("notices.index"))

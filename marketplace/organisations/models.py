@@ -6,10 +6,11 @@ from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.common.domain import DISTRICTS, FUNCTIONAL_ZONES, NATURE_CODES, ORG_TYPES, region_label
+from marketplace.common.i18n import N_
 from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
 
-VERIFICATION_STATES = {"unverified": "待认证", "verified": "已认证", "rejected": "认证未通过"}
+VERIFICATION_STATES = {"unverified": N_("待认证"), "verified": N_("已认证"), "rejected": N_("认证未通过")}
 
 
 class Organisation(db.Model):

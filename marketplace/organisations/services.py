@@ -1,6 +1,7 @@
 """Organisation operations: evidence, verification by the bureau, recognition flags."""
 
 from flask import current_app
+from flask_babel import gettext
 
 from marketplace.common.audit import record_audit
 from marketplace.common.errors import Conflict, PermissionDenied, ValidationError
@@ -14,13 +15,13 @@ from marketplace.organisations.models import Organisation
 
 def _require_bureau(actor) -> None:
     if not is_bureau(actor):
-        raise PermissionDenied("只有科技管理部门可以认证单位")
+        raise PermissionDenied(gettext("只有科技管理部门可以认证单位"))
 
 
 def attach_evidence(actor, org: Organisation, storage) -> None:
     """Store the licence / legal-person certificate scan and send the org back for review."""
     if not can(actor, "attach_evidence", org):
-        raise PermissionDenied("只能为本单位上传证明材料")
+        raise PermissionDenied(gettext("只能为本单位上传证明材料"))
     stored = store_upload(storage, "evidence", max_bytes=current_app.config["EVIDENCE_MAX_BYTES"])
     before = {"evidence": org.evidence_filename, "status": org.verification_status}
     org.evidence_path = stored["path"]
@@ -51,13 +52,13 @@ def _decide(org: Organisation, seen: str, status: str, *, reason: str, **values)
         verification_reason=reason,
         **values,
     ):
-        raise Conflict("该单位的认证状态刚刚已被其他人更改，请刷新页面后再处理")
+        raise Conflict(gettext("该单位的认证状态刚刚已被其他人更改，请刷新页面后再处理"))
 
 
 def verify_organisation(actor, org: Organisation) -> None:
     _require_bureau(actor)
     if org.verification_status == "verified":
-        raise Conflict("该单位已认证")
+        raise Conflict(gettext("该单位已认证"))
     before = {"status": org.verification_status}
     _decide(org, before["status"], "verified", reason="", verified_by_id=actor.id, verified_at=utcnow())
     record_audit(actor, "organisation.verified", org, before=before, after={"status": "verified"})
@@ -67,7 +68,7 @@ def reject_organisation(actor, org: Organisation, reason: str) -> None:
     _require_bureau(actor)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("请填写不予认证的理由", fields={"reason": "必填"})
+        raise ValidationError(gettext("请填写不予认证的理由"), fields={"reason": gettext("必填")})
     before = {"status": org.verification_status}
     _decide(
         org, before["status"], "rejected", reason=reason[:500], verified_by_id=actor.id, verified_at=utcnow()
@@ -102,7 +103,7 @@ def set_recognition(actor, org: Organisation, *, transfer_institution: bool, reg
 def update_profile(actor, org: Organisation, **fields) -> None:
     """Let the organisation's manager correct its contact details (not its identity)."""
     if not can(actor, "manage", org):
-        raise PermissionDenied("只有本单位管理员可以修改单位信息")
+        raise PermissionDenied(gettext("只有本单位管理员可以修改单位信息"))
     allowed = {"contact_name", "contact_phone", "contact_email", "address", "description", "zone"}
     before = {k: getattr(org, k) for k in fields if k in allowed}
     for key, value in fields.items():

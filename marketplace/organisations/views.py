@@ -1,6 +1,7 @@
 """Organisation pages: public profile, the members' own page, and the bureau's verification."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 
@@ -58,7 +59,7 @@ def mine():
                 zone=form.zone.data or None,
                 description=(form.description.data or "").strip(),
             )
-        flash("单位信息已保存", "success")
+        flash(gettext("单位信息已保存"), "success")
         return redirect(url_for("organisations.mine"))
     members = db.session.scalars(
         select(User).where(User.organisation_id == org.id).order_by(User.membership, User.id)
@@ -83,7 +84,7 @@ def upload_evidence():
     if form.validate_on_submit():
         attempt(
             lambda: services.attach_evidence(current_user, org, form.evidence.data),
-            success="证明材料已上传，等待科技局审核",
+            success=gettext("证明材料已上传，等待科技局审核"),
         )
     return redirect(url_for("organisations.mine"))
 
@@ -99,10 +100,14 @@ def member_action(user_id: int, action: str):
     form = ConfirmForm()
     if form.validate_on_submit():
         if action == "approve":
-            attempt(lambda: account_services.approve_member(current_user, member), success="已批准该成员加入")
+            attempt(
+                lambda: account_services.approve_member(current_user, member),
+                success=gettext("已批准该成员加入"),
+            )
         else:
             attempt(
-                lambda: account_services.remove_member(current_user, member), success="已将该成员移出本单位"
+                lambda: account_services.remove_member(current_user, member),
+                success=gettext("已将该成员移出本单位"),
             )
     return redirect(
         request.referrer
@@ -190,7 +195,7 @@ def bureau_verify(org_id: int):
         except DomainError as error:
             flash(error.message, "warning")
         else:
-            flash(f"已认证：{org.name}", "success")
+            flash(gettext("已认证：%(name)s", name=org.name), "success")
     return redirect(url_for("organisations.bureau_review", org_id=org.id))
 
 
@@ -206,7 +211,7 @@ def bureau_reject(org_id: int):
         except Conflict as error:
             flash(error.message, "warning")
         else:
-            flash(f"已退回认证：{org.name}", "success")
+            flash(gettext("已退回认证：%(name)s", name=org.name), "success")
         return redirect(url_for("organisations.bureau_review", org_id=org.id))
     return _review_page(org, form), 422
 
@@ -224,5 +229,5 @@ def bureau_recognition(org_id: int):
                 transfer_institution=form.is_transfer_institution.data,
                 registration_point=form.is_registration_point.data,
             )
-        flash("认定信息已保存", "success")
+        flash(gettext("认定信息已保存"), "success")
     return redirect(url_for("organisations.bureau_review", org_id=org.id))

@@ -5,6 +5,7 @@ who see hidden names anyway (the bureau, verified brokers); a result's or patent
 demands are for its owner only.
 """
 
+from marketplace.common.i18n import N_
 from marketplace.common.permissions import object_rule
 from marketplace.listings.models import Demand, Patent, ResearchResult, sees_every_hidden_name
 
@@ -12,9 +13,9 @@ ACTION = "see_matches"
 
 # Who may, in the message of a refusal.
 MATCH_VIEWERS = {
-    "demand": "需求发布单位、经认证的技术经纪机构和科技局",
-    "result": "成果发布单位",
-    "patent": "专利发布单位",
+    "demand": N_("需求发布单位、经认证的技术经纪机构和科技局"),
+    "result": N_("成果发布单位"),
+    "patent": N_("专利发布单位"),
 }
 
 

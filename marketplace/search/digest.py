@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from marketplace.accounts.models import User
+from marketplace.common.i18n import N_
 from marketplace.common.kinds import KIND_LABELS
 from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
@@ -122,19 +123,28 @@ def send_digests(today: date) -> str:
             continue
         lines = [
             # A demand is named by its title only: a hidden owner never appears in a digest.
-            f"· 您的{KIND_LABELS[source.kind]}「{source.title}」— {KIND_LABELS[target.kind]}"
-            f"「{target.title}」匹配度 {round(score * 100)}"
+            (
+                N_("· 您的%(kind_label)s「%(source)s」— %(target_label)s「%(target)s」匹配度 %(percent)s"),
+                {
+                    "kind_label": KIND_LABELS[source.kind],
+                    "source": source.title,
+                    "target_label": KIND_LABELS[target.kind],
+                    "target": target.title,
+                    "percent": round(score * 100),
+                },
+            )
             for source, target, score in found[:MAX_LINES]
         ]
         more = len(found) - MAX_LINES
         if more > 0:
-            lines.append(f"另有 {more} 条，请到各条目的匹配列表查看。")
+            lines.append((N_("另有 %(n)s 条，请到各条目的匹配列表查看。"), {"n": more}))
         first = found[0][0]
         notice = notify(
             user.organisation_id,
             "match",
-            f"今日新匹配 {len(found)} 条",
-            body="\n".join(lines),
+            N_("今日新匹配 %(n)s 条"),
+            params={"n": len(found)},
+            lines=lines,
             url=listing_url(first.kind, first.id),
             subject_key=f"match-digest:{today.isoformat()}",
             email=pref.email,

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from whoosh.query import Term
 
 from marketplace.common.domain import REGIONS, TECHNOLOGY_FIELDS
+from marketplace.common.i18n import N_, tr
 from marketplace.listings.models import LEGAL_STATUSES, MATURITY_LEVELS, PATENT_TYPES, sees_every_hidden_name
 from marketplace.search import engine
 from marketplace.search.documents import expired_mask
@@ -35,21 +36,16 @@ class Facet:
     label: str
     values: dict  # value -> label, in display order
     empty: object = ""
+    code_shown: bool = False  # the label reads "<code> <name>" (IPC sections: "H 电学")
 
 
 FACETS = (
-    Facet("field", "field", "field", "技术领域", {f: f for f in TECHNOLOGY_FIELDS}),
-    Facet(
-        "ipc_section",
-        "ipc",
-        "ipc",
-        "IPC 部",
-        {code: f"{code} {name}" for code, name in SECTION_NAMES.items()},
-    ),
-    Facet("patent_type", "patent_type", "patent_type", "专利类型", PATENT_TYPES),
-    Facet("legal_status", "legal_status", "legal_status", "法律状态", LEGAL_STATUSES),
-    Facet("maturity", "maturity", "maturity", "成熟度", MATURITY_LEVELS, empty=None),
-    Facet("region", "region", "region", "地区", REGIONS),
+    Facet("field", "field", "field", N_("技术领域"), {f: f for f in TECHNOLOGY_FIELDS}),
+    Facet("ipc_section", "ipc", "ipc", N_("IPC 部"), SECTION_NAMES, code_shown=True),
+    Facet("patent_type", "patent_type", "patent_type", N_("专利类型"), PATENT_TYPES),
+    Facet("legal_status", "legal_status", "legal_status", N_("法律状态"), LEGAL_STATUSES),
+    Facet("maturity", "maturity", "maturity", N_("成熟度"), MATURITY_LEVELS, empty=None),
+    Facet("region", "region", "region", N_("地区"), REGIONS),
 )
 
 
@@ -105,6 +101,11 @@ def facet_counts(p: SearchParams, user) -> list[FacetView]:
         for value, label in facet.values.items():
             count = len(pool & doc_set(searcher, Term(facet.index_field, value))) if pool else 0
             if count or value == chosen:
-                options.append(FacetOption(value, str(label), count, value == chosen))
+                shown = tr(label)  # in the interface language; values themselves are codes
+                options.append(
+                    FacetOption(
+                        value, f"{value} {shown}" if facet.code_shown else shown, count, value == chosen
+                    )
+                )
         views.append(FacetView(facet, options))
     return views

@@ -12,17 +12,18 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from marketplace.common.i18n import N_
 from marketplace.listings.ipc import normalise_ipc
 
 SECTION_NAMES = {
-    "A": "人类生活必需",
-    "B": "作业；运输",
-    "C": "化学；冶金",
-    "D": "纺织；造纸",
-    "E": "固定建筑物",
-    "F": "机械工程；照明；加热；武器；爆破",
-    "G": "物理",
-    "H": "电学",
+    "A": N_("人类生活必需"),
+    "B": N_("作业；运输"),
+    "C": N_("化学；冶金"),
+    "D": N_("纺织；造纸"),
+    "E": N_("固定建筑物"),
+    "F": N_("机械工程；照明；加热；武器；爆破"),
+    "G": N_("物理"),
+    "H": N_("电学"),
 }
 
 # Finds codes inside free text such as "G01D|G01F" or "H01M 10/0525; H01M 4/58".

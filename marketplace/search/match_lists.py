@@ -5,9 +5,11 @@ listing's list is still being computed."""
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import and_, func, or_, select
 
 from marketplace.common.errors import DomainError, NotFound
+from marketplace.common.i18n import tr
 from marketplace.extensions import db
 from marketplace.search.models import MatchDismissal, SearchMatch, SearchMatchRefresh, SearchOutbox
 from marketplace.search.ranking import cutoff
@@ -98,7 +100,8 @@ def read_matches(obj, user, *, limit: int = 10, snippets: bool = True) -> list[d
         item["words"] = words
         where = {m["term"]: m.get("fields", []) for m in item["matched_terms"]}
         item["why"] = [
-            {"term": w, "where": [FIELD_LABELS.get(f, f) for f in where.get(w.lower(), [])]} for w in words
+            {"term": w, "where": [tr(FIELD_LABELS.get(f, f)) for f in where.get(w.lower(), [])]}
+            for w in words
         ]
         out.append(item)
         if len(out) >= limit:
@@ -142,7 +145,7 @@ def dismiss(obj, user, target_kind: str, target_id: int) -> MatchDismissal:
     """Mark a stored match 不相关 for the user's organisation (idempotent)."""
     org = getattr(user, "org", None)
     if org is None:
-        raise DomainError("只有机构用户可以标记不相关")
+        raise DomainError(gettext("只有机构用户可以标记不相关"))
     row = db.session.execute(
         select(SearchMatch.score).where(
             SearchMatch.source_kind == obj.kind,
@@ -152,7 +155,7 @@ def dismiss(obj, user, target_kind: str, target_id: int) -> MatchDismissal:
         )
     ).first()
     if row is None:
-        raise NotFound("该匹配不存在或已更新")
+        raise NotFound(gettext("该匹配不存在或已更新"))
     existing = db.session.scalar(
         select(MatchDismissal).where(
             MatchDismissal.organisation_id == org.id,

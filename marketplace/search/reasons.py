@@ -16,6 +16,9 @@ from __future__ import annotations
 import functools
 import re
 
+from flask_babel import gettext
+
+from marketplace.common.i18n import tr
 from marketplace.common.money import format_wan
 from marketplace.listings.models import Demand, Patent, ResearchResult
 from marketplace.search.analysis import get_jieba, load_terms
@@ -119,27 +122,30 @@ def structured_reasons(source, target) -> list[dict]:
     (field, field_inferred), (other, other_inferred) = _field(demand), _field(supply)
     if field and field == other:
         inferred = field_inferred or other_inferred
-        text = f"同属技术领域“{field}”" + ("（推断）" if inferred else "")
+        text = gettext("同属技术领域“%(field)s”", field=tr(field)) + (gettext("（推断）") if inferred else "")
         out.append({"kind": "field", "text": text, "field": field, "inferred": inferred})
     shared = sorted(_subclasses(demand) & _subclasses(supply))
     if shared:
-        out.append({"kind": "ipc", "text": "同一 IPC 小类 " + "、".join(shared), "subclasses": shared})
+        text = gettext("同一 IPC 小类 %(codes)s", codes=gettext("、").join(shared))
+        out.append({"kind": "ipc", "text": text, "subclasses": shared})
     else:
         # A demand rarely has IPC codes: the subclasses the model infers from its words.
         shared = sorted(_subclasses(demand, inferred=True) & _subclasses(supply, inferred=True))
         if shared:
-            text = "同一 IPC 小类 " + "、".join(shared) + "（推断）"
+            text = gettext("同一 IPC 小类 %(codes)s", codes=gettext("、").join(shared)) + gettext("（推断）")
             out.append({"kind": "ipc", "text": text, "subclasses": shared, "inferred": True})
     if isinstance(supply, ResearchResult) and supply.maturity_label:
-        out.append({"kind": "maturity", "text": f"成熟度：{supply.maturity_label}"})
+        out.append(
+            {"kind": "maturity", "text": gettext("成熟度：%(level)s", level=tr(supply.maturity_label))}
+        )
     price = getattr(supply, "price_fen", None) if isinstance(supply, ResearchResult | Patent) else None
     budget = demand.budget_fen if isinstance(demand, Demand) else None
     if price is not None or budget is not None:
-        text = f"价格 {format_wan(price)}"
+        text = gettext("价格 %(price)s", price=format_wan(price))
         if budget is not None:
-            text += f"，需求预算 {format_wan(budget)}"
+            text += gettext("，需求预算 %(budget)s", budget=format_wan(budget))
             if price is not None:
-                text += "（在预算内）" if price <= budget else "（高于预算）"
+                text += gettext("（在预算内）") if price <= budget else gettext("（高于预算）")
         out.append({"kind": "price", "text": text})
     return out
 

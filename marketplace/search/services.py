@@ -7,11 +7,13 @@ import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
+from flask_babel import gettext
 from markupsafe import Markup, escape
 from whoosh.query import NumericRange, Term
 
 from marketplace.common.domain import REGIONS, TECHNOLOGY_FIELDS
 from marketplace.common.errors import NotFound, PermissionDenied
+from marketplace.common.i18n import N_, tr
 from marketplace.common.kinds import KIND_LABELS
 from marketplace.common.pagination import Page
 from marketplace.common.permissions import can
@@ -43,12 +45,12 @@ def search_kinds() -> dict[str, str]:
     return {**KIND_LABELS, **sources.labels()}
 
 
-FIELD_LABELS = {"title": "标题", "keywords": "关键词", "body": "正文"}
+FIELD_LABELS = {"title": N_("标题"), "keywords": N_("关键词"), "body": N_("正文")}
 SORTS = {
-    "relevance": "相关度",
-    "newest": "最新发布",
-    "price_asc": "价格从低到高",
-    "price_desc": "价格从高到低",
+    "relevance": N_("相关度"),
+    "newest": N_("最新发布"),
+    "price_asc": N_("价格从低到高"),
+    "price_desc": N_("价格从高到低"),
 }
 MAX_QUERY_CHARS = 5000
 MAX_PRICE_WAN = 10_000_000
@@ -115,7 +117,7 @@ def parse_search_args(args, per_page_default: int = 10) -> SearchParams:
     p.q = q if isinstance(q, str) else ""
     if len(p.q) > MAX_QUERY_CHARS:
         p.q = p.q[:MAX_QUERY_CHARS]
-        p.notes.append(f"检索词过长，只使用了前 {MAX_QUERY_CHARS} 个字符")
+        p.notes.append(gettext("检索词过长，只使用了前 %(n)s 个字符", n=MAX_QUERY_CHARS))
     kind = args.get("type") or args.get("kind") or ""
     p.kind = kind if kind in search_kinds() else ""
     p.field = args.get("field", "") if args.get("field") in TECHNOLOGY_FIELDS else ""
@@ -129,7 +131,7 @@ def parse_search_args(args, per_page_default: int = 10) -> SearchParams:
     p.price_max = _int_arg(args, "price_max", 0, MAX_PRICE_WAN)
     if p.price_min is not None and p.price_max is not None and p.price_min > p.price_max:
         p.price_min, p.price_max = p.price_max, p.price_min
-        p.notes.append("价格下限高于上限，已为您对调")
+        p.notes.append(gettext("价格下限高于上限，已为您对调"))
     p.region = args.get("region", "") if args.get("region") in REGIONS else ""
     p.sort = args.get("sort", "relevance") if args.get("sort") in SORTS else "relevance"
     p.page = _int_arg(args, "page", 1, 1000) or 1
@@ -411,10 +413,10 @@ def get_listing(kind: str, obj_id: int, user):
     """
     obj = listing_services.get_listing(kind, obj_id)
     if not can(user if getattr(user, "is_authenticated", False) else None, "view", obj):
-        raise NotFound(f"该{KIND_LABELS[kind]}不存在或未公开")
+        raise NotFound(gettext("该%(kind)s不存在或未公开", kind=tr(KIND_LABELS[kind])))
     return obj
 
 
 def require_matches_access(user, obj) -> None:
     if not may_see_matches(user, obj):
-        raise PermissionDenied(f"只有{MATCH_VIEWERS[obj.kind]}可以查看匹配结果")
+        raise PermissionDenied(gettext("只有%(who)s可以查看匹配结果", who=tr(MATCH_VIEWERS[obj.kind])))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, after_this_request, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
@@ -123,21 +124,24 @@ def dismiss_match(kind: str, obj_id: int):
     if form.validate_on_submit() and target_kind in services.KINDS and target_id.isdigit():
         attempt(
             lambda: match_lists.dismiss(obj, current_user, target_kind, int(target_id)),
-            success="已标记为不相关，本单位不再看到这条匹配。",
+            success=gettext("已标记为不相关，本单位不再看到这条匹配。"),
         )
     else:
-        flash("标记未成功，请刷新页面后重试", "warning")
+        flash(gettext("标记未成功，请刷新页面后重试"), "warning")
     target = request.form.get("next")
     return redirect(target if is_safe_next(target) else url_for("search.matches", kind=kind, obj_id=obj_id))
 
 
 class DigestForm(FlaskForm):
-    digest = BooleanField("每天 8:00 汇总本单位条目的新匹配（站内通知）")
-    email = BooleanField("同时发送到我的邮箱")
+    digest = BooleanField(lazy_gettext("每天 8:00 汇总本单位条目的新匹配（站内通知）"))
+    email = BooleanField(lazy_gettext("同时发送到我的邮箱"))
     min_score = IntegerField(
-        "最低匹配度",
-        validators=[Optional(), NumberRange(min=0, max=100, message="请填写 0 至 100 之间的整数")],
-        description="留空则按平台的较相关标准（页面上显示的那些匹配）。",
+        lazy_gettext("最低匹配度"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=100, message=lazy_gettext("请填写 0 至 100 之间的整数")),
+        ],
+        description=lazy_gettext("留空则按平台的较相关标准（页面上显示的那些匹配）。"),
     )
 
 
@@ -158,7 +162,7 @@ def digest_preferences():
             lambda: digest.save_preference(
                 current_user, digest=form.digest.data, email=form.email.data, min_score=form.min_score.data
             ),
-            success="匹配提醒设置已保存",
+            success=gettext("匹配提醒设置已保存"),
         )
     else:
         for errors in form.errors.values():
@@ -169,9 +173,14 @@ def digest_preferences():
 
 class TermForm(FlaskForm):
     term = StringField(
-        "技术术语",
-        validators=[DataRequired("请填写术语"), Length(max=12, message="术语最长 12 个字")],
-        description="2 至 12 个字，须含汉字，如“钙钛矿电池”；不能含空格、标点或“的、和”等连接词。",
+        lazy_gettext("技术术语"),
+        validators=[
+            DataRequired(lazy_gettext("请填写术语")),
+            Length(max=12, message=lazy_gettext("术语最长 12 个字")),
+        ],
+        description=lazy_gettext(
+            "2 至 12 个字，须含汉字，如“钙钛矿电池”；不能含空格、标点或“的、和”等连接词。"
+        ),
     )
 
 
@@ -191,14 +200,15 @@ def terms():
         cleaned = build_user_dictionary([raw])
         if not cleaned or cleaned[0] != raw:
             form.term.errors.append(
-                "该术语不能作为词典词条：须为 2 至 12 个字、含汉字，不含空格、标点和连接词"
+                gettext("该术语不能作为词典词条：须为 2 至 12 个字、含汉字，不含空格、标点和连接词")
             )
         elif raw in set(load_terms()) or db.session.scalar(
             select(SearchTerm.id).where(SearchTerm.term == raw)
         ):
-            form.term.errors.append("词典中已有该术语")
+            form.term.errors.append(gettext("词典中已有该术语"))
         elif attempt(
-            lambda: _add_term(raw), success=f"已添加“{raw}”。重建索引后，检索和匹配才会按新词切分。"
+            lambda: _add_term(raw),
+            success=gettext("已添加“%(term)s”。重建索引后，检索和匹配才会按新词切分。", term=raw),
         ):
             return redirect(url_for("search.terms"))
     page_terms = db.session.scalars(select(SearchTerm).order_by(SearchTerm.id.desc())).all()
@@ -218,9 +228,11 @@ def delete_term(term_id: int):
     form = ConfirmForm()
     term = db.session.get(SearchTerm, term_id)
     if term is None:
-        flash("该词条不存在或已删除", "warning")
+        flash(gettext("该词条不存在或已删除"), "warning")
     elif form.validate_on_submit():
-        attempt(lambda: _delete_term(term), success=f"已删除“{term.term}”。重建索引后生效。")
+        attempt(
+            lambda: _delete_term(term), success=gettext("已删除“%(term)s”。重建索引后生效。", term=term.term)
+        )
     return redirect(url_for("search.terms"))
 
 
@@ -243,7 +255,7 @@ def reindex():
         lambda: record_audit(
             current_user, "search.reindex", object_type="search_index", summary="重建检索索引并重新计算匹配"
         ),
-        success="已开始重建索引；重建期间检索照常可用，完成后自动切换到新索引。",
+        success=gettext("已开始重建索引；重建期间检索照常可用，完成后自动切换到新索引。"),
     ):
         run_in_background(rebuild_everything)
     return redirect(url_for("search.terms"))

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from marketplace.common.domain import DISTRICTS
 from marketplace.common.errors import ValidationError
+from marketplace.common.exports import chinese_file
 from marketplace.common.permissions import role_required
 from marketplace.common.roles import Role
 from marketplace.common.uow import unit_of_work
@@ -117,6 +118,7 @@ def add_indicator():
 
 @bp.route("/bureau/stats/export/contracts.<any(csv, xlsx):fmt>")
 @role_required(Role.BUREAU)
+@chinese_file
 def export_contracts(fmt: str):
     targets = settings.get_targets()
     filters = board.parse_filters(request.args, targets)
@@ -131,6 +133,7 @@ def export_contracts(fmt: str):
 
 @bp.route("/bureau/stats/export/summary.<any(csv, xlsx):fmt>")
 @role_required(Role.BUREAU)
+@chinese_file
 def export_summary(fmt: str):
     targets = settings.get_targets()
     filters = board.parse_filters(request.args, targets)
