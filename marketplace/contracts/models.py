@@ -97,11 +97,11 @@ IP_TYPES = {
     "software_copyright": N_("计算机软件著作权"),
     "ic_layout": N_("集成电路布图设计"),
     "plant_variety": N_("植物新品种"),
-    "biomedical_variety": "生物医药新品种",
-    "other": "其他",
-    "none": "未涉及知识产权",
+    "biomedical_variety": N_("生物医药新品种"),
+    "other": N_("其他"),
+    "none": N_("未涉及知识产权"),
 }
-CALENDAR_KINDS = {"holiday": "节假日（休息）", "workday": "调休上班日"}
+CALENDAR_KINDS = {"holiday": N_("节假日（休息）"), "workday": N_("调休上班日")}
 DOMESTIC_COUNTRY = "CHN"
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from marketplace.common import tasks
 from marketplace.common.domain import DISTRICTS
 from marketplace.common.errors import ValidationError
+from marketplace.common.i18n import tr
 from marketplace.common.money import format_wan_number
 from marketplace.common.timeutil import beijing_today
 from marketplace.extensions import db
@@ -271,6 +272,22 @@ def chart_payload(targets: Targets, prog: dict, summary: queries.Summary, act: d
             "demands": [row["demands"] for row in act["months"]],
         }
     return payload
+
+
+def shown_charts(charts: dict) -> dict:
+    """The chart data with its category labels in the interface language.
+
+    The figures are cached per process whatever the language, so labels are translated here, per request.
+    """
+    shown = dict(charts)
+    if "breakdowns" in charts:
+        shown["breakdowns"] = {
+            name: [{**row, "label": tr(row["label"])} for row in rows]
+            for name, rows in charts["breakdowns"].items()
+        }
+    if "districts" in charts:
+        shown["districts"] = [{**row, "label": tr(row["label"])} for row in charts["districts"]]
+    return shown
 
 
 # Per process: the assembled figures of recent dashboard requests (see bureau_dashboard).

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from marketplace.common.audit import record_audit
 from marketplace.common.errors import ValidationError
-from marketplace.common.i18n import N_
+from marketplace.common.i18n import N_, tr
 from marketplace.common.money import format_wan
 from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
@@ -90,14 +90,14 @@ def _text(spec: TargetSpec, value) -> str:
 
 
 def display_value(key: str, raw: str) -> str:
-    """Show a stored target value the way people read it."""
+    """Show a stored target value the way people read it (in the interface language)."""
     spec = SPECS.get(key)
     if spec is None:
         return raw
     if spec.kind == "fen":
         return format_wan(int(raw))
     if spec.kind == "basis":
-        return BASES.get(raw, raw)
+        return tr(BASES.get(raw, raw))
     return raw
 
 
