@@ -5,6 +5,7 @@ The object rules are registered with `marketplace.common.permissions`, so views 
 as a SQL condition for lists. Services call the `require_*` checks, which raise `PermissionDenied`.
 """
 
+from flask_babel import gettext
 from sqlalchemy import ColumnElement, false, or_, select, true
 
 from marketplace.common.domain import CAN_FILE_CONTRACTS
@@ -72,14 +73,14 @@ def visible_to(user) -> ColumnElement[bool]:
 
 def require_filer_role(actor) -> None:
     if actor.org is None or actor.role not in CAN_FILE_CONTRACTS:
-        raise PermissionDenied("只有技术转移机构、高校、科研院所和企业可以填报技术合同")
+        raise PermissionDenied(gettext("只有技术转移机构、高校、科研院所和企业可以填报技术合同"))
 
 
 def require_editor(actor, contract: TechContract) -> None:
     if not can_edit(actor, contract):
-        raise PermissionDenied("只有填报单位或登记方可以修改、提交该合同")
+        raise PermissionDenied(gettext("只有填报单位或登记方可以修改、提交该合同"))
 
 
 def require_reviewer(actor) -> None:
     if not is_bureau(actor):
-        raise PermissionDenied("只有科技管理部门的审核人员可以审核技术合同")
+        raise PermissionDenied(gettext("只有科技管理部门的审核人员可以审核技术合同"))

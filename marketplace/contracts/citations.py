@@ -5,6 +5,7 @@ with `cite_deals_from` (in `marketplace/deals/subscribers.py`, imported by the a
 is read of it: `id`, `seller_org_id`, `buyer_org_id`, `broker_org_id` and `contract_id`.
 """
 
+from flask_babel import gettext
 from sqlalchemy import Select, or_, select
 
 from marketplace.common.errors import ValidationError
@@ -32,9 +33,9 @@ def deal_problem(deal_id: int, seller_org: int | None, buyer_org: int | None) ->
     """
     deal = db.session.get(_deals(), deal_id)
     if deal is None:
-        return "对接记录不存在，请从“我的对接”中选择"
+        return gettext("对接记录不存在，请从“我的对接”中选择")
     if {seller_org, buyer_org} != {deal.seller_org_id, deal.buyer_org_id}:
-        return "合同的卖方和买方应为该对接的双方（请选择平台上的这两家单位）"
+        return gettext("合同的卖方和买方应为该对接的双方（请选择平台上的这两家单位）")
     return None
 
 
@@ -46,11 +47,13 @@ def check_deal_access(actor, deal_id: int | None, contract_id: int | None = None
     org_id = actor.org.id if actor.org is not None else None
     if deal is None or org_id not in (deal.seller_org_id, deal.buyer_org_id, deal.broker_org_id):
         raise ValidationError(
-            "合同信息有误，请按提示修改", fields={"deal_id": "只能关联贵单位作为一方或经纪机构参与的对接"}
+            gettext("合同信息有误，请按提示修改"),
+            fields={"deal_id": gettext("只能关联贵单位作为一方或经纪机构参与的对接")},
         )
     if deal.contract_id is not None and deal.contract_id != contract_id:
         raise ValidationError(
-            "合同信息有误，请按提示修改", fields={"deal_id": "该对接已有登记的技术合同，不能再次关联"}
+            gettext("合同信息有误，请按提示修改"),
+            fields={"deal_id": gettext("该对接已有登记的技术合同，不能再次关联")},
         )
 
 

@@ -7,6 +7,7 @@ rules of DOMAIN.md, change the models and record an audit entry; the caller comm
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 
 from marketplace.common.audit import record_audit
@@ -97,9 +98,11 @@ def _check_filer_is_registrant(actor, revision: ContractRevision) -> None:
         return
     if revision.registrant_org_id != actor.org.id:
         raise ValidationError(
-            "贵单位不是该合同的登记方：技术合同由卖方登记（技术进口合同由国内买方登记），"
-            "请由登记方或其委托的技术转移机构填报",
-            fields={registrant_side(revision): "应为本单位"},
+            gettext(
+                "贵单位不是该合同的登记方：技术合同由卖方登记（技术进口合同由国内买方登记），"
+                "请由登记方或其委托的技术转移机构填报"
+            ),
+            fields={registrant_side(revision): gettext("应为本单位")},
         )
 
 
@@ -141,7 +144,7 @@ def update_contract(actor, contract: TechContract, data: dict[str, Any]) -> Tech
     lock(contract)
     revision = contract.pending_revision
     if revision is None or revision.status not in EDITABLE_STATUSES:
-        raise Conflict("只有草稿或待补正的合同可以修改")
+        raise Conflict(gettext("只有草稿或待补正的合同可以修改"))
     before = _summary(revision)
     merged = {**revision_payload(revision, contract.deal_id), **data}
     clean = clean_payload(merged)
@@ -163,7 +166,7 @@ def add_attachment(actor, contract: TechContract, storage) -> ContractAttachment
     require_editor(actor, contract)
     revision = contract.pending_revision
     if revision is None or revision.status not in EDITABLE_STATUSES:
-        raise Conflict("只有草稿或待补正的合同可以上传附件")
+        raise Conflict(gettext("只有草稿或待补正的合同可以上传附件"))
     max_bytes = current_app.config.get("CONTRACT_ATTACHMENT_MAX_BYTES", ATTACHMENT_MAX_BYTES)
     stored = store_upload(storage, f"contracts/{contract.id}", max_bytes=max_bytes)
     attachment = ContractAttachment(
@@ -193,13 +196,13 @@ def attachment_content(actor, contract: TechContract, attachment_id: int) -> tup
     The whole file is read (attachments are size-limited), so no file handle outlives a response.
     """
     if not can(actor, "view", contract):
-        raise PermissionDenied("您无权查看该合同：只有合同双方、其经纪机构和科技局可以查看")
+        raise PermissionDenied(gettext("您无权查看该合同：只有合同双方、其经纪机构和科技局可以查看"))
     attachment = db.session.get(ContractAttachment, attachment_id)
     if attachment is None or attachment.contract_id != contract.id:
-        raise NotFound("附件不存在")
+        raise NotFound(gettext("附件不存在"))
     path = upload_path(attachment.path)
     if not path.is_file():
-        raise NotFound("附件文件已不存在，请联系填报单位重新上传")
+        raise NotFound(gettext("附件文件已不存在，请联系填报单位重新上传"))
     return attachment, path.read_bytes()
 
 
@@ -208,11 +211,11 @@ def remove_attachment(actor, contract: TechContract, attachment: ContractAttachm
     require_editor(actor, contract)
     revision = contract.pending_revision
     if attachment.contract_id != contract.id:
-        raise NotFound("附件不存在")
+        raise NotFound(gettext("附件不存在"))
     if revision is None or revision.status not in EDITABLE_STATUSES or attachment.revision_id != revision.id:
-        raise Conflict("只能删除本次填报（草稿或待补正）中上传的附件")
+        raise Conflict(gettext("只能删除本次填报（草稿或待补正）中上传的附件"))
     if revision.submitted_at is not None and attachment.created_at <= revision.submitted_at:
-        raise Conflict("该附件已随合同提交审核，不能删除；如有错误请上传更正后的文件")
+        raise Conflict(gettext("该附件已随合同提交审核，不能删除；如有错误请上传更正后的文件"))
     path = upload_path(attachment.path)
     db.session.delete(attachment)
     contract.updated_at = utcnow()
@@ -234,15 +237,18 @@ def submit_contract(actor, contract: TechContract) -> TechContract:
     lock(contract)
     revision = contract.pending_revision
     if revision is None or revision.status not in EDITABLE_STATUSES:
-        raise Conflict("只有草稿或待补正的合同可以提交登记")
+        raise Conflict(gettext("只有草稿或待补正的合同可以提交登记"))
     if not actor.org_verified:
-        raise PermissionDenied("贵单位尚未通过认证，认证通过后才能提交登记（可先保存草稿）")
+        raise PermissionDenied(gettext("贵单位尚未通过认证，认证通过后才能提交登记（可先保存草稿）"))
     check_registrant(revision)
     if revision.registrant_org is not None and not revision.registrant_org.is_verified:
-        raise ValidationError(f"登记方“{revision.registrant_org.name}”尚未通过平台认证，暂不能提交登记")
+        raise ValidationError(
+            gettext("登记方“%(name)s”尚未通过平台认证，暂不能提交登记", name=revision.registrant_org.name)
+        )
     if not contract.attachments:
         raise ValidationError(
-            "请先上传签字盖章的合同文本（PDF 或扫描图片）再提交", fields={"attachments": "必填"}
+            gettext("请先上传签字盖章的合同文本（PDF 或扫描图片）再提交"),
+            fields={"attachments": gettext("必填")},
         )
     before = revision.status
     today = beijing_today()
@@ -274,9 +280,9 @@ def open_amendment(actor, contract: TechContract) -> ContractRevision:
     require_editor(actor, contract)
     lock(contract)
     if contract.status != "registered":
-        raise Conflict("只有已登记的合同可以申请变更")
+        raise Conflict(gettext("只有已登记的合同可以申请变更"))
     if contract.pending_revision is not None:
-        raise Conflict("该合同已有一项变更正在办理")
+        raise Conflict(gettext("该合同已有一项变更正在办理"))
     base = contract.registered_revision
     revision = ContractRevision(
         contract=contract, number=max(r.number for r in contract.revisions) + 1, status="draft"

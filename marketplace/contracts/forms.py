@@ -1,5 +1,7 @@
 """Forms for filing contracts, reviewing them, and the bureau's registration points and calendar."""
 
+from flask_babel import gettext, lazy_gettext
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -20,7 +22,7 @@ from wtforms.validators import ValidationError as FormValidationError
 
 from marketplace.common.domain import DISTRICTS, TECHNOLOGY_FIELDS
 from marketplace.common.forms import district_choices, nature_choices
-from marketplace.common.money import AmountError, parse_amount
+from marketplace.common.money import AmountError, format_in_unit, parse_amount
 from marketplace.common.validators import parse_id
 from marketplace.contracts.models import (
     CALENDAR_KINDS,
@@ -32,15 +34,24 @@ from marketplace.contracts.models import (
     SUBTYPES,
 )
 
-UNITS = [("yuan", "元"), ("wan", "万元")]
+UNITS = [("yuan", lazy_gettext("元")), ("wan", lazy_gettext("万元"))]
 
 
-def _subtype_choices() -> list[tuple[str, str]]:
-    choices = [("", "请选择")]
+def _choices(labels: dict[str, str]) -> list[tuple[str, LazyString]]:
+    """A code table's choices, each label shown in the interface language."""
+    return [(code, lazy_gettext(label)) for code, label in labels.items()]
+
+
+def _subtype_label(contract_type: str, code: str) -> str:
+    label = "技术咨询" if contract_type == "consulting" else SUBTYPE_LABELS[code]
+    return f"{gettext(CONTRACT_TYPES[contract_type])} · {gettext(label)}"
+
+
+def _subtype_choices() -> list[tuple[str, str | LazyString]]:
+    choices: list[tuple[str, str | LazyString]] = [("", lazy_gettext("请选择"))]
     for contract_type, subtypes in SUBTYPES.items():
         for code in subtypes:
-            label = "技术咨询" if contract_type == "consulting" else SUBTYPE_LABELS[code]
-            choices.append((f"{contract_type}:{code}", f"{CONTRACT_TYPES[contract_type]} · {label}"))
+            choices.append((f"{contract_type}:{code}", LazyString(_subtype_label, contract_type, code)))
     return choices
 
 
@@ -51,7 +62,7 @@ def _is_id(text: str) -> bool:
 def _ids(text: str) -> list[int]:
     parts = [p for p in (text or "").replace("，", ",").replace(" ", ",").split(",") if p]
     if not all(_is_id(p) for p in parts):
-        raise FormValidationError("请填写数字编号，多个用逗号分隔，如 12, 15")
+        raise FormValidationError(gettext("请填写数字编号，多个用逗号分隔，如 12, 15"))
     return [int(p) for p in parts]
 
 
@@ -71,24 +82,28 @@ class IdListField(StringField):
 
 class PartyForm(Form):
     kind = RadioField(
-        "来源", choices=[("platform", "平台上的单位"), ("outside", "平台外单位")], default="platform"
+        lazy_gettext("来源"),
+        choices=[("platform", lazy_gettext("平台上的单位")), ("outside", lazy_gettext("平台外单位"))],
+        default="platform",
     )
-    org_id = SelectField("平台单位", coerce=str, validators=[Optional()], validate_choice=False)
-    name = StringField("名称", validators=[Optional(), Length(max=200)])
-    credit_code = StringField("统一社会信用代码", validators=[Optional(), Length(max=30)])
+    org_id = SelectField(lazy_gettext("平台单位"), coerce=str, validators=[Optional()], validate_choice=False)
+    name = StringField(lazy_gettext("名称"), validators=[Optional(), Length(max=200)])
+    credit_code = StringField(lazy_gettext("统一社会信用代码"), validators=[Optional(), Length(max=30)])
     region_code = StringField(
-        "所在地区划代码",
+        lazy_gettext("所在地区划代码"),
         validators=[Optional(), Length(max=6)],
-        description="6 位 GB/T 2260 代码，如石家庄市 130100",
+        description=lazy_gettext("6 位 GB/T 2260 代码，如石家庄市 130100"),
     )
     nature_code = SelectField(
-        "主体性质", choices=[("", "请选择")] + nature_choices(), validators=[Optional()]
+        lazy_gettext("主体性质"),
+        choices=[("", lazy_gettext("请选择"))] + nature_choices(),
+        validators=[Optional()],
     )
     country = StringField(
-        "国别",
+        lazy_gettext("国别"),
         default="CHN",
         validators=[Optional(), Length(max=3)],
-        description="ISO 3166-1 三位字母代码；国内为 CHN",
+        description=lazy_gettext("ISO 3166-1 三位字母代码；国内为 CHN"),
     )
 
     def payload(self) -> dict:
@@ -106,10 +121,12 @@ class PartyForm(Form):
 
 class DeductionForm(Form):
     category = SelectField(
-        "类别", choices=[("", "请选择")] + list(DEDUCTION_CATEGORIES.items()), validators=[Optional()]
+        lazy_gettext("类别"),
+        choices=[("", lazy_gettext("请选择"))] + _choices(DEDUCTION_CATEGORIES),
+        validators=[Optional()],
     )
-    description = StringField("说明", validators=[Optional(), Length(max=200)])
-    amount = StringField("金额", validators=[Optional()])
+    description = StringField(lazy_gettext("说明"), validators=[Optional(), Length(max=200)])
+    amount = StringField(lazy_gettext("金额"), validators=[Optional()])
 
     @property
     def is_blank(self) -> bool:
@@ -119,57 +136,74 @@ class DeductionForm(Form):
 
 
 class ContractForm(FlaskForm):
-    project_name = StringField("项目名称", validators=[DataRequired("请填写项目名称"), Length(max=200)])
-    type_subtype = SelectField(
-        "合同类别 / 子类", choices=_subtype_choices(), validators=[DataRequired("请选择合同类别")]
+    project_name = StringField(
+        lazy_gettext("项目名称"), validators=[DataRequired(lazy_gettext("请填写项目名称")), Length(max=200)]
     )
-    signed_on = DateField("签订日期", validators=[DataRequired("请填写签订日期（YYYY-MM-DD）")])
-    valid_from = DateField("有效期起", validators=[DataRequired("请填写有效期起始日")])
-    valid_to = DateField("有效期止", validators=[DataRequired("请填写有效期截止日")])
-    seller = FormField(PartyForm, label="卖方（让与人、研究开发人、受托人等）")
-    buyer = FormField(PartyForm, label="买方")
+    type_subtype = SelectField(
+        lazy_gettext("合同类别 / 子类"),
+        choices=_subtype_choices(),
+        validators=[DataRequired(lazy_gettext("请选择合同类别"))],
+    )
+    signed_on = DateField(
+        lazy_gettext("签订日期"), validators=[DataRequired(lazy_gettext("请填写签订日期（YYYY-MM-DD）"))]
+    )
+    valid_from = DateField(
+        lazy_gettext("有效期起"), validators=[DataRequired(lazy_gettext("请填写有效期起始日"))]
+    )
+    valid_to = DateField(
+        lazy_gettext("有效期止"), validators=[DataRequired(lazy_gettext("请填写有效期截止日"))]
+    )
+    seller = FormField(PartyForm, label=lazy_gettext("卖方（让与人、研究开发人、受托人等）"))
+    buyer = FormField(PartyForm, label=lazy_gettext("买方"))
     technology_field = SelectField(
-        "技术领域",
-        choices=[("", "请选择")] + [(f, f) for f in TECHNOLOGY_FIELDS],
-        validators=[DataRequired("请选择技术领域")],
+        lazy_gettext("技术领域"),
+        choices=[("", lazy_gettext("请选择"))] + [(f, lazy_gettext(f)) for f in TECHNOLOGY_FIELDS],
+        validators=[DataRequired(lazy_gettext("请选择技术领域"))],
     )
     ip_type = SelectField(
-        "知识产权类型",
-        choices=[("", "请选择")] + list(IP_TYPES.items()),
-        validators=[DataRequired("请选择知识产权类型")],
+        lazy_gettext("知识产权类型"),
+        choices=[("", lazy_gettext("请选择"))] + _choices(IP_TYPES),
+        validators=[DataRequired(lazy_gettext("请选择知识产权类型"))],
     )
-    unit = RadioField("金额单位", choices=UNITS, default="yuan")
+    unit = RadioField(lazy_gettext("金额单位"), choices=UNITS, default="yuan")
     contract_amount = StringField(
-        "合同成交额",
-        validators=[DataRequired("请填写合同成交额")],
-        description="按所选单位填写，最多两位小数",
+        lazy_gettext("合同成交额"),
+        validators=[DataRequired(lazy_gettext("请填写合同成交额"))],
+        description=lazy_gettext("按所选单位填写，最多两位小数"),
     )
     deductions = FieldList(
         FormField(DeductionForm),
-        label="非技术性扣除（设备、仪器、零部件、原材料）",
+        label=lazy_gettext("非技术性扣除（设备、仪器、零部件、原材料）"),
         min_entries=3,
         max_entries=50,
     )
-    patent_ids = IdListField("关联专利编号", description="专利详情页上的“专利编号”，多个用逗号分隔")
-    result_ids = IdListField("关联成果编号", description="科技成果详情页上的“科技成果编号”，多个用逗号分隔")
+    patent_ids = IdListField(
+        lazy_gettext("关联专利编号"), description=lazy_gettext("专利详情页上的“专利编号”，多个用逗号分隔")
+    )
+    result_ids = IdListField(
+        lazy_gettext("关联成果编号"),
+        description=lazy_gettext("科技成果详情页上的“科技成果编号”，多个用逗号分隔"),
+    )
     demand_id = StringField(
-        "关联技术需求编号", validators=[Optional()], description="技术需求详情页上的“技术需求编号”"
+        lazy_gettext("关联技术需求编号"),
+        validators=[Optional()],
+        description=lazy_gettext("技术需求详情页上的“技术需求编号”"),
     )
     deal_id = SelectField(
-        "关联对接",
+        lazy_gettext("关联对接"),
         coerce=str,
         validators=[Optional()],
         validate_choice=False,
-        description="本单位作为一方或经纪机构参与的对接；登记后该对接进展变为“已签合同并登记”",
+        description=lazy_gettext("本单位作为一方或经纪机构参与的对接；登记后该对接进展变为“已签合同并登记”"),
     )
-    confirm_amounts = BooleanField("我已核对金额和单位，确认无误")
+    confirm_amounts = BooleanField(lazy_gettext("我已核对金额和单位，确认无误"))
 
     @property
     def chosen_unit(self) -> str:
         return self.unit.data if self.unit.data in ("yuan", "wan") else "yuan"
 
     def amount_fields(self) -> dict[str, int]:
-        """Parse the amounts in the chosen unit into 分; record Chinese errors on the fields."""
+        """Parse the amounts in the chosen unit into 分; record errors on the fields."""
         unit = self.unit.data if self.unit.data in ("yuan", "wan") else "yuan"
         result: dict[str, int] = {}
         if self.contract_amount.errors:
@@ -226,17 +260,59 @@ class ContractForm(FlaskForm):
         data["deductions"] = deductions
         demand = (self.demand_id.data or "").strip()
         if demand and not _is_id(demand):
-            self.demand_id.errors = [*self.demand_id.errors, "请填写数字编号"]
+            self.demand_id.errors = [*self.demand_id.errors, gettext("请填写数字编号")]
             ok = False
         data["demand_id"] = int(demand) if demand and _is_id(demand) else None
         deal = (self.deal_id.data or "").strip()
         if deal and not _is_id(deal):
-            self.deal_id.errors = [*self.deal_id.errors, "请从列表中选择对接"]
+            self.deal_id.errors = [*self.deal_id.errors, gettext("请从列表中选择对接")]
             ok = False
         data["deal_id"] = int(deal) if deal and _is_id(deal) else None
         data["amount_unit"] = self.chosen_unit
         self.parse_failed = not ok
         return data
+
+    def fill(self, revision) -> None:
+        """Put a saved revision into the form, amounts in 元 with two decimals."""
+        self.project_name.data = revision.project_name
+        self.type_subtype.data = f"{revision.contract_type}:{revision.subtype}"
+        self.signed_on.data = revision.signed_on
+        self.valid_from.data = revision.valid_from
+        self.valid_to.data = revision.valid_to
+        for side in ("seller", "buyer"):
+            party = getattr(self, side).form
+            org_id = getattr(revision, f"{side}_org_id")
+            party.kind.data = "platform" if org_id else "outside"
+            party.org_id.data = str(org_id or "")
+            party.name.data = getattr(revision, f"{side}_name")
+            party.credit_code.data = getattr(revision, f"{side}_credit_code") or ""
+            party.region_code.data = getattr(revision, f"{side}_region_code") or ""
+            party.nature_code.data = getattr(revision, f"{side}_nature_code") if not org_id else ""
+            party.country.data = getattr(revision, f"{side}_country")
+        self.technology_field.data = revision.technology_field
+        self.ip_type.data = revision.ip_type
+        # Reopen in the unit it was typed in, unless an amount cannot be written in it (API input).
+        amounts = [revision.contract_amount_fen, *(d.amount_fen for d in revision.deductions)]
+        unit = revision.amount_unit if revision.amount_unit in ("yuan", "wan") else "yuan"
+        if unit == "wan" and any(a % 10_000 for a in amounts):
+            unit = "yuan"
+        self.unit.data = unit
+        self.contract_amount.data = format_in_unit(revision.contract_amount_fen, unit)
+        while len(self.deductions.entries):
+            self.deductions.pop_entry()
+        for deduction in revision.deductions:
+            self.deductions.append_entry(
+                {
+                    "category": deduction.category,
+                    "description": deduction.description,
+                    "amount": format_in_unit(deduction.amount_fen, unit),
+                }
+            )
+        self.deductions.append_entry()
+        self.patent_ids.data = ", ".join(str(p.id) for p in revision.patents)
+        self.result_ids.data = ", ".join(str(r.id) for r in revision.results)
+        self.demand_id.data = str(revision.demand_id or "")
+        self.deal_id.data = str(revision.contract.deal_id or "")
 
     def apply_errors(self, fields: dict[str, str]) -> list[str]:
         """Put a service's field errors on the form's fields; return those that fit nowhere."""
@@ -279,7 +355,7 @@ class ContractForm(FlaskForm):
 
 
 class AttachmentForm(FlaskForm):
-    file = FileField("签字盖章的合同文本（PDF/JPG/PNG）")
+    file = FileField(lazy_gettext("签字盖章的合同文本（PDF/JPG/PNG）"))
 
 
 class ConfirmForm(FlaskForm):
@@ -289,13 +365,15 @@ class ConfirmForm(FlaskForm):
 class ReviewForm(FlaskForm):
     action = HiddenField()
     reasons = SelectMultipleField(
-        "不予登记理由", choices=list(REFUSAL_REASONS.items()), validate_choice=False
+        lazy_gettext("不予登记理由"), choices=_choices(REFUSAL_REASONS), validate_choice=False
     )
-    comment = TextAreaField("审核意见", validators=[Optional(), Length(max=2000)])
+    comment = TextAreaField(lazy_gettext("审核意见"), validators=[Optional(), Length(max=2000)])
 
 
 class CancelForm(FlaskForm):
-    reason = TextAreaField("注销理由", validators=[DataRequired("请写明注销的理由"), Length(max=500)])
+    reason = TextAreaField(
+        lazy_gettext("注销理由"), validators=[DataRequired(lazy_gettext("请写明注销的理由")), Length(max=500)]
+    )
 
 
 class QueueFilterForm(FlaskForm):
@@ -303,49 +381,63 @@ class QueueFilterForm(FlaskForm):
         csrf = False
 
     status = SelectField(
-        "状态",
+        lazy_gettext("状态"),
         choices=[
-            ("open", "待审（已提交、审核中）"),
-            ("submitted", "已提交"),
-            ("under_review", "审核中"),
-            ("needs_correction", "待补正"),
-            ("amending", "变更办理中"),
-            ("registered", "已登记"),
-            ("refused", "不予登记"),
-            ("cancelled", "已注销"),
-            ("all", "全部"),
+            ("open", lazy_gettext("待审（已提交、审核中）")),
+            ("submitted", lazy_gettext("已提交")),
+            ("under_review", lazy_gettext("审核中")),
+            ("needs_correction", lazy_gettext("待补正")),
+            ("amending", lazy_gettext("变更办理中")),
+            ("registered", lazy_gettext("已登记")),
+            ("refused", lazy_gettext("不予登记")),
+            ("cancelled", lazy_gettext("已注销")),
+            ("all", lazy_gettext("全部")),
         ],
         default="open",
         validators=[Optional()],
     )
     type = SelectField(
-        "类别", choices=[("", "全部类别")] + list(CONTRACT_TYPES.items()), validators=[Optional()]
+        lazy_gettext("类别"),
+        choices=[("", lazy_gettext("全部类别"))] + _choices(CONTRACT_TYPES),
+        validators=[Optional()],
     )
-    overdue = BooleanField("仅看超期")
-    min_wan = StringField("技术交易额下限（万元）", validators=[Optional()])
-    max_wan = StringField("上限（万元）", validators=[Optional()])
+    overdue = BooleanField(lazy_gettext("仅看超期"))
+    min_wan = StringField(lazy_gettext("技术交易额下限（万元）"), validators=[Optional()])
+    max_wan = StringField(lazy_gettext("上限（万元）"), validators=[Optional()])
 
 
 class PointForm(FlaskForm):
-    name = StringField("登记点名称", validators=[DataRequired("请填写登记点名称"), Length(max=200)])
-    organisation_id = SelectField("所属单位", coerce=str, validators=[Optional()], validate_choice=False)
-    region_code = SelectField("所在区划", choices=[("", "请选择")] + district_choices()[: len(DISTRICTS)])
+    name = StringField(
+        lazy_gettext("登记点名称"),
+        validators=[DataRequired(lazy_gettext("请填写登记点名称")), Length(max=200)],
+    )
+    organisation_id = SelectField(
+        lazy_gettext("所属单位"), coerce=str, validators=[Optional()], validate_choice=False
+    )
+    region_code = SelectField(
+        lazy_gettext("所在区划"),
+        choices=[("", lazy_gettext("请选择"))] + district_choices()[: len(DISTRICTS)],
+    )
     point_code = StringField(
-        "登记点代码（2 位）",
+        lazy_gettext("登记点代码（2 位）"),
         validators=[
-            DataRequired("请填写 2 位登记点代码"),
-            Length(min=2, max=2, message="登记点代码应为 2 位数字"),
+            DataRequired(lazy_gettext("请填写 2 位登记点代码")),
+            Length(min=2, max=2, message=lazy_gettext("登记点代码应为 2 位数字")),
         ],
     )
-    active = BooleanField("启用", default=True)
+    active = BooleanField(lazy_gettext("启用"), default=True)
 
 
 class ReviewerForm(FlaskForm):
-    user_id = SelectField("审核人员", coerce=str, validate_choice=False)
-    point_id = SelectField("登记点", coerce=str, validate_choice=False)
+    user_id = SelectField(lazy_gettext("审核人员"), coerce=str, validate_choice=False)
+    point_id = SelectField(lazy_gettext("登记点"), coerce=str, validate_choice=False)
 
 
 class CalendarForm(FlaskForm):
-    day = DateField("日期", validators=[DataRequired("请填写日期（YYYY-MM-DD）")])
-    kind = RadioField("类型", choices=list(CALENDAR_KINDS.items()), default="holiday")
-    note = StringField("说明", validators=[Optional(), Length(max=100)], description="如：国庆节、国庆调休")
+    day = DateField(lazy_gettext("日期"), validators=[DataRequired(lazy_gettext("请填写日期（YYYY-MM-DD）"))])
+    kind = RadioField(lazy_gettext("类型"), choices=_choices(CALENDAR_KINDS), default="holiday")
+    note = StringField(
+        lazy_gettext("说明"),
+        validators=[Optional(), Length(max=100)],
+        description=lazy_gettext("如：国庆节、国庆调休"),
+    )

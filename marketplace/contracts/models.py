@@ -22,28 +22,29 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.common.domain import NATURE_CODES, region_label
+from marketplace.common.i18n import N_
 from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
 
 CONTRACT_TYPES = {
-    "development": "技术开发",
-    "transfer": "技术转让",
-    "license": "技术许可",
-    "consulting": "技术咨询",
-    "service": "技术服务",
+    "development": N_("技术开发"),
+    "transfer": N_("技术转让"),
+    "license": N_("技术许可"),
+    "consulting": N_("技术咨询"),
+    "service": N_("技术服务"),
 }
 SUBTYPE_LABELS = {
-    "commissioned": "委托开发",
-    "cooperative": "合作开发",
-    "patent_right": "专利权转让",
-    "patent_application_right": "专利申请权转让",
-    "technical_secret": "技术秘密转让",
-    "patent_license": "专利实施许可",
-    "secret_license": "技术秘密使用许可",
-    "technical_service": "技术服务",
-    "training": "技术培训",
-    "intermediary": "技术中介",
-    "other": "其他",
+    "commissioned": N_("委托开发"),
+    "cooperative": N_("合作开发"),
+    "patent_right": N_("专利权转让"),
+    "patent_application_right": N_("专利申请权转让"),
+    "technical_secret": N_("技术秘密转让"),
+    "patent_license": N_("专利实施许可"),
+    "secret_license": N_("技术秘密使用许可"),
+    "technical_service": N_("技术服务"),
+    "training": N_("技术培训"),
+    "intermediary": N_("技术中介"),
+    "other": N_("其他"),
 }
 # Which subtypes belong to which type (技术合同认定规则).
 SUBTYPES = {
@@ -53,54 +54,54 @@ SUBTYPES = {
     "consulting": ("other",),
     "service": ("technical_service", "training", "intermediary"),
 }
-SUBTYPE_LABELS_FOR = {"consulting": {"other": "技术咨询"}}
+SUBTYPE_LABELS_FOR = {"consulting": {"other": N_("技术咨询")}}
 
 STATUSES = {
-    "draft": "草稿",
-    "submitted": "已提交",
-    "under_review": "审核中",
-    "needs_correction": "待补正",
-    "registered": "已登记",
-    "refused": "不予登记",
-    "cancelled": "已注销",
+    "draft": N_("草稿"),
+    "submitted": N_("已提交"),
+    "under_review": N_("审核中"),
+    "needs_correction": N_("待补正"),
+    "registered": N_("已登记"),
+    "refused": N_("不予登记"),
+    "cancelled": N_("已注销"),
 }
 # A revision also ends as `superseded` (an amendment replaced it) or `discarded` (the contract
 # was cancelled while the amendment was open).
-REVISION_STATUSES = {**STATUSES, "superseded": "已被变更", "discarded": "已作废"}
+REVISION_STATUSES = {**STATUSES, "superseded": N_("已被变更"), "discarded": N_("已作废")}
 OPEN_STATUSES = ("draft", "submitted", "under_review", "needs_correction")
 EDITABLE_STATUSES = ("draft", "needs_correction")
 IN_REVIEW_STATUSES = ("submitted", "under_review")
 
 REFUSAL_REASONS = {
-    "invalid_contract": "合同无效或尚未生效",
-    "not_technology_contract": "不属于技术合同",
-    "unclear_terms": "主体、标的、价款或报酬不明确",
-    "approvals_missing": "缺少应有的审批",
-    "name_mismatch": "合同名称与内容不符",
-    "monopolising_clauses": "非法垄断技术、妨碍技术进步",
-    "documents_missing": "证明文件缺失或不合规",
-    "seal_problem": "印章缺失或与名称不符",
-    "other": "其他",
+    "invalid_contract": N_("合同无效或尚未生效"),
+    "not_technology_contract": N_("不属于技术合同"),
+    "unclear_terms": N_("主体、标的、价款或报酬不明确"),
+    "approvals_missing": N_("缺少应有的审批"),
+    "name_mismatch": N_("合同名称与内容不符"),
+    "monopolising_clauses": N_("非法垄断技术、妨碍技术进步"),
+    "documents_missing": N_("证明文件缺失或不合规"),
+    "seal_problem": N_("印章缺失或与名称不符"),
+    "other": N_("其他"),
 }
 DEDUCTION_CATEGORIES = {
-    "equipment": "设备",
-    "instruments": "仪器",
-    "parts": "零部件",
-    "materials": "原材料",
+    "equipment": N_("设备"),
+    "instruments": N_("仪器"),
+    "parts": N_("零部件"),
+    "materials": N_("原材料"),
 }
 IP_TYPES = {
-    "invention_patent": "发明专利",
-    "utility_model_patent": "实用新型专利",
-    "design_patent": "外观设计专利",
-    "technical_secret": "技术秘密",
-    "software_copyright": "计算机软件著作权",
-    "ic_layout": "集成电路布图设计",
-    "plant_variety": "植物新品种",
-    "biomedical_variety": "生物医药新品种",
-    "other": "其他",
-    "none": "未涉及知识产权",
+    "invention_patent": N_("发明专利"),
+    "utility_model_patent": N_("实用新型专利"),
+    "design_patent": N_("外观设计专利"),
+    "technical_secret": N_("技术秘密"),
+    "software_copyright": N_("计算机软件著作权"),
+    "ic_layout": N_("集成电路布图设计"),
+    "plant_variety": N_("植物新品种"),
+    "biomedical_variety": N_("生物医药新品种"),
+    "other": N_("其他"),
+    "none": N_("未涉及知识产权"),
 }
-CALENDAR_KINDS = {"holiday": "节假日（休息）", "workday": "调休上班日"}
+CALENDAR_KINDS = {"holiday": N_("节假日（休息）"), "workday": N_("调休上班日")}
 DOMESTIC_COUNTRY = "CHN"
 
 

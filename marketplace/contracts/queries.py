@@ -4,17 +4,20 @@ contracts that count in statistics."""
 import hmac
 from datetime import date
 
+from flask_babel import gettext
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import User
 from marketplace.common.audit import AuditLog
+from marketplace.common.i18n import DEFAULT_LOCALE, N_, current_language, tr
 from marketplace.common.timeutil import beijing_today
 from marketplace.contracts.access import visible_to
 from marketplace.contracts.models import (
     CONTRACT_TYPES,
     EDITABLE_STATUSES,
     IN_REVIEW_STATUSES,
+    REFUSAL_REASONS,
     ContractRevision,
     TechContract,
 )
@@ -88,19 +91,19 @@ def find_for_verification(number, code) -> TechContract | None:
 
 
 TIMELINE_LABELS = {
-    "contract.created": "创建草稿",
-    "contract.updated": "修改",
-    "contract.attachment_added": "上传附件",
-    "contract.attachment_removed": "删除附件",
-    "contract.submitted": "提交",
-    "contract.review_started": "开始审核",
-    "contract.approved": "准予登记",
-    "contract.changes_requested": "退回补正",
-    "contract.refused": "不予登记",
-    "contract.amendment_opened": "发起变更",
-    "contract.amendment_approved": "变更通过",
-    "contract.amendment_refused": "变更不予登记",
-    "contract.cancelled": "注销",
+    "contract.created": N_("创建草稿"),
+    "contract.updated": N_("修改"),
+    "contract.attachment_added": N_("上传附件"),
+    "contract.attachment_removed": N_("删除附件"),
+    "contract.submitted": N_("提交"),
+    "contract.review_started": N_("开始审核"),
+    "contract.approved": N_("准予登记"),
+    "contract.changes_requested": N_("退回补正"),
+    "contract.refused": N_("不予登记"),
+    "contract.amendment_opened": N_("发起变更"),
+    "contract.amendment_approved": N_("变更通过"),
+    "contract.amendment_refused": N_("变更不予登记"),
+    "contract.cancelled": N_("注销"),
 }
 
 
@@ -113,6 +116,36 @@ def timeline(contract: TechContract) -> list[tuple[AuditLog, User | None, str]]:
         .order_by(AuditLog.created_at, AuditLog.id)
     ).all()
     return [(entry, user, TIMELINE_LABELS.get(entry.action, entry.action)) for entry, user in rows]
+
+
+def timeline_note(entry: AuditLog) -> str:
+    """What the timeline says about an entry, in the reader's language.
+
+    The stored summary is Chinese (the audit log keeps what happened as written then), so other
+    languages rebuild the note from the entry's recorded values; what people wrote stays as written.
+    """
+    if current_language() == DEFAULT_LOCALE:
+        return entry.summary
+    before, after = entry.before_data, entry.after_data
+    action = entry.action
+    if action == "contract.attachment_added":
+        return after.get("filename", "")
+    if action == "contract.attachment_removed":
+        return before.get("filename", "")
+    if action == "contract.submitted" and after.get("due_on"):
+        return gettext("审核期限 %(day)s", day=after["due_on"])
+    if action == "contract.approved" and after.get("registration_number"):
+        return gettext("登记号 %(number)s", number=after["registration_number"])
+    if action in ("contract.amendment_opened", "contract.amendment_approved") and after.get("revision"):
+        return gettext("第 %(n)s 版", n=after["revision"])
+    if action == "contract.changes_requested":
+        return after.get("comment", "")[:200]
+    if action in ("contract.refused", "contract.amendment_refused"):
+        reasons = gettext("、").join(tr(REFUSAL_REASONS.get(c, c)) for c in after.get("reasons", []))
+        return gettext("%(reasons)s。%(comment)s", reasons=reasons, comment=after.get("comment", "")[:200])
+    if action == "contract.cancelled":
+        return after.get("reason", "")[:200]
+    return ""
 
 
 def is_overdue(revision: ContractRevision | None, today: date | None = None) -> bool:

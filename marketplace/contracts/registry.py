@@ -5,6 +5,7 @@ import re
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import User
@@ -33,14 +34,14 @@ def save_point(actor, data: dict[str, Any], point: RegistrationPoint | None = No
     region = str(data.get("region_code") or "").strip()
     code = str(data.get("point_code") or "").strip()
     if not name:
-        errors["name"] = "请填写登记点名称"
+        errors["name"] = gettext("请填写登记点名称")
     if region not in DISTRICTS:
-        errors["region_code"] = "请选择石家庄市辖区的 6 位行政区划代码"
+        errors["region_code"] = gettext("请选择石家庄市辖区的 6 位行政区划代码")
     if not re.fullmatch(r"[0-9]{2}", code):
-        errors["point_code"] = "登记点代码应为 2 位数字，如 01"
+        errors["point_code"] = gettext("登记点代码应为 2 位数字，如 01")
     org_id = data.get("organisation_id") or None
     if org_id is not None and db.session.get(Organisation, org_id) is None:
-        errors["organisation_id"] = "单位不存在"
+        errors["organisation_id"] = gettext("单位不存在")
     clash = db.session.scalar(
         select(RegistrationPoint.id).where(
             RegistrationPoint.region_code == region,
@@ -49,15 +50,17 @@ def save_point(actor, data: dict[str, Any], point: RegistrationPoint | None = No
         )
     )
     if clash:
-        errors["point_code"] = f"区划 {region} 下已有代码为 {code} 的登记点"
+        errors["point_code"] = gettext(
+            "区划 %(region)s 下已有代码为 %(code)s 的登记点", region=region, code=code
+        )
     if errors:
-        raise ValidationError("登记点信息有误", fields=errors)
+        raise ValidationError(gettext("登记点信息有误"), fields=errors)
     if point is not None and point.region_code + point.point_code != region + code:
         issued = db.session.scalar(
             select(func.count()).select_from(TechContract).where(TechContract.point_id == point.id)
         )
         if issued:
-            raise Conflict("该登记点已发出登记号，不能再修改区划代码或登记点代码")
+            raise Conflict(gettext("该登记点已发出登记号，不能再修改区划代码或登记点代码"))
     before = None
     if point is None:
         point = RegistrationPoint()
@@ -91,7 +94,9 @@ def assign_reviewer(actor, user_id: int, point_id: int | None) -> None:
     require_reviewer(actor)
     user = db.session.get(User, user_id)
     if user is None or user.role != Role.BUREAU:
-        raise ValidationError("只能分配科技管理部门的用户作为审核人员", fields={"user_id": "无效"})
+        raise ValidationError(
+            gettext("只能分配科技管理部门的用户作为审核人员"), fields={"user_id": gettext("无效")}
+        )
     assignment = db.session.get(RegistrationReviewer, user.id)
     before = {"point_id": assignment.point_id if assignment else None}
     if point_id is None:
@@ -100,7 +105,7 @@ def assign_reviewer(actor, user_id: int, point_id: int | None) -> None:
     else:
         point = db.session.get(RegistrationPoint, point_id)
         if point is None:
-            raise NotFound("登记点不存在")
+            raise NotFound(gettext("登记点不存在"))
         if assignment is None:
             db.session.add(RegistrationReviewer(user_id=user.id, point_id=point.id))
         else:
@@ -120,7 +125,7 @@ def add_calendar_day(actor, day: date, kind: str, note: str = "") -> CalendarDay
     """Mark a date as a holiday or a make-up working day (replacing an earlier entry)."""
     require_reviewer(actor)
     if kind not in CALENDAR_KINDS:
-        raise ValidationError("类型应为节假日或调休上班日", fields={"kind": "无效"})
+        raise ValidationError(gettext("类型应为节假日或调休上班日"), fields={"kind": gettext("无效")})
     entry = db.session.get(CalendarDay, day)
     before = {"kind": entry.kind} if entry else None
     if entry is None:
@@ -143,7 +148,7 @@ def remove_calendar_day(actor, day: date) -> None:
     require_reviewer(actor)
     entry = db.session.get(CalendarDay, day)
     if entry is None:
-        raise NotFound("该日期不在日历中")
+        raise NotFound(gettext("该日期不在日历中"))
     db.session.delete(entry)
     record_audit(
         actor,

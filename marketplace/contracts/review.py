@@ -7,11 +7,13 @@ transaction, so the features that count registered contracts stay in step with t
 
 import secrets
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.common.audit import record_audit
 from marketplace.common.errors import Conflict, PermissionDenied, ValidationError
+from marketplace.common.i18n import N_
 from marketplace.common.timeutil import beijing_today, utcnow
 from marketplace.contracts.access import require_reviewer
 from marketplace.contracts.models import (
@@ -41,7 +43,11 @@ def new_verification_code(length: int = 10) -> str:
 def _reviewable(contract: TechContract) -> ContractRevision:
     revision = contract.pending_revision
     if revision is None or revision.status not in IN_REVIEW_STATUSES:
-        raise Conflict(f"该合同当前状态为“{contract.current.status_label}”，不在待审核状态")
+        raise Conflict(
+            gettext(
+                "该合同当前状态为“%(status)s”，不在待审核状态", status=gettext(contract.current.status_label)
+            )
+        )
     return revision
 
 
@@ -56,7 +62,7 @@ def start_review(actor, contract: TechContract) -> TechContract:
     lock(contract)
     revision = contract.pending_revision
     if revision is None or revision.status != "submitted":
-        raise Conflict("只有已提交、尚未有人受理的合同可以开始审核")
+        raise Conflict(gettext("只有已提交、尚未有人受理的合同可以开始审核"))
     _take(actor, contract, revision)
     return contract
 
@@ -78,8 +84,8 @@ def _take(actor, contract: TechContract, revision: ContractRevision) -> None:
 
 def _check_taken_by(actor, revision: ContractRevision) -> None:
     if revision.status == "under_review" and revision.reviewer_id not in (None, actor.id):
-        name = revision.reviewer.name if revision.reviewer else "其他审核人员"
-        raise Conflict(f"该合同正由{name}审核，不能重复处理")
+        name = revision.reviewer.name if revision.reviewer else gettext("其他审核人员")
+        raise Conflict(gettext("该合同正由%(name)s审核，不能重复处理", name=name))
 
 
 def issue_registration_number(point: RegistrationPoint, year: int) -> str:
@@ -99,7 +105,14 @@ def issue_registration_number(point: RegistrationPoint, year: int) -> str:
             pass  # another reviewer created the year's counter first; lock theirs below
         counter = db.session.scalars(stmt).one()
     if counter.last_serial >= MAX_SERIAL:
-        raise Conflict(f"{point.name} {year} 年的登记序号已用完（最多 {MAX_SERIAL} 号），请联系系统管理员")
+        raise Conflict(
+            gettext(
+                "%(point)s %(year)s 年的登记序号已用完（最多 %(max)s 号），请联系系统管理员",
+                point=point.name,
+                year=year,
+                max=MAX_SERIAL,
+            )
+        )
     counter.last_serial += 1
     db.session.flush()
     return f"{year:04d}{point.region_code}{point.point_code}{counter.last_serial:04d}"
@@ -110,7 +123,9 @@ def approve_contract(actor, contract: TechContract) -> TechContract:
     require_reviewer(actor)
     point = reviewer_point(actor)
     if point is None or not point.active:
-        raise PermissionDenied("您尚未被分配到有效的技术合同登记点，不能办理登记；请联系科技局管理员")
+        raise PermissionDenied(
+            gettext("您尚未被分配到有效的技术合同登记点，不能办理登记；请联系科技局管理员")
+        )
     lock(contract)
     revision = _reviewable(contract)
     _check_taken_by(actor, revision)
@@ -154,18 +169,31 @@ def approve_contract(actor, contract: TechContract) -> TechContract:
     _tell_filer(
         contract,
         revision,
-        f"《{revision.project_name}》" + ("变更已登记" if amended else "已准予登记"),
-        f"登记号 {contract.registration_number}。",
+        N_("《%(title)s》变更已登记") if amended else N_("《%(title)s》已准予登记"),
+        N_("登记号 %(number)s。"),
+        {"title": revision.project_name, "number": contract.registration_number},
     )
     return contract
 
 
-def _tell_filer(contract: TechContract, revision, title: str, body: str) -> None:
-    """Tell the filing organisation, and the registering party a broker filed for, of a decision."""
+def _tell_filer(contract: TechContract, revision, title: str, body: str, params: dict) -> None:
+    """Tell the filing organisation, and the registering party a broker filed for, of a decision.
+
+    `title` and `body` are message ids; what people wrote (the project's name, a comment) goes in
+    `params`, so each reader sees the notice in their own language.
+    """
     for org_id in dict.fromkeys((contract.filer_org_id, revision.registrant_org_id)):
         if org_id is not None:
             # A plain path, not url_for: the API and CLI review without a request.
-            notify(org_id, "contract", title, body=body, url=f"/contracts/{contract.id}", email=True)
+            notify(
+                org_id,
+                "contract",
+                title,
+                body=body,
+                url=f"/contracts/{contract.id}",
+                email=True,
+                params=params,
+            )
 
 
 def request_changes(actor, contract: TechContract, comment: str) -> TechContract:
@@ -173,7 +201,7 @@ def request_changes(actor, contract: TechContract, comment: str) -> TechContract
     require_reviewer(actor)
     comment = (comment or "").strip()
     if not comment:
-        raise ValidationError("请写明需要补正的内容", fields={"comment": "必填"})
+        raise ValidationError(gettext("请写明需要补正的内容"), fields={"comment": gettext("必填")})
     lock(contract)
     revision = _reviewable(contract)
     _check_taken_by(actor, revision)
@@ -191,7 +219,13 @@ def request_changes(actor, contract: TechContract, comment: str) -> TechContract
         after={"status": "needs_correction", "comment": comment[:2000]},
         summary=f"退回补正：{comment[:200]}",
     )
-    _tell_filer(contract, revision, f"《{revision.project_name}》须补正后重新提交", comment[:500])
+    _tell_filer(
+        contract,
+        revision,
+        N_("《%(title)s》须补正后重新提交"),
+        N_("%(comment)s"),
+        {"title": revision.project_name, "comment": comment[:500]},
+    )
     return contract
 
 
@@ -200,14 +234,14 @@ def refuse_contract(actor, contract: TechContract, reasons: list[str], comment: 
     require_reviewer(actor)
     errors = {}
     if not isinstance(reasons, list) or not reasons:
-        errors["reasons"] = "请至少选择一项不予登记的理由"
+        errors["reasons"] = gettext("请至少选择一项不予登记的理由")
     elif any(code not in REFUSAL_REASONS for code in reasons):
-        errors["reasons"] = "不予登记理由代码无效，可选：" + "、".join(REFUSAL_REASONS)
+        errors["reasons"] = gettext("不予登记理由代码无效，可选：%(codes)s", codes="、".join(REFUSAL_REASONS))
     comment = (comment or "").strip() if isinstance(comment, str) else ""
     if not comment:
-        errors["comment"] = "请写明不予登记的具体说明"
+        errors["comment"] = gettext("请写明不予登记的具体说明")
     if errors:
-        raise ValidationError("请补全不予登记的理由", fields=errors)
+        raise ValidationError(gettext("请补全不予登记的理由"), fields=errors)
     lock(contract)
     revision = _reviewable(contract)
     _check_taken_by(actor, revision)
@@ -232,8 +266,9 @@ def refuse_contract(actor, contract: TechContract, reasons: list[str], comment: 
     _tell_filer(
         contract,
         revision,
-        f"《{revision.project_name}》" + ("变更不予登记" if amended else "不予登记"),
-        f"{labels}。{comment[:500]}",
+        N_("《%(title)s》变更不予登记") if amended else N_("《%(title)s》不予登记"),
+        N_("%(reasons)s。%(comment)s"),
+        {"title": revision.project_name, "reasons": labels, "comment": comment[:500]},
     )
     return contract
 
@@ -250,7 +285,9 @@ def review_contract(
         return request_changes(actor, contract, comment)
     if action == "refuse":
         return refuse_contract(actor, contract, reasons or [], comment)
-    raise ValidationError("审核动作应为 start、approve、request_changes 或 refuse", fields={"action": "无效"})
+    raise ValidationError(
+        gettext("审核动作应为 start、approve、request_changes 或 refuse"), fields={"action": gettext("无效")}
+    )
 
 
 def cancel_contract(actor, contract: TechContract, reason: str) -> TechContract:
@@ -258,10 +295,10 @@ def cancel_contract(actor, contract: TechContract, reason: str) -> TechContract:
     require_reviewer(actor)
     reason = (reason or "").strip() if isinstance(reason, str) else ""
     if not reason:
-        raise ValidationError("请写明注销的理由", fields={"reason": "必填"})
+        raise ValidationError(gettext("请写明注销的理由"), fields={"reason": gettext("必填")})
     lock(contract)
     if contract.status != "registered":
-        raise Conflict("只有已登记的合同可以注销")
+        raise Conflict(gettext("只有已登记的合同可以注销"))
     if contract.pending_revision is not None:
         contract.pending_revision.status = "discarded"
         contract.pending_revision = None

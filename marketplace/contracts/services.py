@@ -38,6 +38,7 @@ from marketplace.contracts.queries import (
     queue_stmt,
     registered_contracts_query,
     timeline,
+    timeline_note,
     visible_contracts_stmt,
     with_workflow_status,
 )
@@ -90,6 +91,7 @@ __all__ = [
     "start_review",
     "submit_contract",
     "timeline",
+    "timeline_note",
     "update_contract",
     "visible_contracts_stmt",
     "with_workflow_status",

@@ -3,6 +3,7 @@
 Filing and review both start a transition with `lock` and end it with `follow_revision`.
 """
 
+from flask_babel import gettext
 from sqlalchemy import update
 
 from marketplace.common.errors import NotFound
@@ -30,7 +31,7 @@ def lock(contract: TechContract) -> TechContract:
         update(table).where(table.c.id == contract.id).values(updated_at=table.c.updated_at)
     )
     if claimed.rowcount != 1:
-        raise NotFound("合同不存在")
+        raise NotFound(gettext("合同不存在"))
     db.session.refresh(contract)
     if contract.pending_revision is not None:
         db.session.refresh(contract.pending_revision)

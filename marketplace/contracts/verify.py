@@ -3,6 +3,7 @@
 import time
 
 from flask import current_app
+from flask_babel import gettext
 
 from marketplace.common import counters
 from marketplace.common.timeutil import utcnow
@@ -54,4 +55,4 @@ def qr_svg_uri(text: str) -> str:
     """
     import segno
 
-    return segno.make(text, error="m").svg_data_uri(scale=4, title="扫码核验登记证明")
+    return segno.make(text, error="m").svg_data_uri(scale=4, title=gettext("扫码核验登记证明"))

@@ -4,12 +4,14 @@ import io
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from marketplace.accounts.models import User
 from marketplace.common.domain import CAN_FILE_CONTRACTS
 from marketplace.common.errors import HTTP_MESSAGES, Conflict, NotFound, RateLimited, ValidationError
+from marketplace.common.i18n import tr
 from marketplace.common.money import AmountError, format_in_unit, parse_amount
 from marketplace.common.pagination import paginate, parse_page_args
 from marketplace.common.permissions import can, role_required
@@ -74,7 +76,10 @@ def _party_choices() -> list[tuple[str, str]]:
         )
         .order_by(Organisation.name)
     ).all()
-    return [("", "请选择")] + [(str(o.id), f"{o.name}（{o.district_label}）") for o in orgs]
+    return [("", gettext("请选择"))] + [
+        (str(o.id), gettext("%(name)s（%(district)s）", name=o.name, district=tr(o.district_label)))
+        for o in orgs
+    ]
 
 
 def _prepare(form: ContractForm, contract: TechContract | None = None) -> None:
@@ -82,8 +87,17 @@ def _prepare(form: ContractForm, contract: TechContract | None = None) -> None:
     form.seller.form.org_id.choices = choices
     form.buyer.form.org_id.choices = choices
     deals = services.citable_deals(current_user, contract.id if contract is not None else None)
-    form.deal_id.choices = [("", "不关联对接")] + [
-        (str(d.id), f"对接 #{d.id}：{d.seller_org.name} ↔ {d.buyer_org.name}（{d.stage_label}）")
+    form.deal_id.choices = [("", gettext("不关联对接"))] + [
+        (
+            str(d.id),
+            gettext(
+                "对接 #%(id)s：%(seller)s ↔ %(buyer)s（%(stage)s）",
+                id=d.id,
+                seller=d.seller_org.name,
+                buyer=d.buyer_org.name,
+                stage=tr(d.stage_label),
+            ),
+        )
         for d in deals
     ]
 
@@ -112,49 +126,6 @@ def _prefill_from_deal(form: ContractForm, deal_id: str) -> None:
         unit = "wan" if known % 10_000 == 0 else "yuan"
         form.unit.data = unit
         form.contract_amount.data = format_in_unit(known, unit)
-
-
-def _fill_form(form: ContractForm, revision) -> None:
-    """Put a saved revision into the form, amounts in 元 with two decimals."""
-    form.project_name.data = revision.project_name
-    form.type_subtype.data = f"{revision.contract_type}:{revision.subtype}"
-    form.signed_on.data = revision.signed_on
-    form.valid_from.data = revision.valid_from
-    form.valid_to.data = revision.valid_to
-    for side in ("seller", "buyer"):
-        party = getattr(form, side).form
-        org_id = getattr(revision, f"{side}_org_id")
-        party.kind.data = "platform" if org_id else "outside"
-        party.org_id.data = str(org_id or "")
-        party.name.data = getattr(revision, f"{side}_name")
-        party.credit_code.data = getattr(revision, f"{side}_credit_code") or ""
-        party.region_code.data = getattr(revision, f"{side}_region_code") or ""
-        party.nature_code.data = getattr(revision, f"{side}_nature_code") if not org_id else ""
-        party.country.data = getattr(revision, f"{side}_country")
-    form.technology_field.data = revision.technology_field
-    form.ip_type.data = revision.ip_type
-    # Reopen in the unit it was typed in, unless an amount cannot be written in it (API input).
-    amounts = [revision.contract_amount_fen, *(d.amount_fen for d in revision.deductions)]
-    unit = revision.amount_unit if revision.amount_unit in ("yuan", "wan") else "yuan"
-    if unit == "wan" and any(a % 10_000 for a in amounts):
-        unit = "yuan"
-    form.unit.data = unit
-    form.contract_amount.data = format_in_unit(revision.contract_amount_fen, unit)
-    while len(form.deductions.entries):
-        form.deductions.pop_entry()
-    for deduction in revision.deductions:
-        form.deductions.append_entry(
-            {
-                "category": deduction.category,
-                "description": deduction.description,
-                "amount": format_in_unit(deduction.amount_fen, unit),
-            }
-        )
-    form.deductions.append_entry()
-    form.patent_ids.data = ", ".join(str(p.id) for p in revision.patents)
-    form.result_ids.data = ", ".join(str(r.id) for r in revision.results)
-    form.demand_id.data = str(revision.demand_id or "")
-    form.deal_id.data = str(revision.contract.deal_id or "")
 
 
 def _save(form: ContractForm, contract: TechContract | None):
@@ -205,7 +176,7 @@ def new():
         _prefill_from_deal(form, request.args["deal"])
     contract, problems = _save(form, None) if request.method == "POST" else (None, [])
     if contract is not None:
-        flash("合同草稿已保存。请上传签字盖章的合同文本，然后提交登记。", "success")
+        flash(gettext("合同草稿已保存。请上传签字盖章的合同文本，然后提交登记。"), "success")
         return redirect(url_for("contracts.show", contract_id=contract.id))
     status = 422 if request.method == "POST" else 200
     return render_template("contracts/form.html", form=form, contract=None, problems=problems), status
@@ -223,6 +194,7 @@ def _show_page(contract: TechContract):
         contract=contract,
         revision=contract.current,
         timeline=services.timeline(contract),
+        timeline_note=services.timeline_note,
         can_edit=can(current_user, "edit", contract),
         is_bureau=is_bureau(current_user),
         overdue=services.is_overdue(contract.pending_revision),
@@ -242,7 +214,7 @@ def edit(contract_id: int):
         abort(403)
     revision = contract.pending_revision
     if revision is None or revision.status not in ("draft", "needs_correction"):
-        flash("只有草稿或待补正的合同可以修改", "warning")
+        flash(gettext("只有草稿或待补正的合同可以修改"), "warning")
         return redirect(url_for("contracts.show", contract_id=contract.id))
     form = ContractForm()
     _prepare(form, contract)
@@ -250,10 +222,10 @@ def edit(contract_id: int):
     if request.method == "POST":
         saved, problems = _save(form, contract)
         if saved is not None:
-            flash("合同信息已保存", "success")
+            flash(gettext("合同信息已保存"), "success")
             return redirect(url_for("contracts.show", contract_id=contract.id))
     else:
-        _fill_form(form, revision)
+        form.fill(revision)
     status = 422 if request.method == "POST" else 200
     return render_template("contracts/form.html", form=form, contract=contract, problems=problems), status
 
@@ -268,7 +240,7 @@ def upload(contract_id: int):
     if form.validate_on_submit():
         saved = attempt(lambda: services.add_attachment(current_user, contract, form.file.data))
         if saved:
-            flash(f"已上传：{saved.value.filename}", "success")
+            flash(gettext("已上传：%(name)s", name=saved.value.filename), "success")
     return redirect(url_for("contracts.show", contract_id=contract.id))
 
 
@@ -296,13 +268,19 @@ def remove_attachment(contract_id: int, attachment_id: int):
         abort(400)
     name = item.filename
     return _act(
-        contract, lambda: services.remove_attachment(current_user, contract, item), f"已删除附件：{name}"
+        contract,
+        lambda: services.remove_attachment(current_user, contract, item),
+        gettext("已删除附件：%(name)s", name=name),
     )
 
 
 def _explain(error) -> str:
-    details = "；".join(dict.fromkeys(error.fields.values())) if error.fields else ""
-    return f"{error.message}：{details}" if details else error.message
+    details = gettext("；").join(dict.fromkeys(error.fields.values())) if error.fields else ""
+    return (
+        gettext("%(message)s：%(details)s", message=error.message, details=details)
+        if details
+        else error.message
+    )
 
 
 def _act(contract: TechContract, action, success: str):
@@ -312,7 +290,9 @@ def _act(contract: TechContract, action, success: str):
             action()
     except Conflict as error:
         # Someone else decided first (or the state moved on): say so on the page as it is now.
-        flash(f"操作未执行：{_explain(error)}。页面已显示该合同的最新状态。", "danger")
+        flash(
+            gettext("操作未执行：%(reason)s。页面已显示该合同的最新状态。", reason=_explain(error)), "danger"
+        )
         return _show_page(contract), 409
     except FIXABLE as error:
         flash(_explain(error), "danger")
@@ -334,13 +314,13 @@ def _filer_act(contract_id: int, action, success: str):
 @bp.route("/contracts/<int:contract_id>/submit", methods=["POST"])
 @login_required
 def submit(contract_id: int):
-    return _filer_act(contract_id, services.submit_contract, "已提交登记，请等待科技局审核")
+    return _filer_act(contract_id, services.submit_contract, gettext("已提交登记，请等待科技局审核"))
 
 
 @bp.route("/contracts/<int:contract_id>/amend", methods=["POST"])
 @login_required
 def amend(contract_id: int):
-    return _filer_act(contract_id, services.open_amendment, "已发起变更，请修改后重新提交审核")
+    return _filer_act(contract_id, services.open_amendment, gettext("已发起变更，请修改后重新提交审核"))
 
 
 @bp.route("/contracts/<int:contract_id>/review", methods=["POST"])
@@ -353,15 +333,15 @@ def review(contract_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     messages = {
-        "start": "已开始审核",
-        "approve": "已准予登记",
-        "request_changes": "已退回补正",
-        "refuse": "已作出不予登记决定",
+        "start": gettext("已开始审核"),
+        "approve": gettext("已准予登记"),
+        "request_changes": gettext("已退回补正"),
+        "refuse": gettext("已作出不予登记决定"),
     }
     return _act(
         contract,
         lambda: services.review_contract(current_user, contract, action, reasons, comment),
-        messages.get(action, "已处理"),
+        messages.get(action, gettext("已处理")),
     )
 
 
@@ -371,12 +351,12 @@ def cancel(contract_id: int):
     contract = _get_visible(contract_id)
     form = CancelForm()
     if not form.validate_on_submit():
-        flash("请写明注销的理由", "danger")
+        flash(gettext("请写明注销的理由"), "danger")
         return redirect(url_for("contracts.show", contract_id=contract.id))
     return _act(
         contract,
         lambda: services.cancel_contract(current_user, contract, form.reason.data),
-        "已注销该合同的登记",
+        gettext("已注销该合同的登记"),
     )
 
 
@@ -432,7 +412,9 @@ def queue():
             try:
                 bounds[name] = parse_amount(text, "wan")
             except AmountError as exc:
-                problems.append(f"{getattr(form, name).label.text}：{exc}")
+                problems.append(
+                    gettext("%(field)s：%(problem)s", field=getattr(form, name).label.text, problem=exc)
+                )
     stmt = services.queue_stmt(
         status="" if status == "all" else status,
         contract_type=form.type.data or "",
@@ -456,7 +438,7 @@ def queue():
 def _point_form(point: RegistrationPoint | None = None) -> PointForm:
     form = PointForm(obj=point) if point is not None and request.method == "GET" else PointForm()
     orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
-    form.organisation_id.choices = [("", "无")] + [(str(o.id), o.name) for o in orgs]
+    form.organisation_id.choices = [("", gettext("无"))] + [(str(o.id), o.name) for o in orgs]
     if point is not None and request.method == "GET":
         form.organisation_id.data = str(point.organisation_id or "")
     return form
@@ -493,7 +475,7 @@ def _points_page(form: PointForm, status: int = 200, editing: RegistrationPoint 
     assignments = {a.user_id: a for a in db.session.scalars(select(RegistrationReviewer)).all()}
     reviewer_form = ReviewerForm()
     reviewer_form.user_id.choices = [(str(u.id), f"{u.name}（{u.email}）") for u in bureau_users]
-    reviewer_form.point_id.choices = [("", "取消分配")] + [(str(p.id), p.label) for p in points]
+    reviewer_form.point_id.choices = [("", gettext("取消分配"))] + [(str(p.id), p.label) for p in points]
     return render_template(
         "contracts/points.html",
         form=form,
@@ -514,7 +496,7 @@ def points():
         if not saved:
             _show_field_errors(form, saved.error)
             return _points_page(form, 422)
-        flash(f"已添加登记点：{saved.value.label}", "success")
+        flash(gettext("已添加登记点：%(point)s", point=saved.value.label), "success")
         return redirect(url_for("contracts.points"))
     return _points_page(form, 422 if request.method == "POST" else 200)
 
@@ -531,7 +513,7 @@ def edit_point(point_id: int):
         if not saved:
             _show_field_errors(form, saved.error)
             return _points_page(form, 422, editing=point)
-        flash(f"已保存登记点：{point.label}", "success")
+        flash(gettext("已保存登记点：%(point)s", point=point.label), "success")
         return redirect(url_for("contracts.points"))
     return _points_page(form, 422 if request.method == "POST" else 200, editing=point)
 
@@ -546,10 +528,10 @@ def assign_reviewer():
 
         def assign():
             if user_id is None:
-                raise ValidationError("请选择审核人员")
+                raise ValidationError(gettext("请选择审核人员"))
             services.assign_reviewer(current_user, user_id, point_id)
 
-        attempt(assign, success="审核人员的登记点已更新")
+        attempt(assign, success=gettext("审核人员的登记点已更新"))
     return redirect(url_for("contracts.points"))
 
 
@@ -559,7 +541,7 @@ def calendar():
     form = CalendarForm()
     if form.validate_on_submit() and attempt(
         lambda: services.add_calendar_day(current_user, form.day.data, form.kind.data, form.note.data),
-        success=f"已设置 {form.day.data.isoformat()}",
+        success=gettext("已设置 %(day)s", day=form.day.data.isoformat()),
     ):
         return redirect(url_for("contracts.calendar", year=form.day.data.year))
     try:
@@ -587,6 +569,7 @@ def remove_calendar_day(day: str):
         abort(404)
     if ConfirmForm().validate_on_submit():
         attempt(
-            lambda: services.remove_calendar_day(current_user, parsed), success=f"已移除 {parsed.isoformat()}"
+            lambda: services.remove_calendar_day(current_user, parsed),
+            success=gettext("已移除 %(day)s", day=parsed.isoformat()),
         )
     return redirect(url_for("contracts.calendar", year=parsed.year))

@@ -7,11 +7,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from time import monotonic
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from marketplace.common import tasks
 from marketplace.common.domain import DISTRICTS
 from marketplace.common.errors import ValidationError
+from marketplace.common.i18n import tr
 from marketplace.common.money import format_wan_number
 from marketplace.common.timeutil import beijing_today
 from marketplace.extensions import db
@@ -51,20 +53,22 @@ def parse_filters(args, targets: Targets) -> Filters:
         try:
             dates[name] = date.fromisoformat(raw)
         except ValueError:
-            problems[name] = "日期格式应为 YYYY-MM-DD，如 2025-01-31"
+            problems[name] = gettext("日期格式应为 YYYY-MM-DD，如 2025-01-31")
             continue
         if not MIN_YEAR <= dates[name].year <= MAX_YEAR:
-            problems[name] = f"请选择 {MIN_YEAR} 至 {MAX_YEAR} 年之间的日期"
+            problems[name] = gettext(
+                "请选择 %(first)s 至 %(last)s 年之间的日期", first=MIN_YEAR, last=MAX_YEAR
+            )
     district = (args.get("district") or "").strip() or None
     if district and district not in DISTRICTS:
-        problems["district"] = "请选择石家庄市的区县（6 位行政区划代码）"
+        problems["district"] = gettext("请选择石家庄市的区县（6 位行政区划代码）")
     if not problems:
         if dates["from"] > dates["to"]:
-            problems["to"] = "截止日期不能早于起始日期"
+            problems["to"] = gettext("截止日期不能早于起始日期")
         elif dates["to"].year - dates["from"].year > MAX_SPAN_YEARS:
-            problems["from"] = f"统计期间不能超过 {MAX_SPAN_YEARS} 年"
+            problems["from"] = gettext("统计期间不能超过 %(n)s 年", n=MAX_SPAN_YEARS)
     if problems:
-        raise ValidationError("筛选条件有误，请按提示修改", fields=problems)
+        raise ValidationError(gettext("筛选条件有误，请按提示修改"), fields=problems)
     return Filters(dates["from"], dates["to"], district)
 
 
@@ -268,6 +272,22 @@ def chart_payload(targets: Targets, prog: dict, summary: queries.Summary, act: d
             "demands": [row["demands"] for row in act["months"]],
         }
     return payload
+
+
+def shown_charts(charts: dict) -> dict:
+    """The chart data with its category labels in the interface language.
+
+    The figures are cached per process whatever the language, so labels are translated here, per request.
+    """
+    shown = dict(charts)
+    if "breakdowns" in charts:
+        shown["breakdowns"] = {
+            name: [{**row, "label": tr(row["label"])} for row in rows]
+            for name, rows in charts["breakdowns"].items()
+        }
+    if "districts" in charts:
+        shown["districts"] = [{**row, "label": tr(row["label"])} for row in charts["districts"]]
+    return shown
 
 
 # Per process: the assembled figures of recent dashboard requests (see bureau_dashboard).

@@ -19,24 +19,31 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, fields
 from datetime import date
 
+from flask_babel import gettext
 from sqlalchemy import BigInteger, Index, Integer, String, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.common.domain import NATURE_CODES, SHIJIAZHUANG, TECHNOLOGY_FIELDS
 from marketplace.common.errors import ValidationError
+from marketplace.common.i18n import N_
 from marketplace.contracts.models import CONTRACT_TYPES
 from marketplace.extensions import db
 from marketplace.stats.threshold import major_threshold_fen
 
-SELLER_NATURES = {"university": "高校", "institute": "科研院所", "enterprise": "企业", "other": "其他"}
+SELLER_NATURES = {
+    "university": N_("高校"),
+    "institute": N_("科研院所"),
+    "enterprise": N_("企业"),
+    "other": N_("其他"),
+}
 BUYER_REGIONS = {
-    "city": "本市",
-    "province": "省内其他",
-    "beijing": "北京",
-    "tianjin": "天津",
-    "other_province": "其他省份",
-    "foreign": "境外",
+    "city": N_("本市"),
+    "province": N_("省内其他"),
+    "beijing": N_("北京"),
+    "tianjin": N_("天津"),
+    "other_province": N_("其他省份"),
+    "foreign": N_("境外"),
 }
 # What the rollups are broken down by. "total" and "major" have a single key ""; "demand" is keyed
 # by the id of the demand a contract came from, so distinct demands can be counted per period.
@@ -207,25 +214,25 @@ def fact_keys(fact, major_threshold_fen: int) -> Iterator[tuple[str, str]]:
 def _validate(data: ContractFactData) -> None:
     problems = {}
     if data.contract_type not in CONTRACT_TYPES:
-        problems["contract_type"] = f"未知的合同类别：{data.contract_type}"
+        problems["contract_type"] = gettext("未知的合同类别：%(code)s", code=data.contract_type)
     if data.technology_field not in TECHNOLOGY_FIELDS:
-        problems["technology_field"] = f"未知的技术领域：{data.technology_field}"
+        problems["technology_field"] = gettext("未知的技术领域：%(code)s", code=data.technology_field)
     if data.seller_nature_code not in NATURE_CODES:
-        problems["seller_nature_code"] = f"未知的主体性质代码：{data.seller_nature_code}"
+        problems["seller_nature_code"] = gettext("未知的主体性质代码：%(code)s", code=data.seller_nature_code)
     if not (isinstance(data.district, str) and len(data.district) == 6 and data.district.isdigit()):
-        problems["district"] = "登记方所在区县须为 6 位行政区划代码"
+        problems["district"] = gettext("登记方所在区县须为 6 位行政区划代码")
     for name in ("contract_amount_fen", "technical_amount_fen"):
         value = getattr(data, name)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            problems[name] = "金额须为非负整数（分）"
+            problems[name] = gettext("金额须为非负整数（分）")
     if not problems and data.technical_amount_fen > data.contract_amount_fen:
-        problems["technical_amount_fen"] = "技术交易额不能大于合同成交额"
+        problems["technical_amount_fen"] = gettext("技术交易额不能大于合同成交额")
     if not isinstance(data.registered_on, date):
-        problems["registered_on"] = "登记日期须为日期"
+        problems["registered_on"] = gettext("登记日期须为日期")
     if not data.seller_name or not data.buyer_name:
-        problems["seller_name"] = "买卖双方名称不能为空"
+        problems["seller_name"] = gettext("买卖双方名称不能为空")
     if problems:
-        raise ValidationError("合同统计数据不完整或有误", fields=problems)
+        raise ValidationError(gettext("合同统计数据不完整或有误"), fields=problems)
 
 
 # ---------------------------------------------------------------------------------------------

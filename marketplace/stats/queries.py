@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from marketplace.common.domain import TECHNOLOGY_FIELDS, region_label
+from marketplace.common.i18n import N_
 from marketplace.contracts.models import CONTRACT_TYPES
 from marketplace.extensions import db
 from marketplace.stats.facts import (
@@ -30,12 +31,12 @@ from marketplace.stats.threshold import major_threshold_fen
 
 # The breakdowns the dashboard, the exports and the API share, with their fixed key orders.
 BREAKDOWNS = {
-    "by_type": ("type", "合同类别", CONTRACT_TYPES),
-    "by_field": ("field", "技术领域", {name: name for name in TECHNOLOGY_FIELDS}),
-    "by_seller_nature": ("seller_nature", "卖方主体性质", SELLER_NATURES),
-    "by_buyer_region": ("buyer_region", "买方所在地", BUYER_REGIONS),
+    "by_type": ("type", N_("合同类别"), CONTRACT_TYPES),
+    "by_field": ("field", N_("技术领域"), {name: name for name in TECHNOLOGY_FIELDS}),
+    "by_seller_nature": ("seller_nature", N_("卖方主体性质"), SELLER_NATURES),
+    "by_buyer_region": ("buyer_region", N_("买方所在地"), BUYER_REGIONS),
 }
-PARTY_DIMENSIONS = {"seller": "卖方", "buyer": "买方", "broker": "技术转移机构（经纪）"}
+PARTY_DIMENSIONS = {"seller": N_("卖方"), "buyer": N_("买方"), "broker": N_("技术转移机构（经纪）")}
 EDGE_COLUMNS = COUNTED_COLUMNS
 
 
@@ -286,7 +287,7 @@ def _rows(figures: dict[str, Figure], labels: dict[str, str]) -> list[Row]:
         rows.append(
             Row(
                 key,
-                labels.get(key, key or "未填写"),
+                labels.get(key, key or N_("未填写")),
                 fig.count,
                 fig.contract_amount_fen,
                 fig.technical_amount_fen,

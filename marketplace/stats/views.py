@@ -1,6 +1,7 @@
 """The bureau's dashboard, targets and exports, and the public 成果转化动态 page."""
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale, gettext
 from flask_login import current_user
 
 from marketplace.common.domain import DISTRICTS
@@ -38,6 +39,7 @@ def dashboard():
     targets = settings.get_targets()
     filters, errors = _filters_or_error(targets)
     data = board.bureau_dashboard(filters)
+    data["charts"] = board.shown_charts(data["charts"])
     return render_template(
         "stats/dashboard.html",
         filters=filters,
@@ -70,7 +72,10 @@ def targets():
                         form[target].errors = [*form[target].errors, message]
                 status = 422
             else:
-                flash("目标已保存" if changed else "没有需要保存的修改", "success" if changed else "info")
+                flash(
+                    gettext("目标已保存") if changed else gettext("没有需要保存的修改"),
+                    "success" if changed else "info",
+                )
                 return redirect(url_for("stats.targets"))
         else:
             status = 422
@@ -110,7 +115,7 @@ def add_indicator():
                 if name in form:
                     form[name].errors = [*form[name].errors, message]
         else:
-            flash("指标数值已录入", "success")
+            flash(gettext("指标数值已录入"), "success")
             return redirect(url_for("stats.targets"))
     current = settings.get_targets()
     return _targets_page(TargetsForm.from_targets(current), form, 422)
@@ -120,6 +125,12 @@ def add_indicator():
 @role_required(Role.BUREAU)
 @chinese_file
 def export_contracts(fmt: str):
+    # Exports are a file format: Chinese headers and labels whatever the interface language.
+    with force_locale("zh_CN"):
+        return _export_contracts(fmt)
+
+
+def _export_contracts(fmt: str):
     targets = settings.get_targets()
     filters = board.parse_filters(request.args, targets)
     name = exports.filename("registered-contracts", filters, fmt)
@@ -135,6 +146,11 @@ def export_contracts(fmt: str):
 @role_required(Role.BUREAU)
 @chinese_file
 def export_summary(fmt: str):
+    with force_locale("zh_CN"):
+        return _export_summary(fmt)
+
+
+def _export_summary(fmt: str):
     targets = settings.get_targets()
     filters = board.parse_filters(request.args, targets)
     rows = exports.summary_records(filters, targets.target_basis)

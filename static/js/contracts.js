@@ -44,7 +44,9 @@
     if (!radio) {
       return;
     }
-    var label = radio.value === "wan" ? "万元" : "元";
+    // The radio's own label names the unit in the page's language.
+    var own = radio.id ? document.querySelector("label[for='" + radio.id + "']") : null;
+    var label = own ? own.textContent.trim() : radio.value;
     document.querySelectorAll("[data-unit-label]").forEach(function (el) {
       el.textContent = label;
     });

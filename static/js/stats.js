@@ -10,6 +10,15 @@
     return;
   }
   var data = JSON.parse(source.textContent);
+  // The words on the charts come from the page (#stats-labels), in its language.
+  var words = {
+    unit: "万元", count_unit: "项", cumulative: "累计完成", path: "目标路径", projection: "按当前进度预测",
+    patents: "专利", results: "科技成果", demands: "技术需求", bar_tooltip: "{value} 万元，{count} 项"
+  };
+  var labelSource = document.getElementById("stats-labels");
+  if (labelSource) {
+    words = Object.assign(words, JSON.parse(labelSource.textContent));
+  }
   var charts = [];
   var palette = ["#0b4f9c", "#c62f2f", "#2f9c5a", "#e08a00", "#6a4c9c", "#1d8fb5", "#8c6d1f", "#d1558f", "#4d7f2a", "#5b6b7c", "#a33b20"];
 
@@ -43,15 +52,15 @@
     }
     chart.setOption({
       color: ["#0b4f9c", "#999999", "#e08a00"],
-      tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null || v === undefined ? "—" : v + " 万元"; } },
-      legend: { data: ["累计完成", "目标路径", "按当前进度预测"], top: 0 },
+      tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null || v === undefined ? "—" : v + " " + words.unit; } },
+      legend: { data: [words.cumulative, words.path, words.projection], top: 0 },
       grid: { left: 70, right: 20, top: 40, bottom: 40 },
       xAxis: { type: "category", data: p.months },
-      yAxis: { type: "value", name: "万元" },
+      yAxis: { type: "value", name: words.unit },
       series: [
-        { name: "累计完成", type: "line", data: p.cumulative.map(num), areaStyle: { opacity: 0.12 }, showSymbol: false },
-        { name: "目标路径", type: "line", data: p.path.map(num), lineStyle: { type: "dashed" }, showSymbol: false },
-        { name: "按当前进度预测", type: "line", data: p.projection.map(num), lineStyle: { type: "dotted" }, showSymbol: false }
+        { name: words.cumulative, type: "line", data: p.cumulative.map(num), areaStyle: { opacity: 0.12 }, showSymbol: false },
+        { name: words.path, type: "line", data: p.path.map(num), lineStyle: { type: "dashed" }, showSymbol: false },
+        { name: words.projection, type: "line", data: p.projection.map(num), lineStyle: { type: "dotted" }, showSymbol: false }
       ]
     });
   }
@@ -64,14 +73,14 @@
     var labels = rows.map(function (r) { return r.label; });
     var values = rows.map(function (r) { return num(r.value); });
     var category = { type: "category", data: labels, axisLabel: { interval: 0, width: 110, overflow: "truncate" } };
-    var value = { type: "value", name: "万元" };
+    var value = { type: "value", name: words.unit };
     chart.setOption({
       color: palette,
       tooltip: {
         trigger: "axis",
         formatter: function (items) {
           var i = items[0].dataIndex;
-          return esc(rows[i].label) + "<br>" + esc(rows[i].value) + " 万元，" + esc(rows[i].count) + " 项";
+          return esc(rows[i].label) + "<br>" + words.bar_tooltip.replace("{value}", esc(rows[i].value)).replace("{count}", esc(rows[i].count));
         }
       },
       grid: { left: horizontal ? 130 : 60, right: 20, top: 20, bottom: horizontal ? 30 : 60, containLabel: false },
@@ -90,14 +99,14 @@
     chart.setOption({
       color: ["#0b4f9c", "#2f9c5a", "#c62f2f"],
       tooltip: { trigger: "axis" },
-      legend: { data: ["专利", "科技成果", "技术需求"], top: 0 },
+      legend: { data: [words.patents, words.results, words.demands], top: 0 },
       grid: { left: 50, right: 20, top: 40, bottom: 40 },
       xAxis: { type: "category", data: a.months },
-      yAxis: { type: "value", name: "项", minInterval: 1 },
+      yAxis: { type: "value", name: words.count_unit, minInterval: 1 },
       series: [
-        { name: "专利", type: "bar", stack: "listings", data: a.patents },
-        { name: "科技成果", type: "bar", stack: "listings", data: a.results },
-        { name: "技术需求", type: "bar", data: a.demands }
+        { name: words.patents, type: "bar", stack: "listings", data: a.patents },
+        { name: words.results, type: "bar", stack: "listings", data: a.results },
+        { name: words.demands, type: "bar", data: a.demands }
       ]
     });
   }

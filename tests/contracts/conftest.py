@@ -25,12 +25,14 @@ def fresh_login_per_request(app):
     """Forget the previous request's user, as a new app context would in production.
 
     These tests keep one app context open for the database, and requests share it (and `g`),
-    so without this a second test client would act as the first one's user.
+    so without this a second test client would act as the first one's user (or read the first
+    request's interface language, which Flask-Babel keeps in `g`).
     """
 
     @app.before_request
     def forget_user():
         g.pop("_login_user", None)
+        g.pop("_flask_babel", None)
 
 
 @pytest.fixture
