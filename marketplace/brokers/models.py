@@ -12,18 +12,19 @@ from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.common.audit import Subject, describe_audit
+from marketplace.common.i18n import N_
 from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
 
 # Qualification levels of the 技术经纪人/技术经理人 certificates (初级/中级/高级).
-LEVELS = {"junior": "初级", "intermediate": "中级", "senior": "高级"}
-PROFILE_STATUSES = {"pending": "待审核", "verified": "已认证", "rejected": "未通过"}
+LEVELS = {"junior": N_("初级"), "intermediate": N_("中级"), "senior": N_("高级")}
+PROFILE_STATUSES = {"pending": N_("待审核"), "verified": N_("已认证"), "rejected": N_("未通过")}
 REQUEST_STATUSES = {
-    "pending": "待答复",
-    "accepted": "已接受",
-    "declined": "已婉拒",
-    "withdrawn": "已撤回",
-    "ended": "已结束",
+    "pending": N_("待答复"),
+    "accepted": N_("已接受"),
+    "declined": N_("已婉拒"),
+    "withdrawn": N_("已撤回"),
+    "ended": N_("已结束"),
 }
 # Editing any of these after verification sends the profile back to the bureau.
 KEY_FIELDS = (
