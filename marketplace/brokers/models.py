@@ -12,18 +12,19 @@ from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.common.audit import Subject, describe_audit
+from marketplace.common.i18n import N_
 from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
 
 # Qualification levels of the 技术经纪人/技术经理人 certificates (初级/中级/高级).
-LEVELS = {"junior": "初级", "intermediate": "中级", "senior": "高级"}
-PROFILE_STATUSES = {"pending": "待审核", "verified": "已认证", "rejected": "未通过"}
+LEVELS = {"junior": N_("初级"), "intermediate": N_("中级"), "senior": N_("高级")}
+PROFILE_STATUSES = {"pending": N_("待审核"), "verified": N_("已认证"), "rejected": N_("未通过")}
 REQUEST_STATUSES = {
-    "pending": "待答复",
-    "accepted": "已接受",
-    "declined": "已婉拒",
-    "withdrawn": "已撤回",
-    "ended": "已结束",
+    "pending": N_("待答复"),
+    "accepted": N_("已接受"),
+    "declined": N_("已婉拒"),
+    "withdrawn": N_("已撤回"),
+    "ended": N_("已结束"),
 }
 # Editing any of these after verification sends the profile back to the bureau.
 KEY_FIELDS = (
@@ -181,41 +182,41 @@ class TrainingRecord(db.Model):
 
 describe_audit(
     actions={
-        "broker.filed": "提交技术经纪人资格",
-        "broker.edited": "修改技术经纪人资格",
-        "broker.verified": "认证技术经纪人资格",
-        "broker.rejected": "驳回技术经纪人资格",
-        "broker_request.sent": "请求技术经纪人协助",
-        "broker_request.accepted": "接受协助请求",
-        "broker_request.declined": "婉拒协助请求",
-        "broker_request.withdrawn": "撤回协助请求",
-        "broker_request.ended": "结束经纪委托",
+        "broker.filed": N_("提交技术经纪人资格"),
+        "broker.edited": N_("修改技术经纪人资格"),
+        "broker.verified": N_("认证技术经纪人资格"),
+        "broker.rejected": N_("驳回技术经纪人资格"),
+        "broker_request.sent": N_("请求技术经纪人协助"),
+        "broker_request.accepted": N_("接受协助请求"),
+        "broker_request.declined": N_("婉拒协助请求"),
+        "broker_request.withdrawn": N_("撤回协助请求"),
+        "broker_request.ended": N_("结束经纪委托"),
     },
-    groups={"broker.": "技术经纪人", "broker_request.": "经纪协助请求"},
+    groups={"broker.": N_("技术经纪人"), "broker_request.": N_("经纪协助请求")},
     subjects={
         "broker_profiles": Subject(
-            "技术经纪人",
+            N_("技术经纪人"),
             BrokerProfile,
             title=lambda p: p.name,
             url=lambda p: url_for("brokers.bureau_review", profile_id=p.id),
             fields={
-                "name": "姓名",
-                "level": "资格等级",
-                "certificate_number": "证书编号",
-                "certificate_issuer": "发证机构",
-                "certificate_date": "发证日期",
-                "evidence_path": "证书扫描件",
-                "status": "状态",
-                "reason": "原因",
+                "name": N_("姓名"),
+                "level": N_("资格等级"),
+                "certificate_number": N_("证书编号"),
+                "certificate_issuer": N_("发证机构"),
+                "certificate_date": N_("发证日期"),
+                "evidence_path": N_("证书扫描件"),
+                "status": N_("状态"),
+                "reason": N_("原因"),
             },
             values={"level": LEVELS, "status": PROFILE_STATUSES},
         ),
         "broker_requests": Subject(
-            "经纪协助请求",
+            N_("经纪协助请求"),
             BrokerRequest,
             title=lambda r: f"协助请求 #{r.id}",
             url=lambda r: url_for("brokers.request_page", request_id=r.id),
-            fields={"status": "状态", "profile_id": "经纪人档案", "demand_id": "技术需求"},
+            fields={"status": N_("状态"), "profile_id": N_("经纪人档案"), "demand_id": N_("技术需求")},
             values={"status": REQUEST_STATUSES},
         ),
     },

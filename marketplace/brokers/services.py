@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 
 from marketplace.brokers.access import may_keep_profile
@@ -14,6 +15,7 @@ from marketplace.brokers.models import KEY_FIELDS, LEVELS, BrokerField, BrokerPr
 from marketplace.common.audit import record_audit
 from marketplace.common.domain import DISTRICTS, TECHNOLOGY_FIELDS
 from marketplace.common.errors import Conflict, PermissionDenied, ValidationError
+from marketplace.common.i18n import N_
 from marketplace.common.permissions import can
 from marketplace.common.rows import claim
 from marketplace.common.timeutil import beijing_today, utcnow
@@ -50,27 +52,27 @@ def _clean(data: ProfileData) -> ProfileData:
     data.certificate_issuer = (data.certificate_issuer or "").strip()
     data.introduction = (data.introduction or "").strip()
     if not data.name or len(data.name) > 50:
-        errors["name"] = "请填写姓名（不超过 50 字）"
+        errors["name"] = gettext("请填写姓名（不超过 50 字）")
     if data.level not in LEVELS:
-        errors["level"] = "请选择资质等级：初级、中级或高级"
+        errors["level"] = gettext("请选择资质等级：初级、中级或高级")
     if not data.certificate_number or len(data.certificate_number) > 50:
-        errors["certificate_number"] = "请填写证书编号（不超过 50 个字符）"
+        errors["certificate_number"] = gettext("请填写证书编号（不超过 50 个字符）")
     if not data.certificate_issuer or len(data.certificate_issuer) > 100:
-        errors["certificate_issuer"] = "请填写发证机构（不超过 100 字）"
+        errors["certificate_issuer"] = gettext("请填写发证机构（不超过 100 字）")
     if data.certificate_date is None:
-        errors["certificate_date"] = "请填写发证日期"
+        errors["certificate_date"] = gettext("请填写发证日期")
     elif data.certificate_date > beijing_today():
-        errors["certificate_date"] = "发证日期不能晚于今天"
+        errors["certificate_date"] = gettext("发证日期不能晚于今天")
     data.fields = [f for f in TECHNOLOGY_FIELDS if f in set(data.fields or [])]
     if not data.fields:
-        errors["fields"] = "请至少选择一个擅长的技术领域"
+        errors["fields"] = gettext("请至少选择一个擅长的技术领域")
     data.regions = [code for code in DISTRICTS if code in set(data.regions or [])]
     if not data.regions:
-        errors["regions"] = "请至少选择一个服务的区县"
+        errors["regions"] = gettext("请至少选择一个服务的区县")
     if len(data.introduction) > 500:
-        errors["introduction"] = "个人简介不能超过 500 字"
+        errors["introduction"] = gettext("个人简介不能超过 500 字")
     if errors:
-        raise ValidationError("经纪人信息填写有误，请按提示修改", fields=errors)
+        raise ValidationError(gettext("经纪人信息填写有误，请按提示修改"), fields=errors)
     return data
 
 
@@ -89,12 +91,16 @@ def _key_values(profile: BrokerProfile) -> dict:
 def save_profile(user, data: ProfileData, evidence=None) -> BrokerProfile:
     """File or edit the user's own profile; a changed qualification goes back to the bureau."""
     if not may_keep_profile(user):
-        raise PermissionDenied("须为已认证单位（高校、院所、企业或技术转移机构）的成员，才能登记经纪人信息")
+        raise PermissionDenied(
+            gettext("须为已认证单位（高校、院所、企业或技术转移机构）的成员，才能登记经纪人信息")
+        )
     data = _clean(data)
     profile = profile_of(user)
     has_file = evidence is not None and getattr(evidence, "filename", "")
     if profile is None and not has_file:
-        raise ValidationError("请上传资质证书的扫描件或照片", fields={"evidence": "请上传证书扫描件"})
+        raise ValidationError(
+            gettext("请上传资质证书的扫描件或照片"), fields={"evidence": gettext("请上传证书扫描件")}
+        )
     stored = (
         store_upload(evidence, "brokers", max_bytes=current_app.config["EVIDENCE_MAX_BYTES"])
         if has_file
@@ -145,15 +151,20 @@ def _decide(profile: BrokerProfile, status: str, actor, reason: str = "") -> Non
         reviewed_by_id=actor.id,
         reviewed_at=utcnow(),
     ):
-        raise Conflict(f"该经纪人信息当前为“{profile.status_label}”，不在待审核状态，请刷新后再处理")
+        raise Conflict(
+            gettext(
+                "该经纪人信息当前为“%(status)s”，不在待审核状态，请刷新后再处理",
+                status=gettext(profile.status_label),
+            )
+        )
 
 
 def verify_profile(actor, profile: BrokerProfile) -> BrokerProfile:
     """The bureau confirms the qualification: the profile is listed in the directory."""
     if not can(actor, "review", profile):
-        raise PermissionDenied("只有科技管理部门可以审核经纪人资质")
+        raise PermissionDenied(gettext("只有科技管理部门可以审核经纪人资质"))
     if not profile.evidence_path:
-        raise ValidationError("未上传资质证书扫描件，无法核对，请退回并说明理由")
+        raise ValidationError(gettext("未上传资质证书扫描件，无法核对，请退回并说明理由"))
     _decide(profile, "verified", actor)
     record_audit(
         actor, "broker.verified", profile, before={"status": "pending"}, after={"status": "verified"}
@@ -161,8 +172,9 @@ def verify_profile(actor, profile: BrokerProfile) -> BrokerProfile:
     notify(
         profile.organisation_id,
         "broker",
-        f"{profile.name}的技术经纪人资质已通过审核",
-        body="经纪人信息已在“技术经纪人”名录中公开。",
+        N_("%(name)s的技术经纪人资质已通过审核"),
+        body=N_("经纪人信息已在“技术经纪人”名录中公开。"),
+        params={"name": profile.name},
         url=f"/brokers/{profile.id}",
     )
     return profile
@@ -171,10 +183,12 @@ def verify_profile(actor, profile: BrokerProfile) -> BrokerProfile:
 def reject_profile(actor, profile: BrokerProfile, reason: str) -> BrokerProfile:
     """The bureau refuses the qualification with a reason the person sees."""
     if not can(actor, "review", profile):
-        raise PermissionDenied("只有科技管理部门可以审核经纪人资质")
+        raise PermissionDenied(gettext("只有科技管理部门可以审核经纪人资质"))
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("请填写不予通过的理由", fields={"reason": "请填写理由，申请人将看到它"})
+        raise ValidationError(
+            gettext("请填写不予通过的理由"), fields={"reason": gettext("请填写理由，申请人将看到它")}
+        )
     _decide(profile, "rejected", actor, reason[:500])
     record_audit(
         actor,
@@ -186,8 +200,9 @@ def reject_profile(actor, profile: BrokerProfile, reason: str) -> BrokerProfile:
     notify(
         profile.organisation_id,
         "broker",
-        f"{profile.name}的技术经纪人资质未通过审核",
-        body=f"理由：{profile.review_reason}。修改后可重新提交。",
+        N_("%(name)s的技术经纪人资质未通过审核"),
+        body=N_("理由：%(reason)s。修改后可重新提交。"),
+        params={"name": profile.name, "reason": profile.review_reason},
         url="/my/broker-profile",
     )
     return profile

@@ -4,6 +4,7 @@ requests between enterprises and brokers, and the bureau's review of qualificati
 import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
@@ -85,7 +86,7 @@ def _own_demand_choices() -> list[tuple[int, str]]:
         .order_by(Demand.id.desc())
         .limit(200)
     ).all()
-    return [(0, "请选择")] + [(d.id, d.title) for d in demands if d.effective_status == "published"]
+    return [(0, gettext("请选择"))] + [(d.id, d.title) for d in demands if d.effective_status == "published"]
 
 
 def _show_page(profile: BrokerProfile, ask_form: AskForm | None = None, status: int = 200):
@@ -125,7 +126,7 @@ def ask(profile_id: int):
             lambda: help_requests.ask_for_help(
                 current_user, profile, demand_id=form.demand_id.data, message=form.message.data
             ),
-            success=f"已向{profile.name}发出协助请求，对方答复后会通知您",
+            success=gettext("已向%(name)s发出协助请求，对方答复后会通知您", name=profile.name),
         )
         if outcome:
             return redirect(url_for("brokers.request_page", request_id=outcome.value.id))
@@ -185,11 +186,11 @@ def edit_profile():
         if outcome:
             saved = outcome.value
             if saved.status == "pending" and was == "verified":
-                flash("资质信息已修改，已重新提交科技局审核；审核通过前不在名录中显示", "warning")
+                flash(gettext("资质信息已修改，已重新提交科技局审核；审核通过前不在名录中显示"), "warning")
             elif saved.status == "pending":
-                flash("经纪人信息已提交，等待科技局审核资质", "success")
+                flash(gettext("经纪人信息已提交，等待科技局审核资质"), "success")
             else:
-                flash("经纪人信息已保存", "success")
+                flash(gettext("经纪人信息已保存"), "success")
             return redirect(url_for("brokers.edit_profile"))
         _apply_field_errors(form, outcome.error)
         status = outcome.error.status
@@ -244,7 +245,7 @@ def accept(request_id: int):
     if form.validate_on_submit():
         attempt(
             lambda: help_requests.accept_request(current_user, found, form.text.data or ""),
-            success="已接受委托，可以就此需求代表企业发送对接意向",
+            success=gettext("已接受委托，可以就此需求代表企业发送对接意向"),
         )
     return redirect(url_for("brokers.request_page", request_id=found.id))
 
@@ -257,7 +258,7 @@ def decline(request_id: int):
     if form.validate_on_submit():
         attempt(
             lambda: help_requests.decline_request(current_user, found, form.text.data or ""),
-            success="已婉拒该请求",
+            success=gettext("已婉拒该请求"),
         )
     return redirect(url_for("brokers.request_page", request_id=found.id))
 
@@ -267,7 +268,9 @@ def decline(request_id: int):
 def withdraw(request_id: int):
     found = _request(request_id, "withdraw")
     if AnswerForm().validate_on_submit():
-        attempt(lambda: help_requests.withdraw_request(current_user, found), success="已撤回或结束该委托")
+        attempt(
+            lambda: help_requests.withdraw_request(current_user, found), success=gettext("已撤回或结束该委托")
+        )
     return redirect(url_for("brokers.request_page", request_id=found.id))
 
 
@@ -287,9 +290,9 @@ def _listing_choices(demand: Demand) -> list[tuple[str, str]]:
         .order_by(Patent.id.desc())
         .limit(100)
     ).all()
-    choices = [("", "请选择")]
-    choices += [(f"result:{r.id}", f"成果｜{r.title}") for r in results]
-    choices += [(f"patent:{p.id}", f"专利｜{p.title}") for p in patents]
+    choices = [("", gettext("请选择"))]
+    choices += [(f"result:{r.id}", gettext("成果｜%(title)s", title=r.title)) for r in results]
+    choices += [(f"patent:{p.id}", gettext("专利｜%(title)s", title=p.title)) for p in patents]
     return choices
 
 
@@ -312,7 +315,7 @@ def inquire(request_id: int):
                 message=form.message.data,
                 wants_private_details=form.wants_private_details.data,
             ),
-            success="对接意向已代表企业发送，对方答复后会通知双方",
+            success=gettext("对接意向已代表企业发送，对方答复后会通知双方"),
         )
         if outcome:
             return redirect(url_for("deals.inquiry", inquiry_id=outcome.value.id))
@@ -359,7 +362,10 @@ def bureau_review(profile_id: int):
 def bureau_verify(profile_id: int):
     profile = _profile(profile_id, "review")
     if ConfirmForm().validate_on_submit():
-        attempt(lambda: services.verify_profile(current_user, profile), success=f"已认证：{profile.name}")
+        attempt(
+            lambda: services.verify_profile(current_user, profile),
+            success=gettext("已认证：%(name)s", name=profile.name),
+        )
     return redirect(url_for("brokers.bureau_review", profile_id=profile.id))
 
 
@@ -371,7 +377,7 @@ def bureau_reject(profile_id: int):
     if form.validate_on_submit():
         outcome = attempt(
             lambda: services.reject_profile(current_user, profile, form.reason.data),
-            success=f"已退回：{profile.name}",
+            success=gettext("已退回：%(name)s", name=profile.name),
         )
         if outcome:
             return redirect(url_for("brokers.bureau_review", profile_id=profile.id))

@@ -10,6 +10,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from marketplace.common.i18n import N_
 from marketplace.common.timeutil import utcnow
 from marketplace.deals.models import Deal, Inquiry, MatchShown
 from marketplace.extensions import db
@@ -17,19 +18,19 @@ from marketplace.listings.models import Demand, ResearchResult
 
 STEPS = ("shown", "inquiries", "accepted", "agreed", "contracted")
 STEP_LABELS = {
-    "shown": "展示匹配",
-    "inquiries": "发出意向",
-    "accepted": "接受意向",
-    "agreed": "达成一致",
-    "contracted": "登记合同",
+    "shown": N_("展示匹配"),
+    "inquiries": N_("发出意向"),
+    "accepted": N_("接受意向"),
+    "agreed": N_("达成一致"),
+    "contracted": N_("登记合同"),
 }
 GAPS = {
-    "shown_to_inquiry": "展示匹配 → 发出意向",
-    "inquiry_to_accepted": "发出意向 → 接受",
-    "accepted_to_agreed": "接受 → 达成一致",
-    "agreed_to_contracted": "达成一致 → 登记合同",
+    "shown_to_inquiry": N_("展示匹配 → 发出意向"),
+    "inquiry_to_accepted": N_("发出意向 → 接受"),
+    "accepted_to_agreed": N_("接受 → 达成一致"),
+    "agreed_to_contracted": N_("达成一致 → 登记合同"),
 }
-UNCLASSIFIED = "未分类"
+UNCLASSIFIED = N_("未分类")
 LISTING_KINDS = ("patent", "result")
 
 

@@ -8,12 +8,14 @@ never commit: the caller's unit of work does.
 from datetime import datetime, time, timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.common import counters
 from marketplace.common.audit import record_audit
 from marketplace.common.errors import Conflict, NotFound, PermissionDenied, RateLimited, ValidationError
+from marketplace.common.i18n import N_, tr
 from marketplace.common.permissions import can
 from marketplace.common.roles import Role
 from marketplace.common.rows import claim
@@ -52,9 +54,9 @@ def _beijing_day_start_utc() -> datetime:
 def _require_verified(user) -> Organisation:
     org = getattr(user, "org", None)
     if org is None:
-        raise PermissionDenied("请先加入一个单位，才能发送对接意向")
+        raise PermissionDenied(gettext("请先加入一个单位，才能发送对接意向"))
     if not org.is_verified:
-        raise PermissionDenied("本单位尚未通过认证，认证通过后才能发送对接意向")
+        raise PermissionDenied(gettext("本单位尚未通过认证，认证通过后才能发送对接意向"))
     return org
 
 
@@ -82,26 +84,29 @@ def _check_cap(org: Organisation) -> None:
         daily_cap(),
         already=lambda: sent_today(org.id),
     ):
-        raise RateLimited(f"本单位今天已发送 {daily_cap()} 条对接意向，已达每日上限，请明天再发送")
+        raise RateLimited(
+            gettext("本单位今天已发送 %(n)s 条对接意向，已达每日上限，请明天再发送", n=daily_cap())
+        )
 
 
 def _clean_purpose_and_message(purpose: str, message: str) -> tuple[str, str]:
     fields = {}
     if purpose not in PURPOSES:
-        fields["purpose"] = "请选择合作方式：许可、转让、合作开发/实施或技术咨询"
+        fields["purpose"] = gettext("请选择合作方式：许可、转让、合作开发/实施或技术咨询")
     message = (message or "").strip()
     if not message:
-        fields["message"] = "请填写留言，说明您的需求或来意"
+        fields["message"] = gettext("请填写留言，说明您的需求或来意")
     elif len(message) > 2000:
-        fields["message"] = "留言不能超过 2000 字"
+        fields["message"] = gettext("留言不能超过 2000 字")
     if fields:
-        raise ValidationError("对接意向填写有误", fields=fields)
+        raise ValidationError(gettext("对接意向填写有误"), fields=fields)
     return purpose, message
 
 
-def _published(listing, what: str):
+def _published(listing, gone: str):
+    """The listing if it is public; `gone` is the message (an id) when it is not."""
     if listing is None or listing.effective_status != "published":
-        raise NotFound(f"该{what}不存在或已不再公开")
+        raise NotFound(gettext(gone))
     return listing
 
 
@@ -123,14 +128,14 @@ def _presented_at(event_id: int | None, kind: str, listing_id: int) -> int | Non
 
 def _store_inquiry(inquiry: Inquiry) -> Inquiry:
     if db.session.scalar(select(Inquiry.id).where(Inquiry.open_key == inquiry.open_key)):
-        raise Conflict("您已就此发送过对接意向，对方尚未答复，请耐心等待")
+        raise Conflict(gettext("您已就此发送过对接意向，对方尚未答复，请耐心等待"))
     try:
         # A savepoint: losing the race to an identical inquiry undoes only this insert, and the
         # caller's unit of work decides about the rest.
         with db.session.begin_nested():
             db.session.add(inquiry)
     except IntegrityError:
-        raise Conflict("您已就此发送过对接意向，对方尚未答复，请耐心等待") from None
+        raise Conflict(gettext("您已就此发送过对接意向，对方尚未答复，请耐心等待")) from None
     return inquiry
 
 
@@ -140,7 +145,7 @@ def _refuse_live_deal(**pair) -> None:
     for column, value in pair.items():
         stmt = stmt.where(getattr(Deal, column) == value)
     if db.session.scalar(stmt):
-        raise Conflict("双方已就此建立对接，请在“我的对接”中继续洽谈")
+        raise Conflict(gettext("双方已就此建立对接，请在“我的对接”中继续洽谈"))
 
 
 def send_inquiry(
@@ -160,34 +165,44 @@ def send_inquiry(
     model = SUPPLY_MODELS.get(listing_kind)
     if model is None:
         raise ValidationError(
-            "只能就专利或科技成果发送对接意向", fields={"listing_kind": "应为 patent 或 result"}
+            gettext("只能就专利或科技成果发送对接意向"),
+            fields={"listing_kind": gettext("应为 patent 或 result")},
         )
     if acting_org.org_type == Role.BROKER:
         if not on_behalf_of_org_id:
             raise ValidationError(
-                "技术经纪机构须代表一家企业发送意向", fields={"on_behalf_of": "请填写委托企业"}
+                gettext("技术经纪机构须代表一家企业发送意向"),
+                fields={"on_behalf_of": gettext("请填写委托企业")},
             )
         sender = db.session.get(Organisation, on_behalf_of_org_id)
         if sender is None or sender.org_type not in INQUIRER_TYPES:
-            raise ValidationError("委托单位须为平台上的企业", fields={"on_behalf_of": "找不到该企业"})
+            raise ValidationError(
+                gettext("委托单位须为平台上的企业"), fields={"on_behalf_of": gettext("找不到该企业")}
+            )
         if not sender.is_verified:
-            raise ValidationError("委托企业尚未通过认证", fields={"on_behalf_of": "该企业尚未认证"})
+            raise ValidationError(
+                gettext("委托企业尚未通过认证"), fields={"on_behalf_of": gettext("该企业尚未认证")}
+            )
         introducer = acting_org
     elif acting_org.org_type in INQUIRER_TYPES:
         if on_behalf_of_org_id and on_behalf_of_org_id != acting_org.id:
-            raise PermissionDenied("只有技术经纪机构可以代表其他单位发送意向")
+            raise PermissionDenied(gettext("只有技术经纪机构可以代表其他单位发送意向"))
         sender, introducer = acting_org, None
     else:
-        raise PermissionDenied("对接意向由企业（或受托的技术经纪机构）发送；高校和院所可向需求推荐成果")
-    listing = _published(db.session.get(model, listing_id), "专利" if listing_kind == "patent" else "成果")
+        raise PermissionDenied(
+            gettext("对接意向由企业（或受托的技术经纪机构）发送；高校和院所可向需求推荐成果")
+        )
+    gone = N_("该专利不存在或已不再公开") if listing_kind == "patent" else N_("该成果不存在或已不再公开")
+    listing = _published(db.session.get(model, listing_id), gone)
     if listing.organisation_id == sender.id:
-        raise ValidationError("不能对本单位发布的内容发送对接意向")
+        raise ValidationError(gettext("不能对本单位发布的内容发送对接意向"))
     demand = None
     if demand_id:
         demand = db.session.get(Demand, demand_id)
         if demand is None or demand.organisation_id != sender.id:
             raise ValidationError(
-                "关联的需求须为本单位发布的需求", fields={"demand_id": "请选择本单位的需求"}
+                gettext("关联的需求须为本单位发布的需求"),
+                fields={"demand_id": gettext("请选择本单位的需求")},
             )
     purpose, message = _clean_purpose_and_message(purpose, message)
     _check_cap(acting_org)
@@ -232,14 +247,15 @@ def offer_result(
     """Offer one of a university's or institute's published results to an open demand."""
     org = _require_verified(user)
     if org.org_type not in OFFERER_TYPES:
-        raise PermissionDenied("只有高校和科研院所可以向需求推荐成果")
-    demand = _published(db.session.get(Demand, demand_id), "需求")
+        raise PermissionDenied(gettext("只有高校和科研院所可以向需求推荐成果"))
+    demand = _published(db.session.get(Demand, demand_id), N_("该需求不存在或已不再公开"))
     if demand.organisation_id == org.id:
-        raise ValidationError("不能向本单位的需求推荐成果")
+        raise ValidationError(gettext("不能向本单位的需求推荐成果"))
     result = db.session.get(ResearchResult, result_id) if result_id else None
     if result is None or result.organisation_id != org.id or result.effective_status != "published":
         raise ValidationError(
-            "请选择本单位已发布的一项成果", fields={"result_id": "请选择本单位已发布的成果"}
+            gettext("请选择本单位已发布的一项成果"),
+            fields={"result_id": gettext("请选择本单位已发布的成果")},
         )
     purpose, message = _clean_purpose_and_message(purpose, message)
     _check_cap(org)
@@ -270,13 +286,34 @@ def offer_result(
     return inquiry
 
 
+# Notices are stored as message ids with values (see notices.services.notify), so a label chosen
+# from a list is part of the id: one sentence per code, each reader gets it in their language.
+ANNOUNCE_BODIES = {
+    "license": N_("合作方式：许可。请在 7 天内答复。"),
+    "transfer": N_("合作方式：转让。请在 7 天内答复。"),
+    "cooperation": N_("合作方式：合作开发/实施。请在 7 天内答复。"),
+    "consulting": N_("合作方式：技术咨询。请在 7 天内答复。"),
+}
+DECLINE_BODIES = {
+    "not_available": (N_("原因：该技术已转让或暂不对外"), N_("原因：该技术已转让或暂不对外，%(text)s")),
+    "mismatch": (N_("原因：技术方向不匹配"), N_("原因：技术方向不匹配，%(text)s")),
+    "terms": (N_("原因：合作方式或条件不合适"), N_("原因：合作方式或条件不合适，%(text)s")),
+    "more_info": (N_("原因：信息不足，请补充后再联系"), N_("原因：信息不足，请补充后再联系，%(text)s")),
+    "other": (N_("原因：其他"), N_("原因：其他，%(text)s")),
+}
+
+
 def _announce_new(inquiry: Inquiry, title: str) -> None:
-    what = "推荐了一项成果" if inquiry.kind == "offer" else "发来对接意向"
+    if inquiry.kind == "offer":
+        heading = N_("有单位就《%(title)s》推荐了一项成果")
+    else:
+        heading = N_("有单位就《%(title)s》发来对接意向")
     notify(
         inquiry.recipient_org_id,
         "inquiry",
-        f"有单位就《{title}》{what}",
-        body=f"合作方式：{inquiry.purpose_label}。请在 7 天内答复。",
+        heading,
+        body=ANNOUNCE_BODIES[inquiry.purpose],
+        params={"title": title},
         url=inquiry_path(inquiry.id),
         subject_key=f"inquiry:{inquiry.id}",
         email=True,
@@ -288,17 +325,19 @@ def _announce_new(inquiry: Inquiry, title: str) -> None:
 
 def _pending_for_answer(user, inquiry: Inquiry) -> None:
     if not can(user, "answer", inquiry):
-        raise PermissionDenied("只有被联系的单位可以答复此意向")
+        raise PermissionDenied(gettext("只有被联系的单位可以答复此意向"))
     if not user.org.is_verified:
-        raise PermissionDenied("本单位尚未通过认证，认证通过后才能答复")
+        raise PermissionDenied(gettext("本单位尚未通过认证，认证通过后才能答复"))
     if inquiry.status != "pending":
-        raise Conflict(f"该意向{inquiry.status_label}，不能再答复")
+        raise Conflict(gettext("该意向%(status)s，不能再答复", status=tr(inquiry.status_label)))
 
 
 def _claim_answer(inquiry: Inquiry, **values) -> None:
     """Answer (or withdraw) a pending inquiry once: a concurrent second answer gets a Conflict."""
     if not claim(inquiry, Inquiry.status == "pending", open_key=None, **values):
-        raise Conflict(f"该意向刚刚已被处理（{inquiry.status_label}），请刷新页面查看")
+        raise Conflict(
+            gettext("该意向刚刚已被处理（%(status)s），请刷新页面查看", status=tr(inquiry.status_label))
+        )
 
 
 def accept_inquiry(user, inquiry: Inquiry) -> Deal:
@@ -342,8 +381,9 @@ def accept_inquiry(user, inquiry: Inquiry) -> Deal:
         notify(
             org_id,
             "answer",
-            f"对方已接受您关于《{title}》的对接意向",
-            body="联系方式已向双方公开，请在对接页面继续洽谈。",
+            N_("对方已接受您关于《%(title)s》的对接意向"),
+            body=N_("联系方式已向双方公开，请在对接页面继续洽谈。"),
+            params={"title": title},
             url=deal_path(deal.id),
             subject_key=f"inquiry-answer:{inquiry.id}",
             email=True,
@@ -356,11 +396,11 @@ def decline_inquiry(user, inquiry: Inquiry, reason: str, text: str = "") -> Inqu
     _pending_for_answer(user, inquiry)
     text = (text or "").strip()
     if reason not in DECLINE_REASONS:
-        raise ValidationError("请选择婉拒原因", fields={"reason": "请从列表中选择原因"})
+        raise ValidationError(gettext("请选择婉拒原因"), fields={"reason": gettext("请从列表中选择原因")})
     if reason == "other" and not text:
-        raise ValidationError("选择“其他”时请填写说明", fields={"text": "请说明婉拒的原因"})
+        raise ValidationError(gettext("选择“其他”时请填写说明"), fields={"text": gettext("请说明婉拒的原因")})
     if len(text) > 500:
-        raise ValidationError("说明不能超过 500 字", fields={"text": "说明不能超过 500 字"})
+        raise ValidationError(gettext("说明不能超过 500 字"), fields={"text": gettext("说明不能超过 500 字")})
     _claim_answer(
         inquiry,
         status="declined",
@@ -381,8 +421,9 @@ def decline_inquiry(user, inquiry: Inquiry, reason: str, text: str = "") -> Inqu
         notify(
             org_id,
             "answer",
-            f"对方婉拒了您关于《{title}》的对接意向",
-            body=f"原因：{inquiry.decline_reason_label}{('，' + text) if text else ''}",
+            N_("对方婉拒了您关于《%(title)s》的对接意向"),
+            body=DECLINE_BODIES[reason][1 if text else 0],
+            params={"title": title, "text": text},
             url=inquiry_path(inquiry.id),
             subject_key=f"inquiry-answer:{inquiry.id}",
             email=True,
@@ -393,9 +434,9 @@ def decline_inquiry(user, inquiry: Inquiry, reason: str, text: str = "") -> Inqu
 def withdraw_inquiry(user, inquiry: Inquiry) -> Inquiry:
     """The sender (or its broker) takes back an unanswered inquiry."""
     if not can(user, "withdraw", inquiry):
-        raise PermissionDenied("只有发送方可以撤回意向")
+        raise PermissionDenied(gettext("只有发送方可以撤回意向"))
     if inquiry.status != "pending":
-        raise Conflict(f"该意向{inquiry.status_label}，不能撤回")
+        raise Conflict(gettext("该意向%(status)s，不能撤回", status=tr(inquiry.status_label)))
     _claim_answer(inquiry, status="withdrawn")
     record_audit(
         user, "inquiry.withdrawn", inquiry, before={"status": "pending"}, after={"status": "withdrawn"}
@@ -424,8 +465,9 @@ def remind_overdue() -> int:
         notify(
             inquiry.recipient_org_id,
             "inquiry",
-            f"关于《{title}》的对接意向已超过 7 天未答复",
-            body="对方仍在等待答复，请接受或婉拒。",
+            N_("关于《%(title)s》的对接意向已超过 7 天未答复"),
+            body=N_("对方仍在等待答复，请接受或婉拒。"),
+            params={"title": title},
             url=inquiry_path(inquiry.id),
             subject_key=f"inquiry-overdue:{inquiry.id}",
             email=True,

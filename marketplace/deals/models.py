@@ -5,25 +5,36 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from marketplace.common.i18n import N_
 from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
 
-INQUIRY_KINDS = {"inquiry": "对接意向", "offer": "成果推荐"}
-PURPOSES = {"license": "许可", "transfer": "转让", "cooperation": "合作开发/实施", "consulting": "技术咨询"}
-INQUIRY_STATUSES = {"pending": "待答复", "accepted": "已接受", "declined": "已婉拒", "withdrawn": "已撤回"}
+INQUIRY_KINDS = {"inquiry": N_("对接意向"), "offer": N_("成果推荐")}
+PURPOSES = {
+    "license": N_("许可"),
+    "transfer": N_("转让"),
+    "cooperation": N_("合作开发/实施"),
+    "consulting": N_("技术咨询"),
+}
+INQUIRY_STATUSES = {
+    "pending": N_("待答复"),
+    "accepted": N_("已接受"),
+    "declined": N_("已婉拒"),
+    "withdrawn": N_("已撤回"),
+}
 DECLINE_REASONS = {
-    "not_available": "该技术已转让或暂不对外",
-    "mismatch": "技术方向不匹配",
-    "terms": "合作方式或条件不合适",
-    "more_info": "信息不足，请补充后再联系",
-    "other": "其他",
+    "not_available": N_("该技术已转让或暂不对外"),
+    "mismatch": N_("技术方向不匹配"),
+    "terms": N_("合作方式或条件不合适"),
+    "more_info": N_("信息不足，请补充后再联系"),
+    "other": N_("其他"),
 }
 STAGES = {
-    "contact": "初步接洽",
-    "negotiating": "洽谈中",
-    "agreed": "达成一致",
-    "contracted": "已签合同并登记",
-    "closed": "已终止",
+    "contact": N_("初步接洽"),
+    "negotiating": N_("洽谈中"),
+    "agreed": N_("达成一致"),
+    "contracted": N_("已签合同并登记"),
+    "closed": N_("已终止"),
 }
 # Stages a party may move a deal to by hand; `contracted` only follows a registered contract.
 STAGE_MOVES = {
@@ -34,20 +45,20 @@ STAGE_MOVES = {
     "closed": (),
 }
 CLOSE_REASONS = {
-    "no_agreement": "未能就条件达成一致",
-    "tech_unfit": "技术不满足需求",
-    "budget": "预算或资金原因",
-    "other_partner": "已选择其他合作方",
-    "other": "其他",
+    "no_agreement": N_("未能就条件达成一致"),
+    "tech_unfit": N_("技术不满足需求"),
+    "budget": N_("预算或资金原因"),
+    "other_partner": N_("已选择其他合作方"),
+    "other": N_("其他"),
 }
-BROKER_SOURCES = {"introduced": "促成对接", "invited": "受邀参与"}
+BROKER_SOURCES = {"introduced": N_("促成对接"), "invited": N_("受邀参与")}
 REPORT_REASONS = {
-    "spam": "垃圾或广告信息",
-    "fraud": "虚假信息或诈骗",
-    "abuse": "骚扰或不当言论",
-    "other": "其他",
+    "spam": N_("垃圾或广告信息"),
+    "fraud": N_("虚假信息或诈骗"),
+    "abuse": N_("骚扰或不当言论"),
+    "other": N_("其他"),
 }
-REPORT_STATUSES = {"open": "待处理", "resolved": "已处理"}
+REPORT_STATUSES = {"open": N_("待处理"), "resolved": N_("已处理")}
 
 
 class Inquiry(db.Model):

@@ -7,6 +7,7 @@ permitted viewer gets (contacts only after acceptance, a hidden demand owner's n
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import func, or_, select
 
 from marketplace.common.audit import AuditLog
@@ -110,9 +111,9 @@ def private_details_for(inquiry: Inquiry, user) -> list[dict]:
 def get_deal_for(user, deal_id: int) -> Deal:
     deal = db.session.get(Deal, deal_id)
     if deal is None:
-        raise NotFound("对接不存在")
+        raise NotFound(gettext("对接不存在"))
     if not can(user, "view", deal):
-        raise PermissionDenied("只有对接双方及其技术经纪机构可以查看")
+        raise PermissionDenied(gettext("只有对接双方及其技术经纪机构可以查看"))
     return deal
 
 

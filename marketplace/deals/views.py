@@ -3,12 +3,14 @@
 import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from marketplace.accounts.forms import ConfirmForm
 from marketplace.common.domain import TECHNOLOGY_FIELDS
 from marketplace.common.errors import DomainError, ValidationError
+from marketplace.common.i18n import tr
 from marketplace.common.kinds import SEGMENTS
 from marketplace.common.pagination import paginate, parse_page_args
 from marketplace.common.permissions import can, role_required
@@ -44,7 +46,7 @@ from marketplace.organisations.models import Organisation
 
 bp = Blueprint("deals", __name__)
 
-SUPPLY = {"patent": (Patent, "专利"), "result": (ResearchResult, "成果")}
+SUPPLY = {"patent": Patent, "result": ResearchResult}
 
 
 @bp.app_template_global()
@@ -175,7 +177,7 @@ def _own_demand_choices(org_id: int) -> list[tuple[int, str]]:
         .order_by(Demand.id.desc())
         .limit(200)
     )
-    return [(0, "不关联需求")] + [(d.id, d.title) for d in demands]
+    return [(0, gettext("不关联需求"))] + [(d.id, d.title) for d in demands]
 
 
 @bp.route("/deals/inquire/<kind>/<int:listing_id>", methods=["GET", "POST"])
@@ -183,7 +185,7 @@ def _own_demand_choices(org_id: int) -> list[tuple[int, str]]:
 def new_inquiry(kind: str, listing_id: int):
     if kind not in SUPPLY:
         abort(404)
-    model, label = SUPPLY[kind]
+    model = SUPPLY[kind]
     listing = db.session.get(model, listing_id)
     if listing is None or listing.effective_status != "published":
         abort(404)
@@ -192,7 +194,7 @@ def new_inquiry(kind: str, listing_id: int):
     if request.method == "GET":
         form.event_id.data = str(int_or_zero(request.args.get("event")) or "")
     is_broker = org.org_type == Role.BROKER
-    form.demand_id.choices = [(0, "不关联需求")] if is_broker else _own_demand_choices(org.id)
+    form.demand_id.choices = [(0, gettext("不关联需求"))] if is_broker else _own_demand_choices(org.id)
     status = 200
     if form.validate_on_submit():
         on_behalf = None
@@ -202,7 +204,7 @@ def new_inquiry(kind: str, listing_id: int):
                 db.session.scalar(select(Organisation.id).where(Organisation.name == name)) if name else None
             )
             if on_behalf is None:
-                form.on_behalf_of.errors = ["请填写平台上已认证企业的完整名称"]
+                form.on_behalf_of.errors = [gettext("请填写平台上已认证企业的完整名称")]
         if not is_broker or on_behalf is not None:
             outcome = attempt(
                 lambda: services.send_inquiry(
@@ -216,7 +218,7 @@ def new_inquiry(kind: str, listing_id: int):
                     on_behalf_of_org_id=on_behalf,
                     event_id=int_or_zero(form.event_id.data) or None,
                 ),
-                success="对接意向已发送，对方答复后会通知您",
+                success=gettext("对接意向已发送，对方答复后会通知您"),
             )
             if outcome:
                 return redirect(url_for("deals.inquiry", inquiry_id=outcome.value.id))
@@ -231,7 +233,6 @@ def new_inquiry(kind: str, listing_id: int):
             "deals/new_inquiry.html",
             form=form,
             listing=listing,
-            label=label,
             is_broker=is_broker,
             cap=services.daily_cap(),
         ),
@@ -255,7 +256,7 @@ def new_offer(demand_id: int):
         .order_by(ResearchResult.id.desc())
         .limit(500)
     ).all()
-    form.result_id.choices = [(0, "请选择")] + [(r.id, r.title) for r in results]
+    form.result_id.choices = [(0, gettext("请选择"))] + [(r.id, r.title) for r in results]
     status = 200
     if form.validate_on_submit():
         outcome = attempt(
@@ -268,7 +269,7 @@ def new_offer(demand_id: int):
                 wants_private_details=form.wants_private_details.data,
                 event_id=int_or_zero(form.event_id.data) or None,
             ),
-            success="成果已推荐给需求方，对方答复后会通知您",
+            success=gettext("成果已推荐给需求方，对方答复后会通知您"),
         )
         if outcome:
             return redirect(url_for("deals.inquiry", inquiry_id=outcome.value.id))
@@ -323,7 +324,7 @@ def accept(inquiry_id: int):
     outcome = _answer(
         inquiry_id,
         lambda item: services.accept_inquiry(current_user, item),
-        "已接受对接意向，双方联系方式已互相公开",
+        gettext("已接受对接意向，双方联系方式已互相公开"),
     )
     if outcome:
         return redirect(url_for("deals.deal", deal_id=outcome.value.id))
@@ -338,10 +339,10 @@ def decline(inquiry_id: int):
     def act(item):
         if not form.validate():
             reasons = "；".join(e for errors in form.errors.values() for e in errors)
-            raise ValidationError(reasons or "请选择婉拒原因")
+            raise ValidationError(reasons or gettext("请选择婉拒原因"))
         services.decline_inquiry(current_user, item, form.reason.data, form.text.data)
 
-    _answer(inquiry_id, act, "已婉拒该意向，对方会收到您选择的原因", "info")
+    _answer(inquiry_id, act, gettext("已婉拒该意向，对方会收到您选择的原因"), "info")
     return redirect(url_for("deals.inquiry", inquiry_id=inquiry_id))
 
 
@@ -352,7 +353,11 @@ def withdraw(inquiry_id: int):
     if not can(current_user, "withdraw", item):
         abort(403)
     if ConfirmForm().validate_on_submit():
-        attempt(lambda: services.withdraw_inquiry(current_user, item), success="意向已撤回", category="info")
+        attempt(
+            lambda: services.withdraw_inquiry(current_user, item),
+            success=gettext("意向已撤回"),
+            category="info",
+        )
     return redirect(url_for("deals.inquiry", inquiry_id=inquiry_id))
 
 
@@ -362,11 +367,11 @@ def report(inquiry_id: int):
     item = _get_inquiry(inquiry_id)
     form = ReportForm()
     if not form.validate_on_submit():
-        flash("请选择举报原因", "danger")
+        flash(gettext("请选择举报原因"), "danger")
     else:
         attempt(
             lambda: services.report_inquiry(current_user, item, form.reason.data, form.text.data),
-            success="举报已提交给科技局，感谢您的反馈",
+            success=gettext("举报已提交给科技局，感谢您的反馈"),
         )
     if item.deal is not None and can(current_user, "view", item.deal):
         return redirect(url_for("deals.deal", deal_id=item.deal.id))
@@ -378,13 +383,17 @@ def report(inquiry_id: int):
 
 def _stage_form(deal: Deal) -> StageForm:
     form = StageForm()
-    form.stage.choices = [("", "请选择")] + [(s, STAGES[s]) for s in STAGE_MOVES.get(deal.stage, ())]
+    form.stage.choices = [("", gettext("请选择"))] + [
+        (s, tr(STAGES[s])) for s in STAGE_MOVES.get(deal.stage, ())
+    ]
     return form
 
 
 def _render_deal(deal: Deal, message_form=None, stage_form=None, status: int = 200):
     invite_form = InviteBrokerForm()
-    invite_form.broker_org_id.choices = [(0, "请选择")] + [(b.id, b.name) for b in services.broker_choices()]
+    invite_form.broker_org_id.choices = [(0, gettext("请选择"))] + [
+        (b.id, b.name) for b in services.broker_choices()
+    ]
     return (
         render_template(
             "deals/deal.html",
@@ -394,6 +403,7 @@ def _render_deal(deal: Deal, message_form=None, stage_form=None, status: int = 2
             contacts=services.contacts_for(deal.inquiry, current_user),
             private_details=services.private_details_for(deal.inquiry, current_user),
             history=services.stage_history(deal),
+            stages=STAGES,
             is_party=can(current_user, "update", deal),
             message_form=message_form or MessageForm(),
             stage_form=stage_form or _stage_form(deal),
@@ -446,7 +456,7 @@ def change_stage(deal_id: int):
     if not outcome:
         _apply_field_errors(form, outcome.error)
         return _render_deal(db.session.get(Deal, deal_id), stage_form=form, status=outcome.error.status)
-    flash(f"进展已更新为“{item.stage_label}”", "success")
+    flash(gettext("进展已更新为“%(stage)s”", stage=tr(item.stage_label)), "success")
     return redirect(url_for("deals.deal", deal_id=deal_id))
 
 
@@ -459,11 +469,11 @@ def invite_broker(deal_id: int):
     form = InviteBrokerForm()
     form.broker_org_id.choices = [(b.id, b.name) for b in services.broker_choices()]
     if not form.validate_on_submit():
-        flash("请选择技术经纪机构", "danger")
+        flash(gettext("请选择技术经纪机构"), "danger")
         return redirect(url_for("deals.deal", deal_id=deal_id))
     attempt(
         lambda: services.invite_broker(current_user, item, form.broker_org_id.data),
-        success="已邀请技术经纪机构参与对接",
+        success=gettext("已邀请技术经纪机构参与对接"),
     )
     return redirect(url_for("deals.deal", deal_id=deal_id))
 
@@ -542,8 +552,8 @@ def resolve_report(report_id: int):
 
     def act():
         if not form.validate_on_submit():
-            raise ValidationError("请填写处理结果")
+            raise ValidationError(gettext("请填写处理结果"))
         services.resolve_report(current_user, item, form.resolution.data)
 
-    attempt(act, success="举报已标记为已处理")
+    attempt(act, success=gettext("举报已标记为已处理"))
     return redirect(url_for("deals.bureau_reports"))
