@@ -121,3 +121,11 @@ class FilterForm(FlaskForm):
         choices=[("", lazy_gettext("全部领域")), *[(f, lazy_gettext(f)) for f in TECHNOLOGY_FIELDS]],
         validate_choice=False,
     )
+
+
+class CancelEventForm(FlaskForm):
+    reason = TextAreaField(
+        lazy_gettext("取消原因"),
+        validators=[Optional(), Length(max=500, message=lazy_gettext("不能超过 500 字"))],
+        description=lazy_gettext("报名的人会收到通知，看到这个原因"),
+    )

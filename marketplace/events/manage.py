@@ -15,7 +15,14 @@ from marketplace.common.uow import attempt
 from marketplace.events import publishing, queries, registration
 from marketplace.events.blueprint import bp
 from marketplace.events.files import attendee_workbook
-from marketplace.events.forms import CheckInForm, EventForm, ProjectForm, RejectForm, WalkInForm
+from marketplace.events.forms import (
+    CancelEventForm,
+    CheckInForm,
+    EventForm,
+    ProjectForm,
+    RejectForm,
+    WalkInForm,
+)
 from marketplace.events.models import Event, Registration
 from marketplace.events.views import get_event
 from marketplace.extensions import db
@@ -117,6 +124,27 @@ def manage(event_id: int):
         confirm=ConfirmForm(),
         owner_name=queries.owner_name,
     )
+
+
+@bp.route("/events/<int:event_id>/cancel-event", methods=["GET", "POST"])
+@login_required
+def cancel_event(event_id: int):
+    """Ask for the reason and a confirmation, then call the event off."""
+    event = get_event(event_id, "manage")
+    form = CancelEventForm()
+    status = 200
+    if form.validate_on_submit():
+        outcome = attempt(
+            lambda: publishing.cancel_event(current_user, event, form.reason.data or ""),
+            success=gettext("活动已取消，已通知报名的人"),
+        )
+        if outcome:
+            return redirect(url_for("events.show", event_id=event.id))
+        _apply(form, outcome.error)
+        status = outcome.error.status
+    elif request.method == "POST":
+        status = 422
+    return render_template("events/cancel_event.html", event=event, form=form), status
 
 
 @bp.route("/events/<int:event_id>/projects", methods=["POST"])

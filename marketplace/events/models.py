@@ -187,6 +187,7 @@ describe_audit(
         "event.rejected": N_("驳回活动"),
         "event.featured": N_("首页推荐活动"),
         "event.unfeatured": N_("取消首页推荐活动"),
+        "event.cancelled": N_("取消活动"),
     },
     groups={"event.": N_("活动")},
     subjects={

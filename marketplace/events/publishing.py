@@ -12,7 +12,7 @@ from marketplace.common.i18n import N_, tr
 from marketplace.common.roles import is_bureau
 from marketplace.common.timeutil import utcnow
 from marketplace.events.access import runs_event
-from marketplace.events.models import EVENT_TYPES, Event, EventProject
+from marketplace.events.models import EVENT_TYPES, Event, EventProject, Registration
 from marketplace.events.registration import set_capacity_promotions
 from marketplace.extensions import db
 from marketplace.listings.models import LISTING_MODELS
@@ -181,6 +181,55 @@ def reject_event(user, event: Event, reason: str) -> Event:
         body=N_("%(reason)s"),
         url=f"/events/{event.id}/manage",
         params={"title": event.title, "reason": reason},
+    )
+    return event
+
+
+def cancel_event(user, event: Event, reason: str) -> Event:
+    """Call off a coming event: registration closes, every registrant is told why, the page says 已取消.
+
+    The reason is kept in `review_reason`, the event's one "why" field (shown on its pages).
+    """
+    if not runs_event(user, event):
+        raise PermissionDenied(gettext("只有主办方和科技局可以取消活动"))
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 500:
+        raise ValidationError(
+            gettext("请填写取消的原因（不超过 500 字）"), fields={"reason": gettext("请填写原因")}
+        )
+    if event.status not in ("published", "pending"):
+        raise Conflict(gettext("该活动%(status)s，不能取消", status=tr(event.status_label)))
+    if event.ends_at <= utcnow():
+        raise Conflict(gettext("活动已结束，不能取消"))
+    before = event.status
+    event.status, event.review_reason, event.featured = "cancelled", reason, False
+    now = utcnow()
+    registrations = db.session.scalars(
+        select(Registration).where(
+            Registration.event_id == event.id, Registration.status.in_(("registered", "waiting"))
+        )
+    ).all()
+    for item in registrations:
+        item.status, item.cancelled_at = "cancelled", now
+        if item.user_id is not None:
+            notify(
+                None,
+                "system",
+                N_("活动《%(title)s》已取消"),
+                body=N_("主办方取消了本次活动，您的报名随之取消。原因：%(reason)s"),
+                url=f"/events/{event.id}",
+                params={"title": event.title, "reason": reason},
+                subject_key=f"event-cancelled:{event.id}:{item.id}",
+                user_id=item.user_id,
+                email=True,
+            )
+    db.session.flush()
+    record_audit(
+        user,
+        "event.cancelled",
+        event,
+        before={"status": before},
+        after={"status": "cancelled", "reason": reason},
     )
     return event
 
