@@ -6,6 +6,8 @@ notices stay the same; the inquiry records the broker as its sender (`sent_by_id
 organisation as introducer, which is what credits both when a deal follows.
 """
 
+from datetime import date, datetime, timedelta
+
 from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -200,3 +202,47 @@ def send_inquiry_for_request(
     db.session.add(BrokerRequestInquiry(request_id=request.id, inquiry_id=inquiry.id))
     db.session.flush()
     return inquiry
+
+
+REQUEST_EXPIRY_DAYS = 30
+BEIJING_OFFSET = timedelta(hours=8)
+
+
+def expire_requests(today: date) -> int:
+    """Close help requests a broker left unanswered for 30 days, telling both sides; the daily job.
+
+    Only pending requests expire: an accepted one is a mandate at work, which the enterprise ends.
+    An expired request is "ended" with no answer, and frees the pair for a new request.
+    """
+    cutoff = (
+        datetime.combine(today, datetime.min.time()) - BEIJING_OFFSET - timedelta(days=REQUEST_EXPIRY_DAYS)
+    )
+    stale = db.session.scalars(
+        select(BrokerRequest).where(BrokerRequest.status == "pending", BrokerRequest.created_at < cutoff)
+    ).all()
+    closed = 0
+    for request in stale:
+        if not claim(
+            request, BrokerRequest.status == "pending", status="ended", open_key=None, ended_at=utcnow()
+        ):
+            continue  # answered or withdrawn a moment ago
+        closed += 1
+        params = {"broker": request.profile.name, "title": request.demand.title, "days": REQUEST_EXPIRY_DAYS}
+        notify(
+            request.requester_org_id,
+            "broker",
+            N_("您请%(broker)s协助对接《%(title)s》的请求 %(days)s 天未获答复，已自动关闭"),
+            body=N_("可以另请其他经纪人协助，或稍后再次提出请求。"),
+            url=request_path(request.id),
+            params=params,
+            subject_key=f"broker-request-expired:{request.id}",
+        )
+        notify(
+            request.profile.organisation_id,
+            "broker",
+            N_("关于《%(title)s》的协助请求 %(days)s 天未答复，已自动关闭"),
+            url=request_path(request.id),
+            params=params,
+            subject_key=f"broker-request-expired-broker:{request.id}",
+        )
+    return closed

@@ -48,11 +48,18 @@ def _match_digest(today: date) -> str:
     return send_digests(today)
 
 
+def _expire_broker_requests(today: date) -> str:
+    from marketplace.brokers.requests import expire_requests
+
+    return f"closed {expire_requests(today)} broker request(s)"
+
+
 # name -> job(today) returning a short report; jobs change rows but never commit.
 DAILY_JOBS: dict[str, Callable[[date], str]] = {
     "expire_demands": _expire_demands,
     "event_reminders": _remind_events,
     "match_digest": _match_digest,
+    "expire_broker_requests": _expire_broker_requests,
 }
 # Beijing hour before which a job is not run that day (default: from midnight).
 DAILY_JOB_HOURS: dict[str, int] = {"match_digest": 8}

@@ -1,6 +1,7 @@
 """The organiser's and the bureau's event pages: create, present projects, check in, export, review."""
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -15,7 +16,14 @@ from marketplace.common.uow import attempt
 from marketplace.events import publishing, queries, registration
 from marketplace.events.blueprint import bp
 from marketplace.events.files import attendee_workbook
-from marketplace.events.forms import CheckInForm, EventForm, ProjectForm, RejectForm, WalkInForm
+from marketplace.events.forms import (
+    CancelEventForm,
+    CheckInForm,
+    EventForm,
+    ProjectForm,
+    RejectForm,
+    WalkInForm,
+)
 from marketplace.events.models import Event, Registration
 from marketplace.events.views import get_event
 from marketplace.extensions import db
@@ -43,6 +51,12 @@ def _input(form: EventForm) -> publishing.EventInput:
     )
 
 
+def _checked_in_message(name: str, new: bool) -> str:
+    if new:
+        return gettext("%(name)s 签到成功", name=name)
+    return gettext("%(name)s 此前已签到", name=name)
+
+
 def _local(value):
     local = to_beijing(value)
     return local.replace(tzinfo=None) if local else None
@@ -61,7 +75,10 @@ def new():
         outcome = attempt(lambda: publishing.create_event(current_user, _input(form)))
         if outcome:
             event = outcome.value
-            flash("活动已发布" if event.is_public else "活动已提交，科技局审核通过后公开", "success")
+            flash(
+                gettext("活动已发布") if event.is_public else gettext("活动已提交，科技局审核通过后公开"),
+                "success",
+            )
             return redirect(url_for("events.manage", event_id=event.id))
         _apply(form, outcome.error)
         status = outcome.error.status
@@ -81,7 +98,7 @@ def edit(event_id: int):
     status = 200
     if form.validate_on_submit():
         outcome = attempt(
-            lambda: publishing.update_event(current_user, event, _input(form)), success="已保存"
+            lambda: publishing.update_event(current_user, event, _input(form)), success=gettext("已保存")
         )
         if outcome:
             return redirect(url_for("events.manage", event_id=event.id))
@@ -110,6 +127,27 @@ def manage(event_id: int):
     )
 
 
+@bp.route("/events/<int:event_id>/cancel-event", methods=["GET", "POST"])
+@login_required
+def cancel_event(event_id: int):
+    """Ask for the reason and a confirmation, then call the event off."""
+    event = get_event(event_id, "manage")
+    form = CancelEventForm()
+    status = 200
+    if form.validate_on_submit():
+        outcome = attempt(
+            lambda: publishing.cancel_event(current_user, event, form.reason.data or ""),
+            success=gettext("活动已取消，已通知报名的人"),
+        )
+        if outcome:
+            return redirect(url_for("events.show", event_id=event.id))
+        _apply(form, outcome.error)
+        status = outcome.error.status
+    elif request.method == "POST":
+        status = 422
+    return render_template("events/cancel_event.html", event=event, form=form), status
+
+
 @bp.route("/events/<int:event_id>/projects", methods=["POST"])
 @login_required
 def add_project(event_id: int):
@@ -124,7 +162,7 @@ def add_project(event_id: int):
             form.listing_id.data,
             publishing.beijing_to_utc(form.slot_at.data),
         ),
-        success="已加入展示项目",
+        success=gettext("已加入展示项目"),
     )
     return redirect(url_for("events.manage", event_id=event.id))
 
@@ -134,7 +172,10 @@ def add_project(event_id: int):
 def remove_project(event_id: int, project_id: int):
     event = get_event(event_id, "manage")
     if ConfirmForm().validate_on_submit():
-        attempt(lambda: publishing.remove_project(current_user, event, project_id), success="已移除展示项目")
+        attempt(
+            lambda: publishing.remove_project(current_user, event, project_id),
+            success=gettext("已移除展示项目"),
+        )
     return redirect(url_for("events.manage", event_id=event.id))
 
 
@@ -148,7 +189,7 @@ def checkin(event_id: int):
         outcome = attempt(lambda: registration.check_in(current_user, event, form.code.data or ""))
         if outcome:
             last, new = outcome.value
-            flash(f"{last.name} {'签到成功' if new else '此前已签到'}", "success" if new else "info")
+            flash(_checked_in_message(last.name, new), "success" if new else "info")
             return redirect(url_for("events.checkin", event_id=event.id))
     return render_template(
         "events/checkin.html", event=event, form=form, walk_in=walk_in, counts=registration.counts(event.id)
@@ -164,7 +205,7 @@ def add_walk_in(event_id: int):
     if walk_in.validate_on_submit():
         outcome = attempt(
             lambda: registration.add_walk_in(current_user, event, walk_in.name.data, walk_in.phone.data),
-            success="已登记现场来宾并签到",
+            success=gettext("已登记现场来宾并签到"),
         )
         if outcome:
             return redirect(url_for("events.checkin", event_id=event.id))
@@ -202,7 +243,7 @@ def checkin_link(event_id: int, code: str):
         outcome = attempt(lambda: registration.check_in(current_user, event, code))
         if outcome:
             done, new = outcome.value
-            flash(f"{done.name} {'签到成功' if new else '此前已签到'}", "success" if new else "info")
+            flash(_checked_in_message(done.name, new), "success" if new else "info")
             return redirect(url_for("events.checkin", event_id=event.id))
     return render_template("events/checkin_link.html", event=event, item=item, code=code, form=form)
 
@@ -255,7 +296,7 @@ def review_queue():
 def approve(event_id: int):
     event = get_event(event_id, "review")
     if ConfirmForm().validate_on_submit():
-        attempt(lambda: publishing.approve_event(current_user, event), success="活动已通过并发布")
+        attempt(lambda: publishing.approve_event(current_user, event), success=gettext("活动已通过并发布"))
     return redirect(url_for("events.review_queue"))
 
 
@@ -265,7 +306,10 @@ def reject(event_id: int):
     event = get_event(event_id, "review")
     form = RejectForm()
     form.validate_on_submit()
-    attempt(lambda: publishing.reject_event(current_user, event, form.reason.data or ""), success="已退回")
+    attempt(
+        lambda: publishing.reject_event(current_user, event, form.reason.data or ""),
+        success=gettext("已退回"),
+    )
     return redirect(url_for("events.review_queue"))
 
 
@@ -277,6 +321,6 @@ def feature(event_id: int):
         on = request.form.get("featured") == "1"
         attempt(
             lambda: publishing.set_featured(current_user, event, on),
-            success="已推荐到首页" if on else "已取消首页推荐",
+            success=gettext("已推荐到首页") if on else gettext("已取消首页推荐"),
         )
     return redirect(url_for("events.show", event_id=event.id))

@@ -7,30 +7,32 @@ from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.common.audit import Subject, describe_audit
+from marketplace.common.i18n import N_
 from marketplace.common.kinds import KIND_LABELS
 from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
 
 EVENT_TYPES = {
-    "roadshow": "路演",
-    "matchmaking": "供需对接会",
-    "competition": "大赛",
-    "forum": "论坛",
-    "training": "培训",
+    "roadshow": N_("路演"),
+    "matchmaking": N_("供需对接会"),
+    "competition": N_("大赛"),
+    "forum": N_("论坛"),
+    "training": N_("培训"),
 }
 # draft → pending (an organisation's event waits for the bureau) → published; or rejected/cancelled.
 EVENT_STATUSES = {
-    "draft": "草稿",
-    "pending": "待审核",
-    "published": "已发布",
-    "rejected": "未通过",
-    "cancelled": "已取消",
+    "draft": N_("草稿"),
+    "pending": N_("待审核"),
+    "published": N_("已发布"),
+    "rejected": N_("未通过"),
+    "cancelled": N_("已取消"),
 }
 REGISTRATION_STATUSES = {
-    "registered": "已报名",
-    "waiting": "候补中",
-    "cancelled": "已取消",
+    "registered": N_("已报名"),
+    "waiting": N_("候补中"),
+    "cancelled": N_("已取消"),
 }
+CHECKED_IN_LABEL = N_("已签到")
 # A check-in code is read aloud and typed on a phone: no 0/O, 1/I/L, 2/Z, 5/S, 8/B.
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 CODE_LENGTH = 6
@@ -169,7 +171,7 @@ class Registration(db.Model):
     @property
     def status_label(self) -> str:
         if self.checked_in_at is not None:
-            return "已签到"
+            return CHECKED_IN_LABEL
         return REGISTRATION_STATUSES.get(self.status, self.status)
 
     @property
@@ -179,21 +181,22 @@ class Registration(db.Model):
 
 describe_audit(
     actions={
-        "event.created": "创建活动",
-        "event.updated": "修改活动",
-        "event.approved": "批准活动发布",
-        "event.rejected": "驳回活动",
-        "event.featured": "首页推荐活动",
-        "event.unfeatured": "取消首页推荐活动",
+        "event.created": N_("创建活动"),
+        "event.updated": N_("修改活动"),
+        "event.approved": N_("批准活动发布"),
+        "event.rejected": N_("驳回活动"),
+        "event.featured": N_("首页推荐活动"),
+        "event.unfeatured": N_("取消首页推荐活动"),
+        "event.cancelled": N_("取消活动"),
     },
-    groups={"event.": "活动"},
+    groups={"event.": N_("活动")},
     subjects={
         "events": Subject(
-            "活动",
+            N_("活动"),
             Event,
             title=lambda e: e.title,
             url=lambda e: url_for("events.show", event_id=e.id),
-            fields={"status": "状态", "reason": "原因"},
+            fields={"status": N_("状态"), "reason": N_("原因")},
             values={"status": EVENT_STATUSES},
         )
     },

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Select, and_, func, or_, select
 
+from marketplace.common.i18n import N_, tr
 from marketplace.common.roles import Role
 from marketplace.common.timeutil import to_beijing, utcnow
 from marketplace.deals.models import Deal, Inquiry
@@ -158,7 +159,7 @@ def owner_name(project: EventProject, user) -> str:
     if listing is None:
         return ""
     if project.listing_kind == "demand" and not listing.shows_name_to(user):
-        return HIDDEN_NAME
+        return tr(HIDDEN_NAME)
     return listing.organisation.name
 
 
@@ -200,10 +201,10 @@ def training_hours_by_year(user_id: int) -> dict[int, float]:
 
 EVENT_STEPS = ("events", "inquiries", "deals", "contracted")
 EVENT_STEP_LABELS = {
-    "events": "举办活动",
-    "inquiries": "活动带来的意向",
-    "deals": "建立对接",
-    "contracted": "登记合同",
+    "events": N_("举办活动"),
+    "inquiries": N_("活动带来的意向"),
+    "deals": N_("建立对接"),
+    "contracted": N_("登记合同"),
 }
 
 

@@ -10,9 +10,11 @@ one after the other, and counting the places taken is then exact.
 import secrets
 from datetime import date
 
+from flask_babel import gettext
 from sqlalchemy import func, select, update
 
 from marketplace.common.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from marketplace.common.i18n import N_, tr
 from marketplace.common.timeutil import to_beijing, utcnow
 from marketplace.events.access import runs_event
 from marketplace.events.models import CODE_ALPHABET, CODE_LENGTH, Event, Registration
@@ -29,7 +31,7 @@ def lock_event(event_id: int) -> Event:
         update(Event).where(Event.id == event_id).values(seats_version=Event.seats_version + 1)
     )
     if bumped.rowcount != 1:
-        raise NotFound("活动不存在")
+        raise NotFound(gettext("活动不存在"))
     stmt = select(Event).where(Event.id == event_id).execution_options(populate_existing=True)
     if db.session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
@@ -88,25 +90,30 @@ def mine(event_id: int, user) -> Registration | None:
 def register(user, event_id: int, *, consent: bool, note: str = "") -> Registration:
     """Register the user (name and phone from the profile); on the waiting list when full."""
     if not getattr(user, "is_authenticated", False):
-        raise PermissionDenied("请先登录后再报名")
+        raise PermissionDenied(gettext("请先登录后再报名"))
     note = (note or "").strip()
     if len(note) > 500:
-        raise ValidationError("备注不能超过 500 字", fields={"note": "备注不能超过 500 字"})
+        raise ValidationError(gettext("备注不能超过 500 字"), fields={"note": gettext("备注不能超过 500 字")})
     if not consent:
         raise ValidationError(
-            "请先同意主办方使用您的报名信息", fields={"consent": "报名须同意主办方使用姓名和手机号"}
+            gettext("请先同意主办方使用您的报名信息"),
+            fields={"consent": gettext("报名须同意主办方使用姓名和手机号")},
         )
     if not (user.phone or "").strip():
-        raise ValidationError("请先在个人中心填写手机号后再报名", fields={"phone": "个人资料中没有手机号"})
+        raise ValidationError(
+            gettext("请先在个人中心填写手机号后再报名"), fields={"phone": gettext("个人资料中没有手机号")}
+        )
     event = lock_event(event_id)
     if event.status != "published":
-        raise NotFound("活动不存在或尚未发布")
+        raise NotFound(gettext("活动不存在或尚未发布"))
     now = utcnow()
     if now >= event.registration_closes_at:
-        raise ValidationError("报名已截止", fields={"event": "已过报名截止时间或活动已开始"})
+        raise ValidationError(
+            gettext("报名已截止"), fields={"event": gettext("已过报名截止时间或活动已开始")}
+        )
     existing = mine(event.id, user)
     if existing is not None and existing.is_active:
-        raise Conflict(f"您已报名此活动（{existing.status_label}）")
+        raise Conflict(gettext("您已报名此活动（%(status)s）", status=tr(existing.status_label)))
     status = "registered" if _registered_count(event.id) < event.capacity else "waiting"
     registration = existing or Registration(event_id=event.id, user_id=user.id, code=_new_code(event.id))
     registration.name = user.name
@@ -139,8 +146,9 @@ def _promote(event: Event) -> list[Registration]:
             notify(
                 None,
                 "system",
-                f"候补成功：您已获得《{event.title}》的参会名额",
-                body="请按时参加；不能参加时请在电子票页面取消，把名额留给其他人。",
+                N_("候补成功：您已获得《%(title)s》的参会名额"),
+                body=N_("请按时参加；不能参加时请在电子票页面取消，把名额留给其他人。"),
+                params={"title": event.title},
                 url=f"/events/{event.id}/ticket",
                 subject_key=f"event-promoted:{registration.id}:{registration.queued_at:%Y%m%d%H%M%S}",
                 user_id=registration.user_id,
@@ -153,11 +161,11 @@ def cancel(user, event_id: int) -> Registration:
     event = lock_event(event_id)
     registration = mine(event.id, user)
     if registration is None or not registration.is_active:
-        raise NotFound("您没有报名此活动")
+        raise NotFound(gettext("您没有报名此活动"))
     if registration.checked_in_at is not None:
-        raise Conflict("已签到，不能取消报名")
+        raise Conflict(gettext("已签到，不能取消报名"))
     if event.starts_at <= utcnow():
-        raise ValidationError("活动已开始，不能再取消报名")
+        raise ValidationError(gettext("活动已开始，不能再取消报名"))
     registration.status = "cancelled"
     registration.cancelled_at = utcnow()
     db.session.flush()
@@ -188,15 +196,21 @@ def announce_training(event: Event, registration: Registration) -> None:
 def check_in(user, event: Event, code: str) -> tuple[Registration, bool]:
     """Check a registrant in by code; a second check-in changes nothing. Returns (registration, new)."""
     if not runs_event(user, event):
-        raise PermissionDenied("只有主办方和科技局可以签到")
+        raise PermissionDenied(gettext("只有主办方和科技局可以签到"))
     code = normalise_code(code)
     registration = db.session.scalar(
         select(Registration).where(Registration.event_id == event.id, Registration.code == code)
     )
     if registration is None:
-        raise NotFound(f"签到码 {code or '（空）'} 不属于本活动，请核对")
+        raise NotFound(gettext("签到码 %(code)s 不属于本活动，请核对", code=code or gettext("（空）")))
     if registration.status != "registered":
-        raise Conflict(f"{registration.name} 的报名状态为“{registration.status_label}”，不能签到")
+        raise Conflict(
+            gettext(
+                "%(name)s 的报名状态为“%(status)s”，不能签到",
+                name=registration.name,
+                status=tr(registration.status_label),
+            )
+        )
     if registration.checked_in_at is not None:
         return registration, False
     claimed = db.session.execute(
@@ -214,15 +228,15 @@ def check_in(user, event: Event, code: str) -> tuple[Registration, bool]:
 def add_walk_in(user, event: Event, name: str, phone: str) -> Registration:
     """Add a guest who came without registering, checked in at once."""
     if not runs_event(user, event):
-        raise PermissionDenied("只有主办方和科技局可以登记现场来宾")
+        raise PermissionDenied(gettext("只有主办方和科技局可以登记现场来宾"))
     name, phone = (name or "").strip(), (phone or "").strip()
     errors = {}
     if not name or len(name) > 50:
-        errors["name"] = "请填写姓名（不超过 50 字）"
+        errors["name"] = gettext("请填写姓名（不超过 50 字）")
     if not phone or len(phone) > 30:
-        errors["phone"] = "请填写联系电话（不超过 30 字）"
+        errors["phone"] = gettext("请填写联系电话（不超过 30 字）")
     if errors:
-        raise ValidationError("请填写来宾的姓名和电话", fields=errors)
+        raise ValidationError(gettext("请填写来宾的姓名和电话"), fields=errors)
     event = lock_event(event.id)
     now = utcnow()
     registration = Registration(

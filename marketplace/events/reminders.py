@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
+from marketplace.common.i18n import N_
 from marketplace.common.timeutil import to_beijing, utcnow
 from marketplace.events.models import Event, Registration
 from marketplace.extensions import db
@@ -34,8 +35,14 @@ def send_reminders(today: date) -> int:
         notify(
             None,
             "system",
-            f"活动提醒：《{event.title}》明天 {local:%H:%M} 开始",
-            body=f"地点：{event.place or event.online_url}。签到码 {registration.code}，请在电子票页面出示二维码。",
+            N_("活动提醒：《%(title)s》明天 %(time)s 开始"),
+            body=N_("地点：%(place)s。签到码 %(code)s，请在电子票页面出示二维码。"),
+            params={
+                "title": event.title,
+                "time": f"{local:%H:%M}",
+                "place": event.place or event.online_url,
+                "code": registration.code,
+            },
             url=f"/events/{event.id}/ticket",
             subject_key=f"event-reminder:{registration.id}",
             user_id=registration.user_id,

@@ -1,6 +1,7 @@
 """Public event pages, registration, the ticket and the calendar file."""
 
 from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from marketplace.accounts.forms import ConfirmForm
@@ -125,7 +126,7 @@ def cancel(event_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    if attempt(lambda: registration.cancel(current_user, event.id), success="已取消报名"):
+    if attempt(lambda: registration.cancel(current_user, event.id), success=gettext("已取消报名")):
         return redirect(url_for("events.show", event_id=event.id))
     return redirect(url_for("events.ticket", event_id=event.id))
 

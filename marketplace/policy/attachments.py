@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext
 
 from marketplace.common.errors import ValidationError
 from marketplace.common.uploads import clean_filename, size_label
@@ -22,7 +23,6 @@ MIMETYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 MAIN_PARTS = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
-ALLOWED_LABEL = "PDF、DOCX 或 XLSX"
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 
@@ -53,15 +53,15 @@ def store_attachment(storage, limit: int | None = None) -> dict:
     """Check and save an uploaded attachment; return its relative path, name, mimetype and size."""
     limit = max_bytes() if limit is None else limit
     if storage is None or not getattr(storage, "filename", ""):
-        raise ValidationError("请选择要上传的附件")
+        raise ValidationError(gettext("请选择要上传的附件"))
     data = storage.read(limit + 1)
     if not data:
-        raise ValidationError("上传的附件是空的")
+        raise ValidationError(gettext("上传的附件是空的"))
     if len(data) > limit:
-        raise ValidationError(f"附件过大，最大 {size_label(limit)}")
+        raise ValidationError(gettext("附件过大，最大 %(size)s", size=size_label(limit)))
     kind = detect_kind(data)
     if kind is None:
-        raise ValidationError(f"附件内容不是 {ALLOWED_LABEL} 文件，请上传原始文档（改扩展名无效）")
+        raise ValidationError(gettext("附件内容不是 PDF、DOCX 或 XLSX 文件，请上传原始文档（改扩展名无效）"))
     relative = Path("policy") / f"{uuid.uuid4().hex}.{kind}"
     target = Path(current_app.config["UPLOAD_DIR"]) / relative
     target.parent.mkdir(parents=True, exist_ok=True)

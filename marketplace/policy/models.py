@@ -7,14 +7,15 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.common.audit import Subject, describe_audit
+from marketplace.common.i18n import N_
 from marketplace.common.timeutil import utcnow
 from marketplace.extensions import db
 
-CATEGORIES = {"regulation": "政策法规", "notice": "通知公告", "interpretation": "政策解读"}
-VALIDITIES = {"current": "现行有效", "revised": "已修订", "repealed": "已废止"}
-STATUSES = {"draft": "草稿", "published": "已发布", "withdrawn": "已撤回"}
+CATEGORIES = {"regulation": N_("政策法规"), "notice": N_("通知公告"), "interpretation": N_("政策解读")}
+VALIDITIES = {"current": N_("现行有效"), "revised": N_("已修订"), "repealed": N_("已废止")}
+STATUSES = {"draft": N_("草稿"), "published": N_("已发布"), "withdrawn": N_("已撤回")}
 # What an article may point at: (kind, target_id) rows, so events can join later without a migration.
-LINK_KINDS = {"result": "科技成果", "patent": "专利", "demand": "技术需求"}
+LINK_KINDS = {"result": N_("科技成果"), "patent": N_("专利"), "demand": N_("技术需求")}
 
 
 class Article(db.Model):
@@ -104,33 +105,33 @@ class ArticleLink(db.Model):
 
 describe_audit(
     actions={
-        "policy.create": "新建政策通知",
-        "policy.update": "修改政策通知",
-        "policy.publish": "发布政策通知",
-        "policy.withdraw": "撤回政策通知",
-        "policy.attach": "上传政策通知附件",
-        "policy.detach": "删除政策通知附件",
+        "policy.create": N_("新建政策通知"),
+        "policy.update": N_("修改政策通知"),
+        "policy.publish": N_("发布政策通知"),
+        "policy.withdraw": N_("撤回政策通知"),
+        "policy.attach": N_("上传政策通知附件"),
+        "policy.detach": N_("删除政策通知附件"),
     },
-    groups={"policy.": "政策通知"},
+    groups={"policy.": N_("政策通知")},
     subjects={
         "policy_articles": Subject(
-            "政策通知",
+            N_("政策通知"),
             Article,
             title=lambda a: a.title,
             url=lambda a: url_for("policy.edit", article_id=a.id),
             fields={
-                "category": "栏目",
-                "title": "标题",
-                "issuer": "发布机关",
-                "document_number": "文号",
-                "published_on": "发布日期",
-                "validity": "效力状态",
-                "status": "状态",
-                "body_chars": "正文字数",
-                "links": "关联条目",
+                "category": N_("栏目"),
+                "title": N_("标题"),
+                "issuer": N_("发布机关"),
+                "document_number": N_("文号"),
+                "published_on": N_("发布日期"),
+                "validity": N_("效力状态"),
+                "status": N_("状态"),
+                "body_chars": N_("正文字数"),
+                "links": N_("关联条目"),
             },
             values={"category": CATEGORIES, "validity": VALIDITIES, "status": STATUSES},
         ),
-        "policy_attachments": Subject("政策通知附件"),
+        "policy_attachments": Subject(N_("政策通知附件")),
     },
 )

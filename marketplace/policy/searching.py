@@ -3,13 +3,14 @@
 from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
 
+from marketplace.common.i18n import N_
 from marketplace.policy.markdown import plain_text
 from marketplace.policy.models import Article
 from marketplace.search import sources
 from marketplace.search.schema import build_document
 
 KIND = "article"
-LABEL = "政策通知"
+LABEL = N_("政策通知")
 
 
 def load_articles(session, ids) -> dict[int, Article]:

@@ -9,10 +9,12 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from marketplace.common.audit import record_audit
 from marketplace.common.errors import NotFound, PermissionDenied, ValidationError
+from marketplace.common.i18n import tr
 from marketplace.common.kinds import KIND_LABELS, SEGMENTS
 from marketplace.common.permissions import can
 from marketplace.common.roles import is_bureau
@@ -53,7 +55,11 @@ def parse_link_text(text: str) -> list[tuple[str, int]]:
     for line in (text or "").split():
         match = _LINK_PATTERN.search(line)
         if match is None:
-            raise ValidationError(f"无法识别的关联地址：{line[:60]}（请粘贴成果、专利或需求页面的地址）")
+            raise ValidationError(
+                gettext(
+                    "无法识别的关联地址：%(address)s（请粘贴成果、专利或需求页面的地址）", address=line[:60]
+                )
+            )
         found.append((_SEGMENT_KINDS[match.group(1)], int(match.group(2))))
     return list(dict.fromkeys(found))
 
@@ -68,24 +74,26 @@ def link_text(article: Article) -> str:
 def _require_bureau(user, article: Article | None = None) -> None:
     allowed = can(user, "manage", article) if article is not None else is_bureau(user)
     if not allowed:
-        raise PermissionDenied("只有科技局可以管理政策通知")
+        raise PermissionDenied(gettext("只有科技局可以管理政策通知"))
 
 
 def _check(data: ArticleInput) -> None:
     if data.category not in CATEGORIES:
-        raise ValidationError("请选择栏目")
+        raise ValidationError(gettext("请选择栏目"))
     if data.validity not in VALIDITIES:
-        raise ValidationError("请选择效力状态")
+        raise ValidationError(gettext("请选择效力状态"))
     if not data.title.strip() or not data.issuer.strip():
-        raise ValidationError("标题和发布机关不能为空")
+        raise ValidationError(gettext("标题和发布机关不能为空"))
     if len(data.links) > MAX_LINKS:
-        raise ValidationError(f"一篇文章最多关联 {MAX_LINKS} 条成果、专利或需求")
+        raise ValidationError(gettext("一篇文章最多关联 %(n)s 条成果、专利或需求", n=MAX_LINKS))
     for kind, target_id in data.links:
         if kind not in LINK_KINDS:
-            raise ValidationError("只能关联成果、专利或需求")
+            raise ValidationError(gettext("只能关联成果、专利或需求"))
         listing = db.session.get(LISTING_MODELS[kind], target_id)
         if listing is None or not listing.is_public:
-            raise ValidationError(f"{KIND_LABELS[kind]} {target_id} 不存在或未公开，不能关联")
+            raise ValidationError(
+                gettext("%(kind)s %(id)s 不存在或未公开，不能关联", kind=tr(KIND_LABELS[kind]), id=target_id)
+            )
 
 
 def snapshot(article: Article) -> dict:
@@ -157,7 +165,7 @@ def publish_article(user, article: Article) -> Article:
     """Publish a draft or republish a withdrawn article."""
     _require_bureau(user, article)
     if article.status == "published":
-        raise ValidationError("这篇文章已经发布")
+        raise ValidationError(gettext("这篇文章已经发布"))
     before = snapshot(article)
     article.status = "published"
     article.published_at = utcnow()
@@ -178,7 +186,7 @@ def withdraw_article(user, article: Article) -> Article:
     """Take a published article off the site and out of the search index."""
     _require_bureau(user, article)
     if article.status != "published":
-        raise ValidationError("只有已发布的文章可以撤回")
+        raise ValidationError(gettext("只有已发布的文章可以撤回"))
     before = snapshot(article)
     article.status = "withdrawn"
     article.withdrawn_at = utcnow()
@@ -198,7 +206,7 @@ def add_attachment(user, article: Article, storage) -> ArticleAttachment:
     """Check an uploaded file by its content and attach it to the article."""
     _require_bureau(user, article)
     if len(article.attachments) >= MAX_ATTACHMENTS:
-        raise ValidationError(f"一篇文章最多 {MAX_ATTACHMENTS} 个附件")
+        raise ValidationError(gettext("一篇文章最多 %(n)s 个附件", n=MAX_ATTACHMENTS))
     stored = store_attachment(storage)
     attachment = ArticleAttachment(**stored)
     article.attachments.append(attachment)
@@ -218,7 +226,7 @@ def remove_attachment(user, article: Article, attachment_id: int) -> None:
     _require_bureau(user, article)
     attachment = next((a for a in article.attachments if a.id == attachment_id), None)
     if attachment is None:
-        raise NotFound("附件不存在")
+        raise NotFound(gettext("附件不存在"))
     article.attachments.remove(attachment)
     article.updated_at = utcnow()
     record_audit(
@@ -234,7 +242,7 @@ def get_article(article_id: int, user) -> Article:
     """An article this user may see; anything else is "not found" (drafts do not leak)."""
     article = db.session.get(Article, article_id) if article_id < 2**31 else None
     if article is None or not can(user, "view", article):
-        raise NotFound("该文章不存在或未发布")
+        raise NotFound(gettext("该文章不存在或未发布"))
     return article
 
 
@@ -270,7 +278,7 @@ def linked_listings(article: Article, user) -> list[dict]:
                 "title": listing.title,
                 "segment": SEGMENTS[link.kind],
                 "id": listing.id,
-                "org_name": (org.name if org else "") if shows else HIDDEN_NAME,
+                "org_name": (org.name if org else "") if shows else tr(HIDDEN_NAME),
             }
         )
     return items

@@ -3,6 +3,7 @@
 import io
 
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from marketplace.accounts.forms import ConfirmForm
@@ -61,7 +62,7 @@ def attachment(article_id: int, attachment_id: int):
     article = services.get_article(article_id, current_user)
     found = next((a for a in article.attachments if a.id == attachment_id), None)
     if found is None:
-        raise NotFound("附件不存在")
+        raise NotFound(gettext("附件不存在"))
     path = upload_path(found.path)
     if not path.exists():
         abort(404)
@@ -81,7 +82,7 @@ def attachment(article_id: int, attachment_id: int):
 def _managed(article_id: int) -> Article:
     article = db.session.get(Article, article_id) if article_id < 2**31 else None
     if article is None:
-        raise NotFound("该文章不存在")
+        raise NotFound(gettext("该文章不存在"))
     return article
 
 
@@ -111,7 +112,7 @@ def new():
         publish = request.form.get("action") == "publish"
         outcome = attempt(
             lambda: services.create_article(current_user, form.to_input(), publish=publish),
-            success="已发布" if publish else "草稿已保存，可以继续上传附件后发布",
+            success=gettext("已发布") if publish else gettext("草稿已保存，可以继续上传附件后发布"),
         )
         if outcome:
             return redirect(url_for("policy.edit", article_id=outcome.value.id))
@@ -128,7 +129,8 @@ def edit(article_id: int):
         form.links.data = services.link_text(article)
     elif form.validate_on_submit():
         outcome = attempt(
-            lambda: services.update_article(current_user, article, form.to_input()), success="修改已保存"
+            lambda: services.update_article(current_user, article, form.to_input()),
+            success=gettext("修改已保存"),
         )
         if outcome:
             return redirect(url_for("policy.edit", article_id=article.id))
@@ -158,13 +160,13 @@ def _action(article_id: int, action, done: str):
 @bp.route("/bureau/policy/<int:article_id>/publish", methods=["POST"])
 @role_required(Role.BUREAU)
 def publish(article_id: int):
-    return _action(article_id, services.publish_article, "已发布，公众可以在“政策通知”中看到")
+    return _action(article_id, services.publish_article, gettext("已发布，公众可以在“政策通知”中看到"))
 
 
 @bp.route("/bureau/policy/<int:article_id>/withdraw", methods=["POST"])
 @role_required(Role.BUREAU)
 def withdraw(article_id: int):
-    return _action(article_id, services.withdraw_article, "已撤回，公众不再能看到这篇文章")
+    return _action(article_id, services.withdraw_article, gettext("已撤回，公众不再能看到这篇文章"))
 
 
 @bp.route("/bureau/policy/<int:article_id>/files", methods=["POST"])
@@ -174,7 +176,9 @@ def upload(article_id: int):
     form = AttachmentForm()
     if not form.validate_on_submit():
         abort(400)
-    attempt(lambda: services.add_attachment(current_user, article, form.file.data), success="附件已上传")
+    attempt(
+        lambda: services.add_attachment(current_user, article, form.file.data), success=gettext("附件已上传")
+    )
     return redirect(url_for("policy.edit", article_id=article.id))
 
 
@@ -184,5 +188,8 @@ def remove_file(article_id: int, attachment_id: int):
     article = _managed(article_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    attempt(lambda: services.remove_attachment(current_user, article, attachment_id), success="附件已删除")
+    attempt(
+        lambda: services.remove_attachment(current_user, article, attachment_id),
+        success=gettext("附件已删除"),
+    )
     return redirect(url_for("policy.edit", article_id=article.id))

@@ -176,7 +176,7 @@ def test_admin_users_and_audit_pages_are_english(client, app):
     assert_english(users)
     audit = client.get("/admin/audit").get_data(as_text=True)
     assert_english(audit)
-    assert "Disable account" in audit and "Research result: publish" in audit
+    assert "Disable account" in audit and "Research result: Publish" in audit
 
 
 def test_bureau_pages_of_the_core_are_english(client, app):

@@ -18,6 +18,7 @@ RULES = {
     "events.organised": ("GET", "/events/organised", MEMBERS),
     "events.edit": ("GET", "/events/{event}/edit", BUREAU),
     "events.manage": ("GET", "/events/{event}/manage", BUREAU),
+    "events.cancel_event": ("GET", "/events/{event}/cancel-event", BUREAU),
     "events.add_project": ("POST", "/events/{event}/projects", BUREAU),
     "events.remove_project": ("POST", "/events/{event}/projects/{project}/delete", BUREAU),
     "events.checkin": ("GET", "/events/{event}/checkin", BUREAU),
