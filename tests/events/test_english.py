@@ -113,7 +113,7 @@ def test_organiser_pages_and_check_in_are_english(app, client):
     assert_english(link)
     walk_in = client.post(f"/events/{world.event_id}/walk-in", data={"walkin-name": "", "walkin-phone": ""})
     assert walk_in.status_code == 422
-    assert "Enter the name (at most 50 characters)" in walk_in.get_data(as_text=True)
+    assert "Please enter the name (at most 50 characters)" in walk_in.get_data(as_text=True)
     assert_english(walk_in.get_data(as_text=True))
     assert_english(client.get(f"/events/{world.event_id}/edit").get_data(as_text=True))
     assert_english(client.get("/events/new").get_data(as_text=True))
