@@ -11,6 +11,7 @@ from marketplace.accounts.models import ApiToken, User
 from marketplace.common.audit import record_audit
 from marketplace.common.domain import ORG_TYPES
 from marketplace.common.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from marketplace.common.i18n import DEFAULT_LOCALE, current_language
 from marketplace.common.permissions import can
 from marketplace.common.roles import Role
 from marketplace.common.rows import claim
@@ -118,6 +119,7 @@ def register_with_new_org(
         organisation=org,
         membership="active",
         is_org_manager=True,
+        language=_chosen_language(),
     )
     user.set_password(password)
     db.session.add(user)
@@ -125,6 +127,12 @@ def register_with_new_org(
     record_audit(user, "organisation.registered", org, after={"name": org.name})
     record_audit(user, "user.registered", user, after={"email": user.email})
     return user
+
+
+def _chosen_language() -> str | None:
+    """The interface language a visitor chose before registering, kept on the new account."""
+    language = current_language()
+    return None if language == DEFAULT_LOCALE else language
 
 
 def joinable_organisations():
@@ -150,6 +158,7 @@ def register_joining_org(email: str, name: str, password: str, phone: str, org_i
         phone=phone.strip(),
         organisation=org,
         membership="pending",
+        language=_chosen_language(),
     )
     user.set_password(password)
     db.session.add(user)
