@@ -16,7 +16,7 @@ from marketplace.brokers.forms import AnswerForm, AskForm, ProfileForm, RejectFo
 from marketplace.brokers.models import LEVELS, PROFILE_STATUSES, BrokerProfile, BrokerRequest
 from marketplace.common.domain import DISTRICTS, TECHNOLOGY_FIELDS
 from marketplace.common.errors import DomainError
-from marketplace.common.pagination import paginate, parse_page_args
+from marketplace.common.pagination import filtered_by_status, paginate, parse_page_args
 from marketplace.common.permissions import can, role_required
 from marketplace.common.roles import Role
 from marketplace.common.uow import attempt
@@ -335,9 +335,7 @@ def inquire(request_id: int):
 @role_required(Role.BUREAU)
 def bureau_list():
     status = request.args.get("status", "pending")
-    stmt = select(BrokerProfile)
-    if status in PROFILE_STATUSES:
-        stmt = stmt.where(BrokerProfile.status == status)
+    stmt = filtered_by_status(select(BrokerProfile), BrokerProfile.status, status, PROFILE_STATUSES)
     page, per_page = parse_page_args(request.args)
     return render_template(
         "brokers/bureau_list.html",

@@ -24,6 +24,11 @@ def parse_page_args(args, default_per_page: int = 20) -> tuple[int, int]:
     return page, per_page
 
 
+def filtered_by_status(stmt: Select, column, status: str, statuses) -> Select:
+    """Narrow a list to one status when the requested one is known; any other value lists them all."""
+    return stmt.where(column == status) if status in statuses else stmt
+
+
 @dataclass
 class Page:
     items: list[Any]

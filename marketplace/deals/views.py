@@ -12,7 +12,7 @@ from marketplace.common.domain import TECHNOLOGY_FIELDS
 from marketplace.common.errors import DomainError, ValidationError
 from marketplace.common.i18n import tr
 from marketplace.common.kinds import SEGMENTS
-from marketplace.common.pagination import paginate, parse_page_args
+from marketplace.common.pagination import filtered_by_status, paginate, parse_page_args
 from marketplace.common.permissions import can, role_required
 from marketplace.common.roles import Role
 from marketplace.common.timeutil import beijing_today
@@ -529,9 +529,7 @@ def bureau_funnel():
 @role_required(Role.BUREAU)
 def bureau_reports():
     status = request.args.get("status", "open")
-    stmt = select(DealReport)
-    if status in REPORT_STATUSES:
-        stmt = stmt.where(DealReport.status == status)
+    stmt = filtered_by_status(select(DealReport), DealReport.status, status, REPORT_STATUSES)
     page, per_page = parse_page_args(request.args)
     return render_template(
         "deals/reports.html",
