@@ -69,7 +69,7 @@ def test_public_page_is_english(client, facts):
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert han_in(page) == []
-    assert "Technology transfer news" in page and "Total technology trade target progress" in page
+    assert "Transfer news" in page and "Total technology trade target progress" in page
     words = chart_words(page)
     assert words["path"] == "Target path" and words["unit"] == "10k yuan"
     assert not any(re.search(r"[\u4e00-\u9fff]", value) for value in words.values())
