@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from marketplace.common.domain import INDUSTRIES, TECHNOLOGY_FIELDS
+from marketplace.common.i18n import N_
 from marketplace.extensions import db
 from marketplace.listings.models import LEGAL_STATUSES, MATURITY_LEVELS, PATENT_TYPES
 
@@ -23,15 +24,15 @@ class ListFacet:
     values: dict  # value -> label, in display order
 
 
-_FIELD = ListFacet("field", "technology_field", "技术领域", {f: f for f in TECHNOLOGY_FIELDS})
-_INDUSTRY = ListFacet("industry", "industry", "产业方向", {i: i for i in INDUSTRIES})
+_FIELD = ListFacet("field", "technology_field", N_("技术领域"), {f: f for f in TECHNOLOGY_FIELDS})
+_INDUSTRY = ListFacet("industry", "industry", N_("产业方向"), {i: i for i in INDUSTRIES})
 FACETS = {
     "patent": (
         _FIELD,
-        ListFacet("type", "patent_type", "专利类型", PATENT_TYPES),
-        ListFacet("legal", "legal_status", "法律状态", LEGAL_STATUSES),
+        ListFacet("type", "patent_type", N_("专利类型"), PATENT_TYPES),
+        ListFacet("legal", "legal_status", N_("法律状态"), LEGAL_STATUSES),
     ),
-    "result": (_FIELD, _INDUSTRY, ListFacet("maturity", "maturity", "成熟度", MATURITY_LEVELS)),
+    "result": (_FIELD, _INDUSTRY, ListFacet("maturity", "maturity", N_("成熟度"), MATURITY_LEVELS)),
     "demand": (_FIELD, _INDUSTRY),
 }
 

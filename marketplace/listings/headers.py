@@ -11,6 +11,8 @@ same table, so old files keep working.
 import re
 import unicodedata
 
+from marketplace.common.i18n import N_
+
 # Target columns a header may map to, per kind; `price_wan` and `budget_wan` are the 万元 aliases.
 # Names as the databases and the platform templates write them; normalised when the table is built.
 PATENT_HEADERS = {
@@ -99,22 +101,26 @@ HEADERS = {"patent": PATENT_HEADERS, "result": RESULT_HEADERS, "demand": DEMAND_
 
 # What a target column is called on the preview page.
 TARGET_LABELS = {
-    "price_wan": "参考价格（万元）",
-    "price_fen": "参考价格（分）",
-    "budget_wan": "拟投入资金（万元）",
-    "budget_fen": "拟投入资金（分）",
+    "price_wan": N_("参考价格（万元）"),
+    "price_fen": N_("参考价格（分）"),
+    "budget_wan": N_("拟投入资金（万元）"),
+    "budget_fen": N_("拟投入资金（分）"),
 }
 
 # Headers that only one database writes, to name the layout of a patent export.
 LAYOUT_MARKS = [
     ("incopat", "incoPat", ("当前权利人", "ipc主分类", "incopat合享价值度", "合享价值度")),
-    ("patsnap", "智慧芽 PatSnap", ("简单法律状态", "当前申请专利权人", "专利价值", "标准化申请人")),
-    ("soopat", "SooPAT 列表", ("主分类号", "发明设计人", "地址", "国省代码")),
-    ("cnipa", "国家知识产权局 专利检索及分析系统", ("公开公告号", "申请专利权人", "公开公告日", "发明名称")),
+    ("patsnap", N_("智慧芽 PatSnap"), ("简单法律状态", "当前申请专利权人", "专利价值", "标准化申请人")),
+    ("soopat", N_("SooPAT 列表"), ("主分类号", "发明设计人", "地址", "国省代码")),
+    (
+        "cnipa",
+        N_("国家知识产权局 专利检索及分析系统"),
+        ("公开公告号", "申请专利权人", "公开公告日", "发明名称"),
+    ),
 ]
 LAYOUT_LABELS = {key: label for key, label, _marks in LAYOUT_MARKS} | {
-    "platform": "本平台导入模板",
-    "other": "其他表格（按列名识别）",
+    "platform": N_("本平台导入模板"),
+    "other": N_("其他表格（按列名识别）"),
 }
 
 # Suffixes that say nothing about the column: 「(全部)」, 「[标]」, a leading number, a trailing `*`.
@@ -215,7 +221,7 @@ def target_choices(kind: str) -> list[tuple[str, str]]:
     """(target, label) for the mapping select boxes on the preview page."""
     from marketplace.listings.fields import FIELD_BY_NAME
 
-    choices = [("", "（不导入）")]
+    choices = [("", N_("（不导入）"))]
     for target in HEADERS[kind]:
         spec = FIELD_BY_NAME[kind].get(target)
         choices.append((target, TARGET_LABELS.get(target) or (spec.label if spec else target)))

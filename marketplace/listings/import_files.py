@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext
 
 from marketplace.common.errors import ValidationError
 from marketplace.common.uploads import size_label
@@ -39,7 +40,9 @@ def detect_format(filename: str, head: bytes) -> str:
         # Several patent databases export an HTML table under the name .xls; Excel opens it.
         return "html"
     if suffix in (".xlsx", ".xls"):
-        raise ValidationError("文件扩展名是 Excel，但内容不是 Excel 文件；请用 Excel 另存为 .xlsx 后再上传")
+        raise ValidationError(
+            gettext("文件扩展名是 Excel，但内容不是 Excel 文件；请用 Excel 另存为 .xlsx 后再上传")
+        )
     return "csv"
 
 
@@ -49,7 +52,7 @@ def _decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ValidationError("文件编码无法识别，请保存为 UTF-8 编码")
+    raise ValidationError(gettext("文件编码无法识别，请保存为 UTF-8 编码"))
 
 
 def read_rows(data: bytes, fmt: str) -> tuple[list[str], Iterator[tuple[int, dict | None, str]], int]:
@@ -75,7 +78,7 @@ def read_grid(data: bytes, fmt: str) -> list[tuple[int, list]]:
         try:
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception:  # openpyxl raises many kinds for a damaged file
-            raise ValidationError("无法读取该 Excel 文件，请确认是 .xlsx 格式且未加密") from None
+            raise ValidationError(gettext("无法读取该 Excel 文件，请确认是 .xlsx 格式且未加密")) from None
         grid = [
             (number, list(values))
             for number, values in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1)
@@ -94,7 +97,9 @@ def read_grid(data: bytes, fmt: str) -> list[tuple[int, list]]:
             if any(v.strip() for v in values):
                 grid.append((reader.line_num, values))
     except csv.Error as exc:
-        raise ValidationError(f"CSV 格式错误（第 {reader.line_num} 行）：{exc}") from None
+        raise ValidationError(
+            gettext("CSV 格式错误（第 %(line)s 行）：%(error)s", line=reader.line_num, error=exc)
+        ) from None
     return grid
 
 
@@ -136,7 +141,9 @@ def _read_html_table(text: str) -> list[tuple[int, list]]:
     parser.feed(text)
     parser.close()
     if not parser.rows:
-        raise ValidationError("该 .xls 文件是网页格式，但没有找到表格；请用 Excel 另存为 .xlsx 后再上传")
+        raise ValidationError(
+            gettext("该 .xls 文件是网页格式，但没有找到表格；请用 Excel 另存为 .xlsx 后再上传")
+        )
     return [(number, row) for number, row in enumerate(parser.rows, start=1) if any(v.strip() for v in row)]
 
 
@@ -149,7 +156,7 @@ def _read_xls(data: bytes) -> list[tuple[int, list]]:
         sheet = book.sheet_by_index(0)
     except Exception:  # xlrd raises many kinds for a damaged or encrypted file
         raise ValidationError(
-            "无法读取该 .xls 文件，请确认未加密，或用 Excel 另存为 .xlsx 后再上传"
+            gettext("无法读取该 .xls 文件，请确认未加密，或用 Excel 另存为 .xlsx 后再上传")
         ) from None
     grid = []
     for index in range(sheet.nrows):
@@ -172,9 +179,9 @@ def _read_csv(text: str):
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
-        raise ValidationError("文件是空的") from None
+        raise ValidationError(gettext("文件是空的")) from None
     except csv.Error as exc:
-        raise ValidationError(f"CSV 格式错误：{exc}") from None
+        raise ValidationError(gettext("CSV 格式错误：%(error)s", error=exc)) from None
 
     rows = []
     try:
@@ -187,13 +194,17 @@ def _read_csv(text: str):
                     (
                         line,
                         None,
-                        f"该行有 {len(values)} 列，多于表头的 {len(header)} 列（是否有未加引号的逗号？）",
+                        gettext(
+                            "该行有 %(n)s 列，多于表头的 %(header)s 列（是否有未加引号的逗号？）",
+                            n=len(values),
+                            header=len(header),
+                        ),
                     )
                 )
                 continue
             rows.append((line, dict(zip(header, values, strict=False)), ""))
     except csv.Error as exc:
-        rows.append((reader.line_num, None, f"CSV 格式错误：{exc}"))
+        rows.append((reader.line_num, None, gettext("CSV 格式错误：%(error)s", error=exc)))
     return header, iter(rows), len(rows)
 
 
@@ -206,10 +217,16 @@ def _read_jsonl(text: str):
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            rows.append((number, None, f"不是有效的 JSON：{exc.msg}（第 {exc.colno} 个字符）"))
+            rows.append(
+                (
+                    number,
+                    None,
+                    gettext("不是有效的 JSON：%(error)s（第 %(n)s 个字符）", error=exc.msg, n=exc.colno),
+                )
+            )
             continue
         if not isinstance(record, dict):
-            rows.append((number, None, '每行须为一个 JSON 对象，如 {"title": "…"}'))
+            rows.append((number, None, gettext('每行须为一个 JSON 对象，如 {"title": "…"}')))
             continue
         columns.update(dict.fromkeys(record))
         rows.append((number, record, ""))
@@ -226,9 +243,13 @@ def _check_unpacked_size(data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(item.file_size for item in archive.infolist())
     except (zipfile.BadZipFile, ValueError):
-        raise ValidationError("无法读取该 Excel 文件，请确认是 .xlsx 格式且未加密") from None
+        raise ValidationError(gettext("无法读取该 Excel 文件，请确认是 .xlsx 格式且未加密")) from None
     if unpacked > limit:
-        raise ValidationError(f"该 Excel 文件解压后超过 {size_label(limit)}，请拆分成几个文件或改用 CSV 导入")
+        raise ValidationError(
+            gettext(
+                "该 Excel 文件解压后超过 %(size)s，请拆分成几个文件或改用 CSV 导入", size=size_label(limit)
+            )
+        )
 
 
 def _read_xlsx(data: bytes):
@@ -238,14 +259,14 @@ def _read_xlsx(data: bytes):
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a damaged file
-        raise ValidationError("无法读取该 Excel 文件，请确认是 .xlsx 格式且未加密") from None
+        raise ValidationError(gettext("无法读取该 Excel 文件，请确认是 .xlsx 格式且未加密")) from None
     sheet = workbook.worksheets[0]
     iterator = sheet.iter_rows(values_only=True)
     try:
         header = [str(h).strip() if h is not None else "" for h in next(iterator)]
     except StopIteration:
         workbook.close()
-        raise ValidationError("文件是空的") from None
+        raise ValidationError(gettext("文件是空的")) from None
     rows = []
     for number, values in enumerate(iterator, start=2):
         if not any(v not in (None, "") for v in values):
@@ -259,15 +280,17 @@ def _read_xlsx(data: bytes):
 def store_import_file(storage, max_bytes: int) -> tuple[str, bytes]:
     """Save an uploaded import file under UPLOAD_DIR/imports; return its relative path and bytes."""
     if storage is None or not getattr(storage, "filename", ""):
-        raise ValidationError("请选择要导入的文件", fields={"file": "请选择文件"})
+        raise ValidationError(gettext("请选择要导入的文件"), fields={"file": gettext("请选择文件")})
     data = storage.read(max_bytes + 1)
     if not data:
-        raise ValidationError("上传的文件是空的", fields={"file": "文件是空的"})
+        raise ValidationError(gettext("上传的文件是空的"), fields={"file": gettext("文件是空的")})
     if len(data) > max_bytes:
-        raise ValidationError(f"文件过大，最大 {size_label(max_bytes)}", fields={"file": "文件过大"})
+        raise ValidationError(f"文件过大，最大 {size_label(max_bytes)}", fields={"file": gettext("文件过大")})
     suffix = Path(storage.filename).suffix.lower()
     if suffix not in (".xlsx", ".xls", ".csv", ".jsonl", ".json", ".ndjson", ".txt"):
-        raise ValidationError("只支持 .xlsx、.xls、.csv 和 .jsonl 文件", fields={"file": "文件类型不支持"})
+        raise ValidationError(
+            gettext("只支持 .xlsx、.xls、.csv 和 .jsonl 文件"), fields={"file": gettext("文件类型不支持")}
+        )
     relative = Path("imports") / f"{uuid.uuid4().hex}{suffix}"
     target = Path(current_app.config["UPLOAD_DIR"]) / relative
     target.parent.mkdir(parents=True, exist_ok=True)

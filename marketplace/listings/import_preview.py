@@ -11,8 +11,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
 from sqlalchemy import or_, select
 
+from marketplace.common.i18n import N_, tr
 from marketplace.common.money import format_wan
 from marketplace.extensions import db
 from marketplace.listings import headers as header_table
@@ -22,7 +24,9 @@ from marketplace.listings.models import Patent, ResearchResult
 from marketplace.listings.patent_values import prepare_patent, publication_stem
 
 SAMPLE_ROWS = 10
-DUPLICATE_CHOICES = {"error": "报错，不导入", "skip": "跳过这些行", "update": "更新已有的记录"}
+DUPLICATE_CHOICES = {"error": N_("报错，不导入"), "skip": N_("跳过这些行"), "update": N_("更新已有的记录")}
+# The money fields as the preview names them (the amounts are shown in 万元, not 分).
+SHOWN_LABELS = {"price_fen": N_("参考价格"), "budget_fen": N_("拟投入资金")}
 # An amount outside this range is most often a unit mistake (万元 typed in 分, or 元 in 万元).
 LOW_FEN = 1_000_000  # 1 万元
 HIGH_FEN = 1_000_000_000_000  # 100 亿元
@@ -67,7 +71,7 @@ class Preview:
         """(field, label) of the fields the mapping fills, in the field table's order."""
         mapped = {COLUMNS[self.kind][t][0] for t in self.mapping if t}
         return [
-            (name, spec.label.replace("（分）", ""))
+            (name, SHOWN_LABELS.get(name, spec.label))
             for name, spec in FIELD_BY_NAME[self.kind].items()
             if name in mapped
         ]
@@ -86,11 +90,11 @@ def display_value(kind: str, name: str, value) -> str:
     if spec.type == "fen":
         return format_wan(value)
     if spec.type in ("choice", "int") and spec.choices:
-        return str(spec.choices.get(value, value))
+        return tr(spec.choices.get(value, value))
     if spec.type == "choices" and spec.choices:
-        return "、".join(str(spec.choices.get(v, v)) for v in value)
+        return gettext("、").join(tr(spec.choices.get(v, v)) for v in value)
     if spec.type == "bool":
-        return "是" if value else "否"
+        return gettext("是") if value else gettext("否")
     if isinstance(value, list):
         return "；".join(str(v) for v in value)
     if hasattr(value, "isoformat"):
@@ -121,7 +125,11 @@ def _table(kind: str, data: bytes, filename: str) -> tuple[str, int, list, list]
     rows = []
     for row_line, row_values in grid[index + 1 :]:
         if len(row_values) > len(headers) and any(v not in (None, "") for v in row_values[len(headers) :]):
-            message = f"该行有 {len(row_values)} 列，多于表头的 {len(headers)} 列（是否有未加引号的逗号？）"
+            message = gettext(
+                "该行有 %(n)s 列，多于表头的 %(header)s 列（是否有未加引号的逗号？）",
+                n=len(row_values),
+                header=len(headers),
+            )
             rows.append((row_line, None, message))
             continue
         values = [_cell(v) for v in row_values] + [None] * (len(headers) - len(row_values))
@@ -180,12 +188,16 @@ def analyse(
         on_total(preview.total)
     unknown = [h for h, t in zip(preview.headers, preview.mapping, strict=True) if h and not t]
     if unknown:
-        preview.warnings.append(f"以下列不认识或未选择字段，已忽略：{'、'.join(unknown)}")
+        preview.warnings.append(
+            gettext("以下列不认识或未选择字段，已忽略：%(columns)s", columns="、".join(unknown))
+        )
     targets = {COLUMNS[kind][t][0] for t in preview.mapping if t}
     if "title" not in targets:
-        _add(preview.errors, preview.header_line or 1, "缺少必需的列：名称（请在下方为名称选择一列）")
+        _add(
+            preview.errors, preview.header_line or 1, gettext("缺少必需的列：名称（请在下方为名称选择一列）")
+        )
     if kind == "demand" and "deadline" not in targets:
-        _add(preview.errors, preview.header_line or 1, "缺少必需的列：截止日期（deadline）")
+        _add(preview.errors, preview.header_line or 1, gettext("缺少必需的列：截止日期（deadline）"))
     seen_numbers: dict[str, int] = {}
     for index, (line, values, problem) in enumerate(rows, start=1):
         if problem:
@@ -200,13 +212,17 @@ def analyse(
             raw = prepare_patent(raw)
         record, errors, _unknown = clean_record(kind, raw)
         if errors:
-            _add(preview.errors, line, "；".join(errors.values()))
+            _add(preview.errors, line, gettext("；").join(errors.values()))
             continue
         record["_line"] = line
         record["_given"] = {COLUMNS[kind][t][0] for t, v in raw.items() if v not in (None, "")}
         key = _patent_key(record) if kind == "patent" else None
         if key and key in seen_numbers:
-            _add(preview.errors, line, f"与第 {seen_numbers[key]} 行是同一件专利（申请号或公开号重复）")
+            _add(
+                preview.errors,
+                line,
+                gettext("与第 %(line)s 行是同一件专利（申请号或公开号重复）", line=seen_numbers[key]),
+            )
             continue
         if key:
             seen_numbers[key] = line
@@ -239,9 +255,17 @@ def _flag_amount(kind: str, record: dict, preview: Preview) -> None:
     fen = record.get(name)
     if fen is None or LOW_FEN <= fen <= HIGH_FEN:
         return
-    label = FIELD_BY_NAME[kind][name].label.split("（")[0]
-    hint = "不到 1 万元，是否把万元填成了元或分？" if fen < LOW_FEN else "超过 100 亿元，是否多写了零或单位？"
-    _add(preview.flagged, record["_line"], f"{label} {format_wan(fen)}：{hint}")
+    label = tr(SHOWN_LABELS[name])
+    hint = (
+        gettext("不到 1 万元，是否把万元填成了元或分？")
+        if fen < LOW_FEN
+        else gettext("超过 100 亿元，是否多写了零或单位？")
+    )
+    _add(
+        preview.flagged,
+        record["_line"],
+        gettext("%(label)s %(amount)s：%(hint)s", label=label, amount=format_wan(fen), hint=hint),
+    )
 
 
 def _find_existing_patents(org_id: int, preview: Preview) -> None:
@@ -276,10 +300,13 @@ def _find_existing_patents(org_id: int, preview: Preview) -> None:
         number = record.get("application_number") or record.get("publication_number")
         own = patent.organisation_id == org_id
         if own:
-            message = f"{number} 的专利本单位已发布过（编号 {patent.id}）"
+            message = gettext("%(number)s 的专利本单位已发布过（编号 %(id)s）", number=number, id=patent.id)
         else:
-            message = (
-                f"{number} 的专利已由{patent.organisation.name}发布（编号 {patent.id}），不能更新他人的信息"
+            message = gettext(
+                "%(number)s 的专利已由%(org)s发布（编号 %(id)s），不能更新他人的信息",
+                number=number,
+                org=patent.organisation.name,
+                id=patent.id,
             )
         _add(preview.duplicates, line, message, existing_id=patent.id, own=own)
 
@@ -303,12 +330,16 @@ def _find_existing_results(org_id: int, preview: Preview) -> None:
             _add(
                 preview.duplicates,
                 record["_line"],
-                f"本单位已发布过同名成果“{record['title']}”（编号 {existing[key]}）",
+                gettext(
+                    "本单位已发布过同名成果“%(title)s”（编号 %(id)s）",
+                    title=record["title"],
+                    id=existing[key],
+                ),
                 existing_id=existing[key],
                 own=True,
             )
         elif key in seen:
-            _add(preview.errors, record["_line"], f"与第 {seen[key]} 行成果名称相同")
+            _add(preview.errors, record["_line"], gettext("与第 %(line)s 行成果名称相同", line=seen[key]))
         seen.setdefault(key, record["_line"])
 
 
@@ -325,7 +356,7 @@ def _check_linked_patents(org_id: int, preview: Preview) -> None:
             _add(
                 preview.errors,
                 record["_line"],
-                f"关联专利编号 {', '.join(map(str, missing))} 不存在或不属于本单位",
+                gettext("关联专利编号 %(ids)s 不存在或不属于本单位", ids=", ".join(map(str, missing))),
             )
 
 
@@ -334,9 +365,13 @@ def blocking_problems(preview: Preview, *, on_duplicate: str, accepted: set[int]
     problems = list(preview.errors)
     for item in preview.flagged:
         if accepted is not True and item["line"] not in (accepted or set()):
-            _add(problems, item["line"], item["message"] + "（未确认；确认无误请勾选接受，或用 --yes）")
+            _add(
+                problems,
+                item["line"],
+                item["message"] + gettext("（未确认；确认无误请勾选接受，或用 --yes）"),
+            )
     if on_duplicate == "error":
         for item in preview.duplicates:
-            _add(problems, item["line"], item["message"] + "；请选择跳过或更新")
+            _add(problems, item["line"], item["message"] + gettext("；请选择跳过或更新"))
     problems.sort(key=lambda e: e["line"])
     return problems

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import insert, select, update
 
 from marketplace.accounts.models import User
 from marketplace.common.audit import record_audit
 from marketplace.common.errors import ValidationError
+from marketplace.common.i18n import tr
 from marketplace.common.kinds import KIND_LABELS
 from marketplace.common.timeutil import utcnow
 from marketplace.common.uploads import clean_filename, upload_path
@@ -245,7 +247,10 @@ def create_job(user, kind: str, storage, *, as_draft: bool, state: str = "queued
     and the caller starts `run_job`.
     """
     if not services.can_post(user, kind):
-        raise ValidationError(f"贵单位类型不能发布{KIND_LABELS[kind]}", fields={"kind": "类型不可选"})
+        raise ValidationError(
+            gettext("贵单位类型不能发布%(kind)s", kind=tr(KIND_LABELS[kind])),
+            fields={"kind": gettext("类型不可选")},
+        )
     relative, data = store_import_file(storage, current_app.config.get("IMPORT_MAX_BYTES", 20 * 1024 * 1024))
     job = ImportJob(
         kind=kind,
@@ -266,14 +271,14 @@ def preview_job(job: ImportJob):
     try:
         data = upload_path(job.stored_path).read_bytes()
     except OSError:
-        raise ValidationError("上传的文件已不存在，请重新上传") from None
+        raise ValidationError(gettext("上传的文件已不存在，请重新上传")) from None
     return analyse(job.kind, job.organisation_id, data, job.filename, mapping=job.column_mapping or None)
 
 
 def remap_job(job: ImportJob, mapping: dict) -> None:
     """Keep the column choices made on the preview page (caller commits)."""
     if job.state != "preview":
-        raise ValidationError("该导入已经开始，不能再修改")
+        raise ValidationError(gettext("该导入已经开始，不能再修改"))
     job.column_mapping = {str(k): str(v) for k, v in mapping.items()}
 
 
@@ -287,9 +292,9 @@ def fail_preview(job: ImportJob, message: str) -> None:
 def queue_job(job: ImportJob, *, mapping: dict, on_duplicate: str, accepted: list[int]) -> None:
     """Record the choices made on the preview and queue the job (caller commits, then runs it)."""
     if job.state != "preview":
-        raise ValidationError("该导入已经开始，不能再修改")
+        raise ValidationError(gettext("该导入已经开始，不能再修改"))
     if on_duplicate not in ("error", "skip", "update"):
-        raise ValidationError("请选择重复记录的处理方式")
+        raise ValidationError(gettext("请选择重复记录的处理方式"))
     remap_job(job, mapping)
     job.on_duplicate = on_duplicate
     job.accepted_lines = sorted(set(accepted))
@@ -435,7 +440,7 @@ def job_status(job: ImportJob) -> dict:
     return {
         "id": job.id,
         "state": job.state,
-        "state_label": job.state_label,
+        "state_label": tr(job.state_label),
         "total": job.total_rows,
         "processed": job.processed_rows,
         "percent": job.percent,

@@ -14,6 +14,8 @@ terms on it. It checks the shape only and never invents subclass titles.
 import re
 import unicodedata
 
+from flask_babel import gettext
+
 _IPC = re.compile(
     r"""
     ^(?P<section>[A-H])\s*(?P<cls>\d{2})\s*(?P<sub>[A-Z])
@@ -32,13 +34,16 @@ def normalise_ipc(value: str) -> str:
     match = _IPC.match(raw)
     if not match:
         raise ValueError(
-            f"IPC 分类号“{value}”格式不正确：应为部（A–H）+ 2 位大类 + 小类字母，"
-            "可带大组/小组，如 G01D 或 H01M 10/0525"
+            gettext(
+                "IPC 分类号“%(value)s”格式不正确：应为部（A–H）+ 2 位大类 + 小类字母，"
+                "可带大组/小组，如 G01D 或 H01M 10/0525",
+                value=value,
+            )
         )
     code = match["section"] + match["cls"] + match["sub"]
     if match["group"] is None:
         return code
     group = int(match["group"])
     if group == 0:
-        raise ValueError(f"IPC 分类号“{value}”的大组不能为 0")
+        raise ValueError(gettext("IPC 分类号“%(value)s”的大组不能为 0", value=value))
     return f"{code} {group}/{match['subgroup'].zfill(2)}"

@@ -2,30 +2,32 @@
 
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, String, Table, Text, or_, select, true
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
+from marketplace.common.i18n import N_
 from marketplace.common.roles import Role
 from marketplace.common.timeutil import beijing_today, utcnow
 from marketplace.extensions import db
 
 STATUSES = {
-    "draft": "草稿",
-    "published": "已发布",
-    "withdrawn": "已撤回",
-    "taken_down": "已下架",
-    "expired": "已过期",
+    "draft": N_("草稿"),
+    "published": N_("已发布"),
+    "withdrawn": N_("已撤回"),
+    "taken_down": N_("已下架"),
+    "expired": N_("已过期"),
 }
-PATENT_TYPES = {"invention": "发明", "utility_model": "实用新型", "design": "外观设计"}
-LEGAL_STATUSES = {"valid": "有效", "pending": "审中", "lapsed": "失效"}
+PATENT_TYPES = {"invention": N_("发明"), "utility_model": N_("实用新型"), "design": N_("外观设计")}
+LEGAL_STATUSES = {"valid": N_("有效"), "pending": N_("审中"), "lapsed": N_("失效")}
 # What the kind code at the end of a CN publication number says.
 PUBLICATION_KINDS = {
-    "A": "发明公开",
-    "B": "发明授权",
-    "C": "发明授权",
-    "U": "实用新型",
-    "Y": "实用新型",
-    "S": "外观设计",
+    "A": N_("发明公开"),
+    "B": N_("发明授权"),
+    "C": N_("发明授权"),
+    "U": N_("实用新型"),
+    "Y": N_("实用新型"),
+    "S": N_("外观设计"),
 }
 # Patent terms from the filing date (专利法 art. 42; designs filed from 2021-06-01 have 15 years).
 DESIGN_15_YEARS_FROM = date(2021, 6, 1)
@@ -50,41 +52,41 @@ def _add_years(day: date, years: int) -> date:
 
 
 TRANSFER_MODES = {
-    "transfer": "转让",
-    "license": "许可",
-    "investment": "作价投资",
-    "cooperation": "合作实施",
-    "other": "其他",
+    "transfer": N_("转让"),
+    "license": N_("许可"),
+    "investment": N_("作价投资"),
+    "cooperation": N_("合作实施"),
+    "other": N_("其他"),
 }
 RESULT_FORMS = {
-    "new_technology": "新技术",
-    "new_process": "新工艺",
-    "new_product": "新产品",
-    "new_material": "新材料",
-    "new_variety": "新品种",
-    "software": "软件",
-    "other": "其他",
+    "new_technology": N_("新技术"),
+    "new_process": N_("新工艺"),
+    "new_product": N_("新产品"),
+    "new_material": N_("新材料"),
+    "new_variety": N_("新品种"),
+    "software": N_("软件"),
+    "other": N_("其他"),
 }
 SOLUTION_MODES = {
-    "independent": "独立研发",
-    "commissioned": "委托研发",
-    "cooperative": "合作研发",
-    "other": "其他",
+    "independent": N_("独立研发"),
+    "commissioned": N_("委托研发"),
+    "cooperative": N_("合作研发"),
+    "other": N_("其他"),
 }
 # GB/T 22900 technology readiness levels, with the coarse stage people use in conversation.
 MATURITY_LEVELS = {
-    1: "TRL1 基本原理清晰",
-    2: "TRL2 技术概念和应用设想明确",
-    3: "TRL3 关键功能分析和实验验证",
-    4: "TRL4 实验室环境验证（研发阶段）",
-    5: "TRL5 相关环境验证（小试）",
-    6: "TRL6 模拟使用环境验证（中试）",
-    7: "TRL7 实际使用环境验证",
-    8: "TRL8 定型并试生产（产业化）",
-    9: "TRL9 批量生产（产业化）",
+    1: N_("TRL1 基本原理清晰"),
+    2: N_("TRL2 技术概念和应用设想明确"),
+    3: N_("TRL3 关键功能分析和实验验证"),
+    4: N_("TRL4 实验室环境验证（研发阶段）"),
+    5: N_("TRL5 相关环境验证（小试）"),
+    6: N_("TRL6 模拟使用环境验证（中试）"),
+    7: N_("TRL7 实际使用环境验证"),
+    8: N_("TRL8 定型并试生产（产业化）"),
+    9: N_("TRL9 批量生产（产业化）"),
 }
 STALE_AFTER = timedelta(days=365)
-HIDDEN_NAME = "某企业"
+HIDDEN_NAME = N_("某企业")
 
 
 def _acting_org(user):
@@ -264,14 +266,16 @@ class Patent(ListingMixin, db.Model):
         if expiry is None or not self.is_granted or self.legal_status == "lapsed":
             return ""
         today = today or beijing_today()
+        end = f"{expiry:%Y-%m-%d}"
         if expiry < today:
-            return f"保护期已于 {expiry:%Y-%m-%d} 届满"
+            return gettext("保护期已于 %(date)s 届满", date=end)
         months = (expiry.year - today.year) * 12 + expiry.month - today.month - (expiry.day < today.day)
         years, months = divmod(max(months, 0), 12)
-        left = " ".join(
-            part for part in (f"{years} 年" * bool(years), f"{months} 个月" * bool(months)) if part
+        parts = [gettext("%(n)s 年", n=years)] * bool(years) + [gettext("%(n)s 个月", n=months)] * bool(
+            months
         )
-        return f"剩余约 {left or '不到 1 个月'}（至 {expiry:%Y-%m-%d} 届满）"
+        left = " ".join(parts) or gettext("不到 1 个月")
+        return gettext("剩余约 %(left)s（至 %(date)s 届满）", left=left, date=end)
 
 
 class ResearchResult(ListingMixin, db.Model):
@@ -370,11 +374,11 @@ LISTING_MODELS = {"patent": Patent, "result": ResearchResult, "demand": Demand}
 
 
 IMPORT_STATES = {
-    "preview": "待确认",
-    "queued": "排队中",
-    "running": "导入中",
-    "done": "已完成",
-    "failed": "未导入",
+    "preview": N_("待确认"),
+    "queued": N_("排队中"),
+    "running": N_("导入中"),
+    "done": N_("已完成"),
+    "failed": N_("未导入"),
 }
 
 

@@ -7,11 +7,13 @@ the audit log and never commit. All status changes go through the ORM session so
 
 from datetime import date
 
+from flask_babel import gettext
 from sqlalchemy import or_, select
 
 from marketplace.common import domain
 from marketplace.common.audit import record_audit
 from marketplace.common.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from marketplace.common.i18n import N_, tr
 from marketplace.common.kinds import KIND_LABELS, SEGMENTS
 from marketplace.common.permissions import can
 from marketplace.common.roles import is_bureau
@@ -27,6 +29,7 @@ from marketplace.listings.fields import (
     FIELD_BY_NAME,
     clean_record,
     empty_value,
+    labelled,
     patent_type_from_publication_number,
 )
 from marketplace.listings.models import (
@@ -71,7 +74,7 @@ def public_org(listing, user) -> dict:
 def get_listing(kind: str, listing_id: int):
     listing = db.session.get(LISTING_MODELS[kind], listing_id) if listing_id < 2**31 else None
     if listing is None:
-        raise NotFound(f"该{KIND_LABELS[kind]}不存在或已删除")
+        raise NotFound(gettext("该%(kind)s不存在或已删除", kind=tr(KIND_LABELS[kind])))
     return listing
 
 
@@ -88,24 +91,26 @@ def snapshot(listing) -> dict:
 
 def _require_editor(listing, user) -> None:
     if not can(user, "edit", listing):
-        raise PermissionDenied("只有发布单位的成员可以修改该信息")
+        raise PermissionDenied(gettext("只有发布单位的成员可以修改该信息"))
 
 
 def _require_poster(user, kind: str) -> None:
     if not can_post(user, kind):
-        raise PermissionDenied(f"贵单位类型不能发布{KIND_LABELS[kind]}")
+        raise PermissionDenied(gettext("贵单位类型不能发布%(kind)s", kind=tr(KIND_LABELS[kind])))
 
 
 def _require_verified(user) -> None:
     if not user.org_verified:
-        raise PermissionDenied("单位通过认证后才能发布；认证前可以先保存为草稿")
+        raise PermissionDenied(gettext("单位通过认证后才能发布；认证前可以先保存为草稿"))
 
 
 def clean_or_raise(kind: str, raw: dict, *, partial: bool = False) -> dict:
     """Clean raw values, raising a ValidationError that names every bad field."""
     values, errors, _unknown = clean_record(kind, raw, partial=partial)
     if errors:
-        raise ValidationError("提交的内容有误：" + "；".join(errors.values()), fields=errors)
+        raise ValidationError(
+            gettext("提交的内容有误：%(errors)s", errors=gettext("；").join(errors.values())), fields=errors
+        )
     return values
 
 
@@ -141,7 +146,9 @@ def _own_patents(ids: list[int], org_id: int) -> list[Patent]:
     found = {p.id: p for p in patents if p.organisation_id == org_id}
     missing = [i for i in ids if i not in found]
     if missing:
-        message = f"关联专利：编号 {', '.join(map(str, missing))} 不存在或不属于本单位"
+        message = labelled(
+            N_("关联专利"), gettext("编号 %(ids)s 不存在或不属于本单位", ids=", ".join(map(str, missing)))
+        )
         raise ValidationError(message, fields={"patent_ids": message})
     return [found[i] for i in ids]
 
@@ -194,9 +201,15 @@ def publish_listing(user, listing):
     if listing.status == "published":
         return listing
     if listing.status == "taken_down":
-        raise Conflict(f"该信息已被科技局下架（原因：{listing.takedown_reason}），修改后请联系科技局")
+        raise Conflict(
+            gettext(
+                "该信息已被科技局下架（原因：%(reason)s），修改后请联系科技局", reason=listing.takedown_reason
+            )
+        )
     if isinstance(listing, Demand) and listing.deadline and listing.deadline < beijing_today():
-        raise ValidationError("需求截止日期已过，请先修改截止日期再发布", fields={"deadline": "截止日期已过"})
+        raise ValidationError(
+            gettext("需求截止日期已过，请先修改截止日期再发布"), fields={"deadline": gettext("截止日期已过")}
+        )
     before = listing.status
     listing.status = "published"
     listing.published_at = listing.updated_at = utcnow()
@@ -216,7 +229,7 @@ def withdraw_listing(user, listing):
     """Withdraw a listing from public view; it can be published again later."""
     _require_editor(listing, user)
     if listing.status not in ("published", "expired", "draft"):
-        raise Conflict(f"当前状态为“{listing.status_label}”，不能撤回")
+        raise Conflict(gettext("当前状态为“%(status)s”，不能撤回", status=tr(listing.status_label)))
     before = listing.status
     listing.status = "withdrawn"
     listing.updated_at = utcnow()
@@ -235,7 +248,7 @@ def confirm_listing(user, listing):
     """Confirm that an unchanged published listing is still current (clears the stale mark)."""
     _require_editor(listing, user)
     if listing.status != "published":
-        raise Conflict("只有已发布的信息需要确认")
+        raise Conflict(gettext("只有已发布的信息需要确认"))
     listing.confirmed_at = utcnow()
     record_audit(user, f"{listing.kind}.confirm", listing, summary=listing.title)
     return listing
@@ -244,14 +257,18 @@ def confirm_listing(user, listing):
 def take_down_listing(user, listing, reason: str):
     """The bureau removes a listing from public view, with a reason the owner sees."""
     if not is_bureau(user):
-        raise PermissionDenied("只有科技局可以下架信息")
+        raise PermissionDenied(gettext("只有科技局可以下架信息"))
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("请填写下架原因，发布单位会看到它", fields={"reason": "请填写下架原因"})
+        raise ValidationError(
+            gettext("请填写下架原因，发布单位会看到它"), fields={"reason": gettext("请填写下架原因")}
+        )
     if len(reason) > 500:
-        raise ValidationError("下架原因不能超过 500 字", fields={"reason": "不能超过 500 字"})
+        raise ValidationError(
+            gettext("下架原因不能超过 500 字"), fields={"reason": gettext("不能超过 %(n)s 字", n=500)}
+        )
     if listing.status == "draft":
-        raise Conflict("草稿未公开，无需下架")
+        raise Conflict(gettext("草稿未公开，无需下架"))
     before = listing.status
     listing.status = "taken_down"
     listing.takedown_reason = reason

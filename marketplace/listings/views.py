@@ -3,12 +3,14 @@
 import io
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 
 from marketplace.common.domain import INDUSTRIES, TECHNOLOGY_FIELDS
 from marketplace.common.errors import DomainError
 from marketplace.common.exports import chinese_file
+from marketplace.common.i18n import tr
 from marketplace.common.kinds import KIND_LABELS, SEGMENTS
 from marketplace.common.pagination import paginate, parse_page_args
 from marketplace.common.permissions import can, role_required
@@ -18,6 +20,7 @@ from marketplace.common.uow import attempt, unit_of_work
 from marketplace.common.validators import MAX_ID, parse_id, plain_int
 from marketplace.extensions import db
 from marketplace.listings import facets, importer, services, workbooks
+from marketplace.listings.fields import field_detail
 from marketplace.listings.forms import FORMS, ActionForm, ImportForm, TakedownForm
 from marketplace.listings.models import (
     LEGAL_STATUSES,
@@ -210,7 +213,7 @@ def _apply_field_errors(form, error: DomainError) -> None:
     for name, message in error.fields.items():
         target = form._fields.get(name) or form._fields.get("price") or form._fields.get("budget_wan")
         if target is not None:
-            target.errors = list(target.errors) + [message.split("：", 1)[-1]]
+            target.errors = list(target.errors) + [field_detail(message)]
 
 
 @bp.route(f"/{SEGMENT}/new", methods=["GET", "POST"])
@@ -229,7 +232,9 @@ def create(segment: str):
                 services.publish_listing(current_user, listing)
             return listing
 
-        outcome = attempt(save, success="已发布" if publish else "草稿已保存，确认无误后请点击“发布”")
+        outcome = attempt(
+            save, success=gettext("已发布") if publish else gettext("草稿已保存，确认无误后请点击“发布”")
+        )
         if outcome:
             return redirect(url_for("listings.show", segment=segment, listing_id=outcome.value.id))
         _apply_field_errors(form, outcome.error)
@@ -245,7 +250,8 @@ def edit(segment: str, listing_id: int):
         form.fill_from(listing)
     elif form.validate_on_submit():
         outcome = attempt(
-            lambda: services.update_listing(current_user, listing, form.cleaned), success="修改已保存"
+            lambda: services.update_listing(current_user, listing, form.cleaned),
+            success=gettext("修改已保存"),
         )
         if outcome:
             return redirect(url_for("listings.show", segment=segment, listing_id=listing.id))
@@ -268,19 +274,19 @@ def _action(segment: str, listing_id: int, action, done: str):
 @bp.route(f"/{SEGMENT}/<int:listing_id>/publish", methods=["POST"])
 @login_required
 def publish(segment: str, listing_id: int):
-    return _action(segment, listing_id, services.publish_listing, "已发布")
+    return _action(segment, listing_id, services.publish_listing, gettext("已发布"))
 
 
 @bp.route(f"/{SEGMENT}/<int:listing_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw(segment: str, listing_id: int):
-    return _action(segment, listing_id, services.withdraw_listing, "已撤回，公众不再能看到该信息")
+    return _action(segment, listing_id, services.withdraw_listing, gettext("已撤回，公众不再能看到该信息"))
 
 
 @bp.route(f"/{SEGMENT}/<int:listing_id>/confirm", methods=["POST"])
 @login_required
 def confirm(segment: str, listing_id: int):
-    return _action(segment, listing_id, services.confirm_listing, "已确认该信息仍然有效")
+    return _action(segment, listing_id, services.confirm_listing, gettext("已确认该信息仍然有效"))
 
 
 @bp.route(f"/{SEGMENT}/<int:listing_id>/takedown", methods=["POST"])
@@ -291,10 +297,10 @@ def take_down(segment: str, listing_id: int):
     if form.validate_on_submit():
         attempt(
             lambda: services.take_down_listing(current_user, listing, form.reason.data),
-            success="已下架，发布单位将看到下架原因",
+            success=gettext("已下架，发布单位将看到下架原因"),
         )
     else:
-        flash("请填写下架原因（不超过 500 字）", "danger")
+        flash(gettext("请填写下架原因（不超过 500 字）"), "danger")
     return redirect(url_for("listings.show", segment=segment, listing_id=listing.id))
 
 
@@ -376,7 +382,9 @@ def export():
 @role_required(*POSTING_ROLES)
 def import_upload():
     form = ImportForm()
-    form.kind.choices = [(k, label) for k, label in KIND_LABELS.items() if services.can_post(current_user, k)]
+    form.kind.choices = [
+        (k, tr(label)) for k, label in KIND_LABELS.items() if services.can_post(current_user, k)
+    ]
     if request.method == "GET" and request.args.get("kind") in dict(form.kind.choices):
         form.kind.data = request.args["kind"]
     if form.validate_on_submit():

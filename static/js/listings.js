@@ -36,7 +36,7 @@
         }
       })
       .catch(function () {
-        set("message", "暂时无法获取进度，正在重试……");
+        set("message", box.getAttribute("data-retry-message") || "暂时无法获取进度，正在重试……");
         window.setTimeout(poll, 3000);
       });
   }

@@ -13,8 +13,8 @@ from marketplace.accounts.services import create_api_token
 from marketplace.extensions import db
 from marketplace.notices.models import Notice
 from tests.brokers.factories import make_profile, make_request
-from tests.deals.english import chinese_left, choose_english
 from tests.deals.factories import make_demand
+from tests.english import chinese_left, choose_english
 from tests.factories import login, make_org, make_user
 
 

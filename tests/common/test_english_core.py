@@ -2,9 +2,8 @@
 administrator's pages and the error pages; notices and e-mails in each reader's language; exports
 in Chinese whatever the interface language.
 
-Pages are checked inside `<main id="main">`: the shared navigation still holds other features'
-Chinese until every area is translated. Test data are written in English (users' own text is
-never translated), so any Han character left in the main element is untranslated interface.
+Test data are written in English (users' own text is never translated), so any Han character left
+on a page is untranslated interface (tests/english.py).
 """
 
 import io
@@ -12,7 +11,6 @@ import itertools
 import re
 
 import pytest
-from jinja2 import BaseLoader, TemplateNotFound
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -22,53 +20,18 @@ from marketplace.common.money import format_wan, format_wan_exact, format_yuan
 from marketplace.common.roles import Role
 from marketplace.extensions import db
 from marketplace.notices.services import notify
-from marketplace.search import sources
+from tests.english import chinese_left
 from tests.factories import PASSWORD, login, login_via_form, make_org, make_user
 from tests.search.factories import make_result
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 MAIN = re.compile(r'<main id="main".*?</main>', re.S)
-# The template folders of this area; other features' panels are theirs to translate.
-CORE_FOLDERS = ("main/", "accounts/", "organisations/", "notices/", "admin/", "search/", "errors/", "macros/")
 _names = itertools.count(1)
 
 
-class _OtherFeaturesPanelsHidden(BaseLoader):
-    """A template loader that reports other features' panels (home, dashboard, menu) as missing.
-
-    The core pages include them with `ignore missing` (home, dashboard), so the pages render
-    with only this area's text. Remove once every area is translated.
-    """
-
-    def __init__(self, loader) -> None:
-        self.loader = loader
-
-    def get_source(self, environment, template):
-        name = template.rpartition("/")[2]
-        if name.startswith(("_home", "_dashboard", "_nav")) and not template.startswith(CORE_FOLDERS):
-            raise TemplateNotFound(template)
-        return self.loader.get_source(environment, template)
-
-
-@pytest.fixture(autouse=True)
-def core_only(app):
-    app.jinja_env.loader = _OtherFeaturesPanelsHidden(app.jinja_env.loader)
-    app.jinja_env.cache.clear()
-
-
-def main_text(html: str) -> str:
-    """The text inside <main id="main">, tags and the values of inputs left out."""
-    found = MAIN.search(html)
-    assert found, "the page has no <main id=main>"
-    return re.sub(r"<[^>]*>", " ", found.group(0))
-
-
 def assert_english(html: str) -> None:
-    text = main_text(html)
-    for label in sources.labels().values():  # kinds registered by other features (policy notices)
-        text = text.replace(label, "")
-    han = sorted({m.group(0) for m in re.finditer(r"[^\s<>]*[\u4e00-\u9fff]+[^\s<>]*", text)})
-    assert not han, f"Chinese left in <main>: {han[:20]}"
+    left = chinese_left(html)
+    assert not left, f"Chinese left on the page: {left[:20]}"
 
 
 def english(client) -> None:
@@ -176,7 +139,7 @@ def test_admin_users_and_audit_pages_are_english(client, app):
     assert_english(users)
     audit = client.get("/admin/audit").get_data(as_text=True)
     assert_english(audit)
-    assert "Disable account" in audit and "Research result: Publish" in audit
+    assert "Disable account" in audit and "Research results: Publish" in audit
 
 
 def test_bureau_pages_of_the_core_are_english(client, app):
@@ -249,7 +212,7 @@ def test_a_notice_with_values_is_read_in_each_readers_language(client, app):
     page = client.get("/notices/").get_data(as_text=True)
     assert (
         "3 new matches today" in page
-        and "Your Technology demand &#34;Cooling&#34; — Patent &#34;Fan&#34;, match 71" in page
+        and "Technology demands: &#34;Cooling&#34; — Patents: &#34;Fan&#34;, match 71" in page
     )
     client.post("/language", data={"language": "zh_CN"})
     page = client.get("/notices/").get_data(as_text=True)

@@ -10,8 +10,8 @@ from flask_babel import force_locale
 from marketplace.contracts import services
 from marketplace.extensions import db
 from marketplace.notices.models import Notice
-from tests.contracts.english import han_in
 from tests.contracts.factories import make_point, make_reviewer, outside_party, payload, pdf_upload
+from tests.english import chinese_left as han_in
 from tests.factories import login, make_org, make_user
 
 

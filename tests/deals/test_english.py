@@ -15,8 +15,8 @@ from marketplace.accounts.models import User
 from marketplace.accounts.services import create_api_token
 from marketplace.extensions import db
 from marketplace.notices.models import Notice
-from tests.deals.english import chinese_left, choose_english
 from tests.deals.factories import accept, make_demand, make_result, send
+from tests.english import chinese_left, choose_english
 from tests.factories import login, make_org, make_user
 
 

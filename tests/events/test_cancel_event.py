@@ -69,7 +69,7 @@ def test_only_who_runs_a_coming_event_may_cancel_it(app, world):
 
 
 def test_the_cancel_page_is_english_with_english_chosen(app, client, world):
-    from tests.events.english import english
+    from tests.english import choose_english as english
 
     with app.app_context():
         event = make_event(world.bureau, title="Spring Roadshow", place="Hall 3", organiser_name="Bureau")

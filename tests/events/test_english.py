@@ -13,7 +13,8 @@ from marketplace.events import registration
 from marketplace.events.models import Event
 from marketplace.extensions import db
 from marketplace.notices.models import Notice
-from tests.events.english import HAN, assert_english, english
+from tests.english import HAN, assert_english
+from tests.english import choose_english as english
 from tests.events.factories import make_event, with_phone
 from tests.factories import login, make_org, make_user
 

@@ -5,7 +5,8 @@ from datetime import date
 
 from marketplace.extensions import db
 from marketplace.policy.models import Article
-from tests.events.english import assert_english, english
+from tests.english import assert_english
+from tests.english import choose_english as english
 from tests.factories import login, make_org, make_user
 from tests.policy.factories import PDF, make_article
 
