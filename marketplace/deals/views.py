@@ -338,7 +338,7 @@ def decline(inquiry_id: int):
 
     def act(item):
         if not form.validate():
-            reasons = "；".join(e for errors in form.errors.values() for e in errors)
+            reasons = gettext("；").join(str(e) for errors in form.errors.values() for e in errors)
             raise ValidationError(reasons or gettext("请选择婉拒原因"))
         services.decline_inquiry(current_user, item, form.reason.data, form.text.data)
 

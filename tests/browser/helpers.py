@@ -45,10 +45,14 @@ def login(page, base: str, email: str, password: str = PASSWORD) -> None:
 def follow(page, target) -> None:
     """Click a link or button (a selector or a locator) and wait for the page it leads to.
 
-    A menu entry inside a closed dropdown (the bureau's 局端管理) is reached as a person would: the
-    menu is opened first.
+    A menu entry inside a closed dropdown (the bureau's 局端管理) or a folded menu bar (a narrow
+    window, or English below 1400 px) is reached as a person would: the menu is opened first.
     """
     link = (page.locator(target) if isinstance(target, str) else target).first
+    toggler = page.locator(".navbar-toggler")
+    if not link.is_visible() and toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
+        toggler.click()
+        page.locator("#mainNav.show").wait_for()
     if not link.is_visible():
         menu = link.locator("xpath=ancestor::li[contains(@class, 'dropdown')][1]")
         if menu.count():

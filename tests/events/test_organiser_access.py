@@ -43,6 +43,8 @@ ORGANISER_ROUTES = [
     ("POST", "/events/{event}/projects"),
     ("POST", "/events/{event}/projects/{project}/delete"),
     ("POST", "/events/{event}/walk-in"),
+    ("GET", "/events/{event}/cancel-event"),
+    ("POST", "/events/{event}/cancel-event"),
 ]
 
 

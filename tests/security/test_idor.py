@@ -48,6 +48,7 @@ TESTED_BY_FEATURE = {
     "events.add_project",
     "events.remove_project",
     "events.add_walk_in",
+    "events.cancel_event",
 }
 # Object routes only the city bureau uses; it acts on every organisation's objects by design
 # (the role check itself is tested in tests/test_permissions.py).
