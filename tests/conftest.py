@@ -164,13 +164,16 @@ def app(request, tmp_path, run_databases):
         yield from _rolled_back_app(tmp_path, run_databases)
 
 
-def _committing_app(tmp_path, run_databases):
-    """As every test had before: a database of its own (SQLite), or the shared schema emptied after."""
+def _committing_app(tmp_path, run_databases, **overrides):
+    """As every test had before: a database of its own (SQLite), or the shared schema emptied after.
+
+    A module may yield from it in a module-scoped `app` fixture to share one such database.
+    """
     if run_databases:
         instance = tmp_path / "instance"
         instance.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(run_databases.empty, instance / "test.db")
-    app = make_test_app(tmp_path)
+    app = make_test_app(tmp_path, **overrides)
     yield app
     with app.app_context():
         db.session.remove()
