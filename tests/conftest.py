@@ -9,6 +9,9 @@ its own engines) is marked `committing`, as is any test that builds apps with `a
 gets what every test had before: a database of its own (a copy of the run's empty SQLite file),
 or on PostgreSQL the shared schema emptied afterwards. A test that commits into the shared
 SQLite database from elsewhere anyway fails, saying so, rather than leave rows for the next ones.
+
+Modules whose tests share costly setup (the permission table's world, a search corpus) use one
+such app for the module and a savepoint per test (`module_app`, `undone_after_each_test`).
 """
 
 import os
@@ -235,6 +238,30 @@ def _rolled_back_app(tmp_path, run_databases):
     if leaked:
         run_databases.restore_shared()  # the next tests start empty again
         pytest.fail("the test committed into the shared test database: mark it committing")
+
+
+def module_app(tmp_path_factory, run_databases, name: str):
+    """A rolled-back app for a whole module, for modules whose tests share costly setup.
+
+    Use it from a module-scoped `app` fixture, with `undone_after_each_test` in an autouse one.
+    """
+    yield from _rolled_back_app(tmp_path_factory.mktemp(name), run_databases)
+
+
+def undone_after_each_test(app):
+    """Run a test inside a savepoint of the module app's transaction, rolled back after it.
+
+    What the test creates or changes in the database never reaches the next test; files (the
+    search index, uploads) are the module's, so share an app only where no test reads what
+    another wrote there.
+    """
+    with app.app_context():
+        connection = db.engines[None]
+    savepoint = connection.begin_nested()
+    yield
+    with app.app_context():
+        db.session.remove()
+    savepoint.rollback()
 
 
 @pytest.fixture

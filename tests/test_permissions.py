@@ -18,7 +18,7 @@ import tests
 from marketplace.accounts.models import ApiToken
 from marketplace.accounts.services import create_api_token
 from marketplace.extensions import db
-from tests.conftest import _rolled_back_app
+from tests.conftest import module_app, undone_after_each_test
 from tests.factories import login, make_user
 from tests.permission_roles import ADMIN, ANY, AUTH, BUREAU, ORG_ROLES, ROLES
 
@@ -112,7 +112,7 @@ def make_role_users(token_name: str):
 @pytest.fixture(scope="module")
 def app(tmp_path_factory, run_databases):
     """One app for the module, inside one transaction rolled back at its end (see tests/conftest.py)."""
-    yield from _rolled_back_app(tmp_path_factory.mktemp("permissions"), run_databases)
+    yield from module_app(tmp_path_factory, run_databases, "permissions")
 
 
 @pytest.fixture(scope="module")
@@ -129,13 +129,7 @@ def each_test_undone(app, world):
     So what an endpoint's feature setup() creates and what its POSTs change never reach the next
     endpoint's test, as when every test had its own app and world.
     """
-    with app.app_context():
-        connection = db.engines[None]
-    savepoint = connection.begin_nested()
-    yield
-    with app.app_context():
-        db.session.remove()
-    savepoint.rollback()
+    yield from undone_after_each_test(app)
 
 
 def _feature_ids(app, users, endpoint) -> dict:

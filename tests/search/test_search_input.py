@@ -6,15 +6,14 @@ nearly all of each test's time) and runs each test in a savepoint rolled back af
 
 import pytest
 
-from marketplace.extensions import db
-from tests.conftest import _rolled_back_app
+from tests.conftest import module_app, undone_after_each_test
 from tests.search.conftest import make_corpus
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory, run_databases):
     """One app for the module, inside one transaction rolled back at its end (see tests/conftest.py)."""
-    yield from _rolled_back_app(tmp_path_factory.mktemp("search-input"), run_databases)
+    yield from module_app(tmp_path_factory, run_databases, "search-input")
 
 
 @pytest.fixture(scope="module")
@@ -26,13 +25,7 @@ def corpus(app):
 @pytest.fixture(autouse=True)
 def each_test_undone(app, corpus):
     """Each test runs inside a savepoint of the module's transaction, rolled back after it."""
-    with app.app_context():
-        connection = db.engines[None]
-    savepoint = connection.begin_nested()
-    yield
-    with app.app_context():
-        db.session.remove()
-    savepoint.rollback()
+    yield from undone_after_each_test(app)
 
 
 HOSTILE = [
