@@ -9,6 +9,9 @@ its own engines) is marked `committing`, as is any test that builds apps with `a
 gets what every test had before: a database of its own (a copy of the run's empty SQLite file),
 or on PostgreSQL the shared schema emptied afterwards. A test that commits into the shared
 SQLite database from elsewhere anyway fails, saying so, rather than leave rows for the next ones.
+
+Modules whose tests share costly setup (the permission table's world, a search corpus) use one
+such app for the module and a savepoint per test (`module_app`, `undone_after_each_test`).
 """
 
 import os
@@ -17,6 +20,7 @@ import threading
 
 import pytest
 from sqlalchemy import event, text
+from werkzeug.routing import Rule
 
 from config import TestConfig
 from marketplace import create_app
@@ -48,6 +52,30 @@ def _database_of_this_worker(url: str) -> str:
     return worker_url
 
 
+def _build_url_builders_when_first_used() -> None:
+    """Let werkzeug write a route's url_for builder when a URL of it is first built, not at startup.
+
+    An app per test made creating apps a tenth of a second each, nine tenths of it compiling two
+    builder functions for each of the 193 routes, of which a test uses a handful. The builder is
+    the very function werkzeug would have made, compiled at its first use instead.
+    """
+    compile_builder = Rule._compile_builder
+
+    def lazy_builder(rule, append_unknown=True):
+        built = None
+
+        def build(bound_rule, *args, **kwargs):
+            nonlocal built
+            if built is None:
+                built = compile_builder(rule, append_unknown)
+            return built(bound_rule, *args, **kwargs)
+
+        return build
+
+    Rule._compile_builder = lazy_builder
+
+
+_build_url_builders_when_first_used()
 PG_URL = _database_of_this_worker(os.environ.get("TEST_DATABASE_URL", ""))
 _pg_schema_ready = False
 
@@ -164,13 +192,16 @@ def app(request, tmp_path, run_databases):
         yield from _rolled_back_app(tmp_path, run_databases)
 
 
-def _committing_app(tmp_path, run_databases):
-    """As every test had before: a database of its own (SQLite), or the shared schema emptied after."""
+def _committing_app(tmp_path, run_databases, **overrides):
+    """As every test had before: a database of its own (SQLite), or the shared schema emptied after.
+
+    A module may yield from it in a module-scoped `app` fixture to share one such database.
+    """
     if run_databases:
         instance = tmp_path / "instance"
         instance.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(run_databases.empty, instance / "test.db")
-    app = make_test_app(tmp_path)
+    app = make_test_app(tmp_path, **overrides)
     yield app
     with app.app_context():
         db.session.remove()
@@ -207,6 +238,30 @@ def _rolled_back_app(tmp_path, run_databases):
     if leaked:
         run_databases.restore_shared()  # the next tests start empty again
         pytest.fail("the test committed into the shared test database: mark it committing")
+
+
+def module_app(tmp_path_factory, run_databases, name: str):
+    """A rolled-back app for a whole module, for modules whose tests share costly setup.
+
+    Use it from a module-scoped `app` fixture, with `undone_after_each_test` in an autouse one.
+    """
+    yield from _rolled_back_app(tmp_path_factory.mktemp(name), run_databases)
+
+
+def undone_after_each_test(app):
+    """Run a test inside a savepoint of the module app's transaction, rolled back after it.
+
+    What the test creates or changes in the database never reaches the next test; files (the
+    search index, uploads) are the module's, so share an app only where no test reads what
+    another wrote there.
+    """
+    with app.app_context():
+        connection = db.engines[None]
+    savepoint = connection.begin_nested()
+    yield
+    with app.app_context():
+        db.session.remove()
+    savepoint.rollback()
 
 
 @pytest.fixture

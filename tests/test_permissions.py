@@ -18,6 +18,7 @@ import tests
 from marketplace.accounts.models import ApiToken
 from marketplace.accounts.services import create_api_token
 from marketplace.extensions import db
+from tests.conftest import module_app, undone_after_each_test
 from tests.factories import login, make_user
 from tests.permission_roles import ADMIN, ANY, AUTH, BUREAU, ORG_ROLES, ROLES
 
@@ -108,11 +109,27 @@ def make_role_users(token_name: str):
     return users, raw_tokens, ids
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+def app(tmp_path_factory, run_databases):
+    """One app for the module, inside one transaction rolled back at its end (see tests/conftest.py)."""
+    yield from module_app(tmp_path_factory, run_databases, "permissions")
+
+
+@pytest.fixture(scope="module")
 def world(app):
-    """One user per role, plus the objects the URLs refer to."""
+    """One user per role, plus the objects the URLs refer to; built once, for every endpoint."""
     with app.app_context():
         return make_role_users("perm")
+
+
+@pytest.fixture(autouse=True)
+def each_test_undone(app, world):
+    """Each test runs inside a savepoint of the module's transaction, rolled back after it.
+
+    So what an endpoint's feature setup() creates and what its POSTs change never reach the next
+    endpoint's test, as when every test had its own app and world.
+    """
+    yield from undone_after_each_test(app)
 
 
 def _feature_ids(app, users, endpoint) -> dict:

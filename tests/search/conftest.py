@@ -25,6 +25,11 @@ def real_papers(n: int) -> list[dict]:
 @pytest.fixture
 def corpus(app_ctx):
     """25 published results from real abstracts, so term rarity means something."""
+    return make_corpus()
+
+
+def make_corpus():
+    """Publish 25 results from real abstracts (in an app context); returns their organisation."""
     org = make_org("university", name="河北示例大学")
     for paper in real_papers(25):
         make_result(
