@@ -1,9 +1,7 @@
 """The broker directory's pages: the public list and profiles, a person's own profile, help
 requests between enterprises and brokers, and the bureau's review of qualifications."""
 
-import io
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
@@ -20,7 +18,7 @@ from marketplace.common.pagination import filtered_by_status, paginate, parse_pa
 from marketplace.common.permissions import can, role_required
 from marketplace.common.roles import Role
 from marketplace.common.uow import attempt
-from marketplace.common.uploads import upload_path
+from marketplace.common.uploads import send_upload
 from marketplace.extensions import db
 from marketplace.listings.models import Demand, Patent, ResearchResult
 
@@ -145,14 +143,8 @@ def evidence(profile_id: int):
         abort(403)
     if not profile.evidence_path:
         abort(404)
-    path = upload_path(profile.evidence_path)
-    if not path.exists():
-        abort(404)
-    # Read into memory: a scan is at most a few MB, and no file handle outlives the response.
-    return send_file(
-        io.BytesIO(path.read_bytes()),
-        mimetype=profile.evidence_mimetype,
-        download_name=profile.evidence_filename,
+    return send_upload(
+        profile.evidence_path, mimetype=profile.evidence_mimetype, download_name=profile.evidence_filename
     )
 
 

@@ -1,9 +1,10 @@
 """Uploaded files: type checked by content, stored outside static/, served only after a check."""
 
+import io
 import uuid
 from pathlib import Path
 
-from flask import current_app
+from flask import abort, current_app, send_file
 from flask_babel import gettext
 
 from marketplace.common.errors import ValidationError
@@ -78,3 +79,20 @@ def upload_path(relative: str) -> Path:
     if root not in path.parents:
         raise ValidationError(gettext("文件路径无效"))
     return path
+
+
+def send_upload(relative: str, *, mimetype: str, download_name: str, as_attachment: bool = False):
+    """Answer with a stored upload, or 404 when its file is gone.
+
+    The file is read into memory (uploads are size-limited) so that no file handle outlives a
+    response nobody closes.
+    """
+    path = upload_path(relative)
+    if not path.exists():
+        abort(404)
+    return send_file(
+        io.BytesIO(path.read_bytes()),
+        mimetype=mimetype,
+        download_name=download_name,
+        as_attachment=as_attachment,
+    )

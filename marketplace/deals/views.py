@@ -1,8 +1,6 @@
 """Pages for inquiries, deals, the broker's introductions and the bureau's funnel and reports."""
 
-import io
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -17,7 +15,7 @@ from marketplace.common.permissions import can, role_required
 from marketplace.common.roles import Role
 from marketplace.common.timeutil import beijing_today
 from marketplace.common.uow import attempt, unit_of_work
-from marketplace.common.uploads import upload_path
+from marketplace.common.uploads import send_upload
 from marketplace.deals import funnel as funnel_module
 from marketplace.deals import services
 from marketplace.deals.forms import (
@@ -485,12 +483,8 @@ def attachment(deal_id: int, message_id: int):
     message = db.session.get(DealMessage, message_id)
     if message is None or message.deal_id != item.id or not message.attachment_path:
         abort(404)
-    path = upload_path(message.attachment_path)
-    if not path.exists():
-        abort(404)
-    # Read into memory (attachments are size-limited) so no file handle outlives the response.
-    return send_file(
-        io.BytesIO(path.read_bytes()),
+    return send_upload(
+        message.attachment_path,
         mimetype=message.attachment_mimetype,
         download_name=message.attachment_filename,
         as_attachment=True,

@@ -1,6 +1,6 @@
 """Organisation pages: public profile, the members' own page, and the bureau's verification."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
@@ -14,7 +14,7 @@ from marketplace.common.pagination import paginate, parse_page_args
 from marketplace.common.permissions import can, role_required
 from marketplace.common.roles import Role
 from marketplace.common.uow import attempt, unit_of_work
-from marketplace.common.uploads import upload_path
+from marketplace.common.uploads import send_upload
 from marketplace.extensions import db
 from marketplace.organisations import services
 from marketplace.organisations.forms import EvidenceForm, OrgProfileForm, RecognitionForm, RejectForm
@@ -124,12 +124,7 @@ def evidence(org_id: int):
         abort(403)
     if not org.evidence_path:
         abort(404)
-    path = upload_path(org.evidence_path)
-    if not path.exists():
-        abort(404)
-    return send_file(
-        path, mimetype=org.evidence_mimetype, download_name=org.evidence_filename, as_attachment=False
-    )
+    return send_upload(org.evidence_path, mimetype=org.evidence_mimetype, download_name=org.evidence_filename)
 
 
 @bp.route("/bureau/orgs")

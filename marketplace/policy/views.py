@@ -1,8 +1,6 @@
 """Policy and notices: the public list and article pages, downloads, and the bureau's editor."""
 
-import io
-
-from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -12,7 +10,7 @@ from marketplace.common.pagination import paginate, parse_page_args
 from marketplace.common.permissions import role_required
 from marketplace.common.roles import Role
 from marketplace.common.uow import attempt
-from marketplace.common.uploads import upload_path
+from marketplace.common.uploads import send_upload
 from marketplace.extensions import db
 from marketplace.policy import services
 from marketplace.policy.forms import ArticleForm, AttachmentForm
@@ -63,17 +61,8 @@ def attachment(article_id: int, attachment_id: int):
     found = next((a for a in article.attachments if a.id == attachment_id), None)
     if found is None:
         raise NotFound(gettext("附件不存在"))
-    path = upload_path(found.path)
-    if not path.exists():
-        abort(404)
-    # Always a download with the stored (cleaned) name: never shown inline as a page. Read into
-    # memory (at most the upload limit) so no file handle outlives a response nobody closes.
-    return send_file(
-        io.BytesIO(path.read_bytes()),
-        mimetype=found.mimetype,
-        download_name=found.filename,
-        as_attachment=True,
-    )
+    # Always a download with the stored (cleaned) name: never shown inline as a page.
+    return send_upload(found.path, mimetype=found.mimetype, download_name=found.filename, as_attachment=True)
 
 
 # --- the bureau's pages ---------------------------------------------------------------------------
